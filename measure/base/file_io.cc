@@ -1,0 +1,116 @@
+#include "measure/base/file_io.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tdx {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+struct Fd {
+    int fd = -1;
+    ~Fd() { if (fd >= 0) ::close(fd); }
+};
+
+}  // namespace
+
+InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
+    Fd f;
+    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0) fail(path.string() + ": cannot open: " + errno_text(), ErrorKind::Io);
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0) fail(path.string() + ": cannot stat: " + errno_text(), ErrorKind::Io);
+    if (S_ISDIR(st.st_mode)) fail(path.string() + ": is a directory, expected a file", ErrorKind::Io);
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, f.fd, 0);
+        if (p != MAP_FAILED) {
+            ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+            data_ = static_cast<const std::uint8_t*>(p);
+            size_ = static_cast<std::size_t>(st.st_size);
+            mapped_ = true;
+            return;
+        }
+    }
+    // Not mappable (pipe, /proc file, empty file): read it.
+    std::uint8_t buf[65536];
+    for (;;) {
+        ssize_t n = ::read(f.fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail(path.string() + ": read error: " + errno_text(), ErrorKind::Io);
+        }
+        if (n == 0) break;
+        owned_.insert(owned_.end(), buf, buf + n);
+    }
+    data_ = owned_.data();
+    size_ = owned_.size();
+}
+
+InputFile::~InputFile() {
+    if (mapped_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+InputFile::InputFile(InputFile&& other) noexcept
+    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_), mapped_(other.mapped_), owned_(std::move(other.owned_)) {
+    if (!mapped_) data_ = owned_.data();
+    other.mapped_ = false;
+    other.data_ = nullptr;
+    other.size_ = 0;
+}
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
+    InputFile f(path);
+    return std::vector<std::uint8_t>(f.bytes().begin(), f.bytes().end());
+}
+
+void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files) {
+    std::vector<std::filesystem::path> temps;
+    auto cleanup = [&] {
+        for (const auto& t : temps) ::unlink(t.c_str());
+    };
+    try {
+        for (const auto& [path, content] : files) {
+            std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+            std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+            int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
+            if (fd < 0) fail(path.string() + ": cannot create a temporary file in " + dir.string() + ": " + errno_text(), ErrorKind::Io);
+            temps.emplace_back(tmpl);
+            const char* p = content.data();
+            std::size_t left = content.size();
+            while (left > 0) {
+                ssize_t n = ::write(fd, p, left);
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) {
+                    std::string why = errno_text();
+                    ::close(fd);
+                    fail(path.string() + ": write error: " + why, ErrorKind::Io);
+                }
+                p += n;
+                left -= static_cast<std::size_t>(n);
+            }
+            // Outputs are published artifacts: world-readable whatever the umask.
+            if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
+                std::string why = errno_text();
+                ::close(fd);
+                fail(path.string() + ": cannot finish writing: " + why, ErrorKind::Io);
+            }
+            if (::close(fd) != 0) fail(path.string() + ": close failed: " + errno_text(), ErrorKind::Io);
+        }
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            if (::rename(temps[i].c_str(), files[i].first.c_str()) != 0)
+                fail(files[i].first.string() + ": cannot rename into place: " + errno_text(), ErrorKind::Io);
+        }
+        temps.clear();
+    } catch (...) {
+        cleanup();
+        throw;
+    }
+}
+
+}  // namespace tdx

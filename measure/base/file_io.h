@@ -1,0 +1,50 @@
+// Reading inputs and writing outputs. Inputs are mapped read-only so a large
+// initrd is hashed without a copy; outputs are written to a temporary file in
+// the destination directory and renamed into place, so a reader never sees a
+// partial file and a failed run leaves the previous output untouched.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "measure/base/byte_reader.h"
+
+namespace tdx {
+
+class InputFile {
+public:
+    // Throws tdx::Error (kind Io) naming the path when it cannot be opened or read.
+    explicit InputFile(const std::filesystem::path& path);
+    ~InputFile();
+    InputFile(InputFile&& other) noexcept;
+    InputFile& operator=(InputFile&&) = delete;
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+
+    Bytes bytes() const { return Bytes(data_, size_); }
+    const std::filesystem::path& path() const { return path_; }
+    std::uint64_t size() const { return size_; }
+
+private:
+    std::filesystem::path path_;
+    const std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+    bool mapped_ = false;
+    std::vector<std::uint8_t> owned_;  // for inputs that cannot be mapped (pipes, empty files)
+};
+
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
+
+// Writes every (path, content) pair: first all to temporary files, then renames
+// each into place. On any error the temporary files are removed and no target
+// is touched, so either all outputs are replaced or none is.
+void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files);
+
+inline void write_file_atomically(const std::filesystem::path& path, std::string content) {
+    write_files_atomically({{path, std::move(content)}});
+}
+
+}  // namespace tdx

@@ -1,0 +1,57 @@
+// The x86 Linux boot protocol setup header of a bzImage, and the patch QEMU
+// (up to 10.1) applies to it before handing the kernel to OVMF through fw_cfg
+// (hw/i386/x86-common.c, x86_load_linux). OVMF measures the patched bytes, so
+// the RTMR1 kernel digest depends on the command line length class, the
+// initrd size and the below-4G RAM size.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "measure/base/byte_reader.h"
+
+namespace tdx {
+
+struct SetupHeader {
+    bool has_hdrs = false;            // "HdrS" magic at 0x202
+    std::uint16_t protocol = 0;       // 0 when there is no HdrS
+    std::uint8_t setup_sects = 0;
+    std::uint8_t loadflags = 0;
+    std::uint16_t xloadflags = 0;     // protocol >= 0x20C
+    std::uint32_t initrd_addr_max = 0;// protocol >= 0x203
+};
+
+SetupHeader read_setup_header(Bytes kernel, const std::string& name);
+
+// q35's RAM split: guests with at least 2.75 GiB get 2 GiB below 4 GiB (the
+// rest above 4 GiB); smaller guests have all RAM below 4 GiB.
+std::uint64_t q35_below_4g_mem(std::uint64_t ram_size);
+
+struct QemuKernelPatchInput {
+    std::uint64_t below_4g_mem = 0;
+    std::string cmdline;                      // exactly QEMU's -append string
+    std::optional<std::uint64_t> initrd_size; // absent when no -initrd
+};
+
+// One field QEMU writes, for display and for diffs.
+struct PatchedField {
+    std::string name;          // "type_of_loader", "ramdisk_image", ...
+    std::uint64_t offset = 0;
+    std::uint32_t size = 0;
+    std::uint64_t old_value = 0;
+    std::uint64_t new_value = 0;
+};
+
+struct PatchedKernel {
+    std::vector<std::uint8_t> bytes;          // the whole kernel with the header patched
+    std::vector<PatchedField> fields;
+    std::optional<std::uint64_t> initrd_address;
+};
+
+// Applies QEMU's x86_load_linux header writes. Throws tdx::Error when the
+// file is too short to hold a setup header or the initrd does not fit.
+PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const QemuKernelPatchInput& input);
+
+}  // namespace tdx

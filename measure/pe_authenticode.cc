@@ -1,0 +1,1 @@
+#include "measure/pe_authenticode.h"

@@ -1,0 +1,45 @@
+// Shared helpers for tests: temporary directories that clean up after
+// themselves, the path of the built tool, the directory of real Debian inputs
+// prepared by the debian_inputs fixture, and running the tool as a process.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tdx::test {
+
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+void write_bytes(const std::filesystem::path& p, const std::vector<std::uint8_t>& bytes);
+void write_text(const std::filesystem::path& p, const std::string& text);
+std::string read_text(const std::filesystem::path& p);
+
+// Path of the tdximage binary under test (set by CMake).
+std::filesystem::path tool_path();
+
+// Directory filled by tests/fixtures/fetch-debian-inputs.sh; fails the test
+// when the fixture did not run.
+std::filesystem::path debian_inputs_dir();
+
+struct RunResult {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+// Runs argv[0] with argv (no shell), capturing stdout and stderr.
+RunResult run(const std::vector<std::string>& argv);
+
+}  // namespace tdx::test
