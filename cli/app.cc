@@ -1,28 +1,58 @@
 #include "cli/app.h"
 
-#include <CLI/CLI.hpp>
+#include <openssl/opensslv.h>
 
 #include <iostream>
+#include <map>
 
+#include "cli/commands.h"
 #include "measure/base/error.h"
 
 namespace tdx::cli {
 
 int run_main(int argc, char** argv) {
-    CLI::App app{"tdximage: reproducible Intel TDX guest images and their measurements"};
+    CLI::App app{"tdximage: reproducible Intel TDX guest images and their measurements (MR_TD, RTMRs), computed offline"};
+    app.footer(
+        "Exit status: 0 success; 1 checked and found different (comparing commands); "
+        "2 trouble: usage error, bad input, I/O failure.");
+    app.set_version_flag("--version", std::string("tdximage ") + TDXIMAGE_VERSION + " (" + OPENSSL_VERSION_TEXT + ")");
     app.require_subcommand(1);
+
+    Runners runners;
+    add_measure_command(app, runners);
+    add_inspect_command(app, runners);
+    add_profiles_command(app, runners);
+
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e) == 0 ? kExitOk : kExitTrouble;
+        // Walk down the chain of parsed subcommands to the deepest one.
+        const CLI::App* cur = &app;
+        for (;;) {
+            auto subs = cur->get_subcommands();
+            if (subs.empty()) break;
+            cur = subs.front();
+        }
+        auto it = runners.find(cur);
+        if (it == runners.end()) {
+            std::cerr << "tdximage: error: '" << cur->get_name() << "' needs a subcommand; see --help\n";
+            return kExitTrouble;
+        }
+        return it->second();
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
     } catch (const CLI::ParseError& e) {
         app.exit(e);
         return kExitTrouble;
     } catch (const Error& e) {
         std::cerr << "tdximage: error: " << e.what() << "\n";
         return kExitTrouble;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "tdximage: error: out of memory\n";
+        return kExitTrouble;
+    } catch (const std::exception& e) {
+        std::cerr << "tdximage: error: " << e.what() << "\n";
+        return kExitTrouble;
     }
-    return kExitOk;
 }
 
 }  // namespace tdx::cli

@@ -46,6 +46,13 @@ struct TcgEventLog {
 // malformed input.
 TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name);
 
+// Bounds on untrusted sizes; the defaults are what parse_tcg2_event_log uses.
+struct TcgParseLimits {
+    std::uint64_t max_event_size = 16ull << 20;  // bytes of event data per record
+    std::uint64_t max_events = 1ull << 20;       // records after the Spec ID event
+};
+TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name, const TcgParseLimits& limits);
+
 // Replays the SHA-384 digests of `index` (skipping EV_NO_ACTION) from a zero
 // register: R = SHA384(R || digest).
 Digest384 replay_sha384(const TcgEventLog& log, std::uint32_t index);

@@ -1,0 +1,96 @@
+// tdximage measure: MR_TD and RTMR1/RTMR2 of a direct-boot TD, offline.
+#include <iostream>
+
+#include "cli/app.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/report_json.h"
+#include "cli/report_text.h"
+#include "measure/base/file_io.h"
+#include "measure/measurement.h"
+
+namespace tdx::cli {
+namespace {
+
+struct MeasureArgs {
+    std::string ovmf, kernel, initrd, cmdline, memory = "2G", profile, out_dir;
+    std::string mrtd_order, kernel_header, initrd_arg, fw_layout, page_aug;
+    bool json = false;
+    bool pad8 = false;
+};
+
+std::string hex_line(const Digest384& d) { return to_hex(d) + "\n"; }
+
+void write_out_dir(const std::filesystem::path& dir, const MeasureReport& r, const std::string& json_text) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) fail(dir.string() + ": cannot create the output directory: " + ec.message(), ErrorKind::Io);
+    std::vector<std::pair<std::filesystem::path, std::string>> files;
+    files.emplace_back(dir / "mr_td.hex", hex_line(r.mrtd_selected));
+    if (r.rtmr1) files.emplace_back(dir / "rtmr1.hex", hex_line(*r.rtmr1));
+    if (r.rtmr2) files.emplace_back(dir / "rtmr2.hex", hex_line(*r.rtmr2));
+    files.emplace_back(dir / "measurements.json", json_text);
+    write_files_atomically(files);
+    // A register this run could not compute must not keep a stale value from
+    // an earlier run next to the new measurements.json.
+    if (!r.rtmr1) std::filesystem::remove(dir / "rtmr1.hex", ec);
+    if (!r.rtmr2) std::filesystem::remove(dir / "rtmr2.hex", ec);
+}
+
+int run_measure(const MeasureArgs& a) {
+    Profile profile = a.profile.empty() ? default_profile() : find_profile(a.profile);
+    {
+        if (!a.mrtd_order.empty()) profile.mrtd_order = parse_mrtd_order(a.mrtd_order);
+        if (!a.kernel_header.empty()) profile.kernel_header = parse_kernel_header(a.kernel_header);
+        if (!a.initrd_arg.empty()) profile.initrd_arg = parse_initrd_arg(a.initrd_arg);
+        if (!a.fw_layout.empty()) profile.fw_layout = parse_fw_layout(a.fw_layout);
+        if (a.page_aug == "add") profile.skip_page_aug = false;
+        else if (a.page_aug == "skip") profile.skip_page_aug = true;
+        else if (!a.page_aug.empty()) fail("--page-aug: '" + a.page_aug + "' is not one of skip, add", ErrorKind::Usage);
+    }
+    bool overridden = !a.mrtd_order.empty() || !a.kernel_header.empty() || !a.initrd_arg.empty() || !a.fw_layout.empty() || !a.page_aug.empty();
+    if (overridden) profile.name += "+overrides";
+
+    MeasureRequest req;
+    req.ovmf = a.ovmf;
+    if (!a.kernel.empty()) req.kernel = a.kernel;
+    if (!a.initrd.empty()) req.initrd = a.initrd;
+    req.cmdline = a.cmdline;
+    req.memory_size = parse_memory_size(a.memory, "--memory");
+    req.profile = profile;
+    req.authenticode_pad8 = a.pad8;
+
+    MeasureReport report = measure(req);
+    for (const std::string& w : report.warnings) std::cerr << "tdximage: warning: " << w << "\n";
+    const std::string json_text = measure_report_json(report).dump(2) + "\n";
+    if (!a.out_dir.empty()) write_out_dir(a.out_dir, report, json_text);
+    if (a.json) std::cout << json_text;
+    else print_measure_report(std::cout, report);
+    std::cout.flush();
+    if (!std::cout) fail("cannot write to standard output", ErrorKind::Io);
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_measure_command(CLI::App& app, Runners& runners) {
+    auto args = std::make_shared<MeasureArgs>();
+    CLI::App* c = app.add_subcommand("measure", "Compute MR_TD, RTMR1 and RTMR2 of a direct-boot TD offline");
+    c->add_option("--ovmf", args->ovmf, "OVMF/TDVF firmware image (e.g. OVMF.fd)")->required();
+    c->add_option("--kernel", args->kernel, "kernel image (bzImage with EFI stub), as given to QEMU -kernel");
+    c->add_option("--initrd", args->initrd, "initrd, as given to QEMU -initrd");
+    c->add_option("--cmdline", args->cmdline, "kernel command line, exactly QEMU's -append string");
+    c->add_option("--memory", args->memory, "guest RAM as QEMU -m (512M, 2G, 4096 = MiB)")->capture_default_str();
+    c->add_option("--profile", args->profile, "platform profile (see `tdximage profiles`); default: upstream");
+    c->add_option("--mrtd-order", args->mrtd_order, "override: per-page | two-pass (KVM TDX API generation)");
+    c->add_option("--kernel-header", args->kernel_header, "override: patched (QEMU <= 10.1) | raw (QEMU >= 10.2)");
+    c->add_option("--initrd-arg", args->initrd_arg, "override: suffix (edk2 < 2025.08) | prefix (edk2 >= 2025.08)");
+    c->add_option("--fw-layout", args->fw_layout, "override firmware event layout: pre-2024.11 | 2024.11 | 2025.05");
+    c->add_option("--page-aug", args->page_aug, "override: skip | add PAGE.ADD records of PAGE_AUG sections");
+    c->add_flag("--authenticode-pad8", args->pad8, "pad the kernel to 8 bytes before hashing (dstack/virtee convention; edk2 does not)");
+    c->add_flag("--json", args->json, "print a JSON document instead of a table");
+    c->add_option("--out-dir", args->out_dir, "also write mr_td.hex, rtmr1.hex, rtmr2.hex and measurements.json here (atomically)");
+    runners[c] = [args] { return run_measure(*args); };
+}
+
+}  // namespace tdx::cli

@@ -1,0 +1,19 @@
+// Each subcommand registers its options on the CLI11 tree and the function to
+// run once parsing succeeded; app.cc dispatches to the deepest parsed command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <map>
+
+namespace tdx::cli {
+
+using Runner = std::function<int()>;
+using Runners = std::map<const CLI::App*, Runner>;
+
+void add_measure_command(CLI::App& app, Runners& runners);
+void add_inspect_command(CLI::App& app, Runners& runners);
+void add_profiles_command(CLI::App& app, Runners& runners);
+
+}  // namespace tdx::cli

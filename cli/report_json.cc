@@ -1,0 +1,119 @@
+#include "cli/report_json.h"
+
+#include <cstdio>
+
+#include "measure/event_types.h"
+
+namespace tdx::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string hex64(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+json identity_json(const InputIdentity& id) { return {{"file", id.file}, {"size", id.size}, {"sha256", id.sha256}}; }
+
+json findings_json(const std::vector<ovmf::Finding>& findings) {
+    json arr = json::array();
+    for (const auto& f : findings)
+        arr.push_back({{"severity", f.severity == ovmf::Finding::Severity::Error ? "error" : "warning"},
+                       {"rule", f.rule},
+                       {"message", f.message}});
+    return arr;
+}
+
+}  // namespace
+
+json profile_json(const Profile& p) {
+    return {{"name", p.name},
+            {"mrtd_order", to_string(p.mrtd_order)},
+            {"kernel_header", to_string(p.kernel_header)},
+            {"initrd_arg", to_string(p.initrd_arg)},
+            {"fw_layout", to_string(p.fw_layout)},
+            {"page_aug", p.skip_page_aug ? "skip" : "add"}};
+}
+
+json measure_report_json(const MeasureReport& r) {
+    json j;
+    j["schema"] = "tdximage.measurements/v1";
+    j["profile"] = profile_json(r.profile);
+    j["memory_size"] = r.memory_size;
+    j["inputs"] = {{"ovmf", identity_json(r.ovmf)},
+                   {"kernel", r.kernel ? identity_json(*r.kernel) : json(nullptr)},
+                   {"initrd", r.initrd ? identity_json(*r.initrd) : json(nullptr)},
+                   {"cmdline", r.cmdline}};
+    j["mrtd"] = to_hex(r.mrtd_selected);
+    j["mrtd_candidates"] = {{"per-page", to_hex(r.mrtd.per_page)}, {"two-pass", to_hex(r.mrtd.two_pass)}};
+    j["rtmr0"] = nullptr;
+    j["rtmr1"] = r.rtmr1 ? json(to_hex(*r.rtmr1)) : json(nullptr);
+    j["rtmr2"] = r.rtmr2 ? json(to_hex(*r.rtmr2)) : json(nullptr);
+    json notes = json::object();
+    notes["rtmr0"] = r.rtmr0_note;
+    if (!r.rtmr1) notes["rtmr1"] = "no --kernel given";
+    if (!r.rtmr2) notes["rtmr2"] = "no --kernel given";
+    j["notes"] = notes;
+
+    json events = json::array();
+    int counters[4] = {0, 0, 0, 0};
+    for (const MeasuredEvent& e : r.events) {
+        events.push_back({{"register", "rtmr" + std::to_string(e.rtmr)},
+                          {"index", counters[e.rtmr]++},
+                          {"type", event_type_name(e.type)},
+                          {"digest", to_hex(e.digest)},
+                          {"description", e.description}});
+    }
+    j["events"] = events;
+
+    json patch = json::array();
+    for (const PatchedField& f : r.header_patch)
+        patch.push_back({{"field", f.name}, {"offset", hex64(f.offset)}, {"size", f.size}, {"old", hex64(f.old_value)}, {"new", hex64(f.new_value)}});
+    j["kernel_header_patch"] = patch;
+    j["initrd_address"] = r.initrd_address ? json(hex64(*r.initrd_address)) : json(nullptr);
+    j["warnings"] = r.warnings;
+    return j;
+}
+
+json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, const std::optional<MrtdResult>& mrtd,
+                       const std::optional<Digest384>& cfv) {
+    json j;
+    j["schema"] = "tdximage.ovmf/v1";
+    j["file"] = identity_json(file);
+    json table = json::array();
+    for (const auto& e : image.guid_table) {
+        std::string name = ovmf::guid_table_entry_name(e.guid);
+        table.push_back({{"guid", e.guid.to_string()}, {"name", name.empty() ? json(nullptr) : json(name)},
+                         {"offset", hex64(e.offset)}, {"length", e.length}});
+    }
+    j["guid_table"] = table;
+    if (image.descriptor) {
+        const auto& d = *image.descriptor;
+        j["descriptor"] = {{"offset", hex64(d.file_offset)}, {"length", d.length}, {"version", d.version},
+                           {"section_count", d.section_count}, {"metadata_guid_present", d.metadata_guid_present}};
+        json secs = json::array();
+        std::size_t i = 0;
+        for (const auto& s : d.sections) {
+            json attrs = json::array();
+            if (s.mr_extend()) attrs.push_back("MR_EXTEND");
+            if (s.page_aug()) attrs.push_back("PAGE_AUG");
+            secs.push_back({{"index", i++}, {"type", ovmf::section_type_name(s.type)}, {"data_offset", hex64(s.data_offset)},
+                            {"raw_data_size", hex64(s.raw_data_size)}, {"memory_address", hex64(s.memory_address)},
+                            {"memory_data_size", hex64(s.memory_data_size)}, {"attributes", hex64(s.attributes)},
+                            {"attribute_names", attrs}});
+        }
+        j["sections"] = secs;
+    } else {
+        j["descriptor"] = nullptr;
+        j["sections"] = json::array();
+    }
+    if (mrtd) j["mrtd"] = {{"per-page", to_hex(mrtd->per_page)}, {"two-pass", to_hex(mrtd->two_pass)}};
+    else j["mrtd"] = nullptr;
+    j["cfv_sha384"] = cfv ? json(to_hex(*cfv)) : json(nullptr);
+    j["findings"] = findings_json(image.findings);
+    return j;
+}
+
+}  // namespace tdx::cli

@@ -1,0 +1,93 @@
+#include "cli/report_text.h"
+
+#include <cstdio>
+#include <iomanip>
+
+#include "measure/event_types.h"
+
+namespace tdx::cli {
+namespace {
+
+std::string hex64(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+
+std::string axes(const Profile& p) {
+    return "mrtd-order=" + to_string(p.mrtd_order) + " kernel-header=" + to_string(p.kernel_header) +
+           " initrd-arg=" + to_string(p.initrd_arg) + " fw-layout=" + to_string(p.fw_layout) +
+           " page-aug=" + (p.skip_page_aug ? "skip" : "add");
+}
+
+}  // namespace
+
+void print_measure_report(std::ostream& out, const MeasureReport& r) {
+    out << "profile   " << r.profile.name << " (" << axes(r.profile) << ")\n";
+    out << "memory    " << r.memory_size << " bytes\n\n";
+    out << "MR_TD     " << to_hex(r.mrtd_selected) << "\n";
+    out << "  per-page  " << to_hex(r.mrtd.per_page) << "\n";
+    out << "  two-pass  " << to_hex(r.mrtd.two_pass) << "\n";
+    out << "RTMR0     -  (" << r.rtmr0_note << ")\n";
+    out << "RTMR1     " << (r.rtmr1 ? to_hex(*r.rtmr1) : std::string("-  (no --kernel)")) << "\n";
+    out << "RTMR2     " << (r.rtmr2 ? to_hex(*r.rtmr2) : std::string("-  (no --kernel)")) << "\n";
+    if (!r.events.empty()) {
+        out << "\nevents\n";
+        out << "  " << pad("reg", 6) << pad("#", 3) << pad("type", 34) << pad("digest", 98) << "description\n";
+        int counters[4] = {0, 0, 0, 0};
+        for (const MeasuredEvent& e : r.events) {
+            out << "  " << pad("rtmr" + std::to_string(e.rtmr), 6) << pad(std::to_string(counters[e.rtmr]++), 3)
+                << pad(event_type_name(e.type), 34) << pad(to_hex(e.digest), 98) << e.description << "\n";
+        }
+    }
+    if (!r.header_patch.empty()) {
+        out << "\nkernel setup header as QEMU patches it\n";
+        for (const PatchedField& f : r.header_patch)
+            out << "  " << pad(hex64(f.offset), 8) << pad(f.name, 18) << hex64(f.old_value) << " -> " << hex64(f.new_value) << "\n";
+    }
+}
+
+void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,
+                        const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv) {
+    out << "file      " << file.file << " (" << file.size << " bytes, sha256 " << file.sha256 << ")\n\n";
+    out << "GUID table (" << image.guid_table.size() << " entries)\n";
+    for (const auto& e : image.guid_table) {
+        std::string name = ovmf::guid_table_entry_name(e.guid);
+        out << "  " << pad(hex64(e.offset), 10) << pad(std::to_string(e.length), 6) << e.guid.to_string() << "  "
+            << (name.empty() ? "(unknown)" : name) << "\n";
+    }
+    if (image.descriptor) {
+        const auto& d = *image.descriptor;
+        out << "\nTDVF descriptor at " << hex64(d.file_offset) << ": length " << d.length << ", version " << d.version
+            << ", " << d.section_count << " sections" << (d.metadata_guid_present ? "" : " (no metadata GUID before it)") << "\n";
+        out << "  " << pad("#", 3) << pad("type", 10) << pad("data offset", 13) << pad("raw size", 11) << pad("GPA", 13)
+            << pad("mem size", 11) << "attributes\n";
+        std::size_t i = 0;
+        for (const auto& s : d.sections) {
+            std::string attrs = hex64(s.attributes);
+            if (s.mr_extend()) attrs += " MR_EXTEND";
+            if (s.page_aug()) attrs += " PAGE_AUG";
+            out << "  " << pad(std::to_string(i++), 3) << pad(ovmf::section_type_name(s.type), 10) << pad(hex64(s.data_offset), 13)
+                << pad(hex64(s.raw_data_size), 11) << pad(hex64(s.memory_address), 13) << pad(hex64(s.memory_data_size), 11)
+                << attrs << "\n";
+        }
+    }
+    if (mrtd) {
+        out << "\nMR_TD per-page  " << to_hex(mrtd->per_page) << "\n";
+        out << "MR_TD two-pass  " << to_hex(mrtd->two_pass) << "\n";
+    }
+    if (cfv) out << "CFV SHA-384     " << to_hex(*cfv) << "\n";
+    out << "\nfindings: " << (image.findings.empty() ? "none" : std::to_string(image.findings.size())) << "\n";
+    for (const auto& f : image.findings)
+        out << "  " << (f.severity == ovmf::Finding::Severity::Error ? "error   " : "warning ") << pad(f.rule, 28) << f.message << "\n";
+}
+
+void print_profiles(std::ostream& out) {
+    for (const Profile& p : builtin_profiles()) {
+        out << p.name << (p.name == default_profile().name ? " (default)" : "") << "\n  " << axes(p) << "\n  " << p.description << "\n";
+    }
+}
+
+}  // namespace tdx::cli

@@ -1,0 +1,16 @@
+// Readable tables for people; the JSON form is the machine interface.
+#pragma once
+
+#include <ostream>
+
+#include "measure/measurement.h"
+#include "ovmf/tdvf.h"
+
+namespace tdx::cli {
+
+void print_measure_report(std::ostream& out, const MeasureReport& r);
+void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,
+                        const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
+void print_profiles(std::ostream& out);
+
+}  // namespace tdx::cli

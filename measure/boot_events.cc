@@ -1,0 +1,109 @@
+#include "measure/boot_events.h"
+
+#include "measure/event_types.h"
+#include "measure/pe_authenticode.h"
+
+namespace tdx {
+namespace {
+
+const std::uint8_t kSeparatorData[4] = {0, 0, 0, 0};
+
+MeasuredEvent action(int rtmr, const char* text) {
+    return {rtmr, ev::kEfiAction, sha384(std::string_view(text)), text};
+}
+
+MeasuredEvent separator(int rtmr) {
+    return {rtmr, ev::kSeparator, sha384(Bytes(kSeparatorData, 4)), "separator (ReadyToBoot)"};
+}
+
+std::string printable(const std::string& s) {
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out.push_back(static_cast<char>(c));
+        else {
+            static const char* d = "0123456789abcdef";
+            out += "\\x";
+            out.push_back(d[c >> 4]);
+            out.push_back(d[c & 15]);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> ovmf_load_options(const std::string& cmdline, bool has_initrd, InitrdArg arg) {
+    // QEMU always serves the command line NUL-terminated (size >= 1); OVMF
+    // drops the NUL, so an empty -append is "no command line" to it.
+    std::string text;
+    if (has_initrd && arg == InitrdArg::Prefix) text = "initrd=initrd " + cmdline;
+    else if (has_initrd) text = cmdline + " initrd=initrd";
+    else text = cmdline;
+    std::vector<std::uint8_t> out;
+    if (text.empty()) return out;
+    out.reserve(text.size() * 2 + 2);
+    for (unsigned char c : text) {
+        out.push_back(c);
+        out.push_back(0);
+    }
+    out.push_back(0);
+    out.push_back(0);
+    return out;
+}
+
+BootMeasurement measure_kernel_boot(const KernelBoot& boot, const Profile& profile) {
+    BootMeasurement m;
+
+    // RTMR1: the kernel as OVMF's LoadImage sees it.
+    AuthenticodeOptions ac;
+    ac.pad_to_8 = boot.authenticode_pad8;
+    Digest384 kernel_digest{};
+    std::string kernel_desc;
+    if (profile.kernel_header == KernelHeader::Patched) {
+        QemuKernelPatchInput in;
+        in.below_4g_mem = q35_below_4g_mem(boot.memory_size);
+        in.cmdline = boot.cmdline;
+        if (boot.initrd) in.initrd_size = boot.initrd->size();
+        PatchedKernel patched = qemu_patch_kernel(boot.kernel, boot.kernel_name, in);
+        kernel_digest = authenticode_sha384(Bytes(patched.bytes.data(), patched.bytes.size()), boot.kernel_name, ac);
+        m.header_patch = std::move(patched.fields);
+        m.initrd_address = patched.initrd_address;
+        kernel_desc = "kernel image (Authenticode, setup header patched by QEMU)";
+    } else {
+        kernel_digest = authenticode_sha384(boot.kernel, boot.kernel_name, ac);
+        kernel_desc = "kernel image (Authenticode, unpatched)";
+    }
+    m.events.push_back({1, ev::kEfiBootServicesApplication, kernel_digest, kernel_desc});
+    m.events.push_back(action(1, kCallingEfiApplication));
+    if (profile.fw_layout != FirmwareLayout::Edk2Pre202411) m.events.push_back(separator(1));
+    m.events.push_back(action(1, kExitBootServicesInvocation));
+    m.events.push_back(action(1, kExitBootServicesSucceeded));
+
+    // RTMR2: load options, then initrd.
+    std::vector<std::uint8_t> options = ovmf_load_options(boot.cmdline, boot.initrd.has_value(), profile.initrd_arg);
+    if (!options.empty()) {
+        std::string shown;
+        for (std::size_t i = 0; i + 2 < options.size(); i += 2) shown.push_back(static_cast<char>(options[i]));
+        m.events.push_back({2, ev::kEventTag, sha384(Bytes(options.data(), options.size())),
+                            "Linux load options (command line, UTF-16LE with NUL): \"" + printable(shown) + "\""});
+    }
+    if (boot.initrd) {
+        m.events.push_back({2, ev::kEventTag, sha384(*boot.initrd),
+                            "Linux initrd (" + std::to_string(boot.initrd->size()) + " bytes)"});
+    }
+    return m;
+}
+
+Digest384 replay(const std::vector<MeasuredEvent>& events, int rtmr) {
+    Digest384 reg{};
+    for (const MeasuredEvent& e : events) {
+        if (e.rtmr != rtmr) continue;
+        Hasher h;
+        h.update(Bytes(reg.data(), reg.size()));
+        h.update(Bytes(e.digest.data(), e.digest.size()));
+        reg = h.final384();
+    }
+    return reg;
+}
+
+}  // namespace tdx

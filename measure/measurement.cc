@@ -1,0 +1,90 @@
+#include "measure/measurement.h"
+
+#include <future>
+
+#include "measure/base/file_io.h"
+
+namespace tdx {
+namespace {
+
+// The SHA-256 identities are independent of the measurements, so they are
+// computed on a second thread while the first replays the measurements; the
+// results do not depend on scheduling.
+std::future<InputIdentity> identify_async(const InputFile& f) {
+    return std::async(std::launch::async, [&f] {
+        InputIdentity id;
+        id.file = f.path().filename().string();
+        id.size = f.size();
+        id.sha256 = to_hex(sha256(f.bytes()));
+        return id;
+    });
+}
+
+}  // namespace
+
+MeasureReport measure(const MeasureRequest& req) {
+    if (req.initrd && !req.kernel) fail("--initrd given without --kernel: an initrd is only measured when a kernel boots", ErrorKind::Usage);
+    if (req.memory_size == 0 || req.memory_size % 4096 != 0)
+        fail("memory size " + std::to_string(req.memory_size) + " is not a positive multiple of 4 KiB", ErrorKind::Usage);
+
+    MeasureReport r;
+    r.profile = req.profile;
+    r.memory_size = req.memory_size;
+    r.cmdline = req.cmdline;
+    r.rtmr0_note = "RTMR0 needs the TD HOB, the variable store and QEMU's ACPI tables for the VM shape; not computed by this version";
+
+    InputFile ovmf(req.ovmf);
+    auto ovmf_id = identify_async(ovmf);
+    const std::string ovmf_name = req.ovmf.string();
+    ovmf::TdvfImage image = ovmf::load_tdvf(ovmf.bytes(), ovmf_name);
+    for (const ovmf::Finding& f : image.findings)
+        if (f.severity == ovmf::Finding::Severity::Warning) r.warnings.push_back(ovmf_name + ": " + f.message);
+    for (const ovmf::TdvfSection& s : image.descriptor->sections) {
+        // QEMU carves TD_HOB and TEMP_MEM out of guest RAM as accepted memory;
+        // a section outside RAM cannot be backed and the TD would not start.
+        const bool in_ram = s.type == static_cast<std::uint32_t>(ovmf::SectionType::TdHob) ||
+                            s.type == static_cast<std::uint32_t>(ovmf::SectionType::TempMem);
+        if (in_ram && s.memory_address + s.memory_data_size > q35_below_4g_mem(req.memory_size))
+            fail(ovmf_name + ": " + ovmf::section_type_name(s.type) + " section ends at GPA " + std::to_string(s.memory_address + s.memory_data_size) +
+                     ", beyond the " + std::to_string(q35_below_4g_mem(req.memory_size)) + " bytes of RAM below 4 GiB; give more --memory",
+                 ErrorKind::Usage);
+    }
+    MrtdOptions mo;
+    mo.skip_page_aug = req.profile.skip_page_aug;
+    r.mrtd = compute_mrtd(ovmf.bytes(), image, ovmf_name, mo);
+    r.mrtd_selected = r.mrtd.get(req.profile.mrtd_order);
+    r.warnings.insert(r.warnings.end(), r.mrtd.warnings.begin(), r.mrtd.warnings.end());
+
+    r.ovmf = ovmf_id.get();
+
+    if (req.kernel) {
+        InputFile kernel(*req.kernel);
+        std::optional<InputFile> initrd;
+        if (req.initrd) initrd.emplace(*req.initrd);
+        auto identities = std::async(std::launch::async, [&] {
+            std::pair<InputIdentity, std::optional<InputIdentity>> ids;
+            ids.first = identify_async(kernel).get();
+            if (initrd) ids.second = identify_async(*initrd).get();
+            return ids;
+        });
+        KernelBoot boot;
+        boot.kernel = kernel.bytes();
+        boot.kernel_name = req.kernel->string();
+        if (initrd) boot.initrd = initrd->bytes();
+        boot.cmdline = req.cmdline;
+        boot.memory_size = req.memory_size;
+        boot.authenticode_pad8 = req.authenticode_pad8;
+        BootMeasurement bm = measure_kernel_boot(boot, req.profile);
+        r.events = std::move(bm.events);
+        r.header_patch = std::move(bm.header_patch);
+        r.initrd_address = bm.initrd_address;
+        r.rtmr1 = replay(r.events, 1);
+        r.rtmr2 = replay(r.events, 2);
+        auto ids = identities.get();
+        r.kernel = ids.first;
+        r.initrd = ids.second;
+    }
+    return r;
+}
+
+}  // namespace tdx

@@ -1,2 +1,0 @@
-#include "tests/support/catch.h"
-TEST_CASE("debian placeholder") { CHECK(true); }
