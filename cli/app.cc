@@ -23,6 +23,20 @@ int run_main(int argc, char** argv) {
     add_inspect_command(app, runners);
     add_profiles_command(app, runners);
 
+    // CLI11 reports an unknown first word as "A subcommand is required";
+    // name the word and the commands instead.
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+            found = found || sub->check_name(argv[1]);
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!found) {
+            std::cerr << "tdximage: error: unknown command '" << argv[1] << "' (commands: " << known << ")\n";
+            return kExitTrouble;
+        }
+    }
     try {
         app.parse(argc, argv);
         // Walk down the chain of parsed subcommands to the deepest one.
