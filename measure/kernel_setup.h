@@ -25,6 +25,14 @@ struct SetupHeader {
 
 SetupHeader read_setup_header(Bytes kernel, const std::string& name);
 
+// Bytes of the real-mode setup QEMU splits off the kernel file:
+// (setup_sects + 1) * 512, where setup_sects 0 means 4.
+std::uint64_t qemu_setup_size(const SetupHeader& header);
+
+// The ACPI reserve QEMU's pc/q35 machine types (2.x and later) keep at the top
+// of below-4G RAM; the initrd goes just under it.
+inline constexpr std::uint64_t kQemuAcpiDataSize = 0x20000 + 0x8000;
+
 // q35's RAM split: guests with at least 2.75 GiB get 2 GiB below 4 GiB (the
 // rest above 4 GiB); smaller guests have all RAM below 4 GiB.
 std::uint64_t q35_below_4g_mem(std::uint64_t ram_size);
@@ -33,6 +41,12 @@ struct QemuKernelPatchInput {
     std::uint64_t below_4g_mem = 0;
     std::string cmdline;                      // exactly QEMU's -append string
     std::optional<std::uint64_t> initrd_size; // absent when no -initrd
+    // Images without a Linux setup header (protocol 0, e.g. a UKI or another
+    // EFI application given to -kernel): QEMU 10.0 and the 9.2.1 and 9.1.3
+    // stable releases (commit 57e2cc9abf5d, "x86/loader: only patch linux
+    // kernels") leave them alone; older QEMU still wrote the protocol-0
+    // command-line fields at 0x20/0x22. true selects the old behaviour.
+    bool legacy_patch_without_hdrs = false;
 };
 
 // One field QEMU writes, for display and for diffs.
