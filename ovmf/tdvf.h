@@ -63,6 +63,9 @@ struct TdvfDescriptor {
     std::uint32_t section_count = 0;
     std::vector<TdvfSection> sections;  // descriptor order
     bool metadata_guid_present = false; // the e9eaf9f3-... GUID just before the descriptor
+    // Found through the TDVF design guide 1.0 pointer at EOF-0x20 instead of
+    // the GUID table (only tried when the table footer is absent).
+    bool legacy_pointer = false;
 };
 
 // A finding of the validator. Severity Error means QEMU (or the chosen lint
@@ -78,7 +81,10 @@ enum class LintLevel { Qemu, Gce, TdShim };
 
 struct TdvfImage {
     std::uint64_t file_size = 0;
-    std::vector<GuidTableEntry> guid_table;  // in file order (lowest offset first)
+    std::vector<GuidTableEntry> guid_table;  // in file order (lowest offset first), footer not included
+    bool guid_table_footer = false;          // footer GUID found at EOF-0x30
+    std::uint16_t guid_table_size = 0;       // the u16 at EOF-0x32: table bytes including the 18-byte footer entry
+    std::uint64_t guid_table_offset = 0;     // file offset of the table's first byte (valid when the size is sane)
     std::optional<TdvfDescriptor> descriptor;
     std::vector<Finding> findings;           // every rule the image breaks
     bool has_errors() const;
