@@ -9,12 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string hex64(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 json identity_json(const InputIdentity& id) { return {{"file", id.file}, {"size", id.size}, {"sha256", id.sha256}}; }
 
 json findings_json(const std::vector<ovmf::Finding>& findings) {
@@ -70,9 +64,9 @@ json measure_report_json(const MeasureReport& r) {
 
     json patch = json::array();
     for (const PatchedField& f : r.header_patch)
-        patch.push_back({{"field", f.name}, {"offset", hex64(f.offset)}, {"size", f.size}, {"old", hex64(f.old_value)}, {"new", hex64(f.new_value)}});
+        patch.push_back({{"field", f.name}, {"offset", hex_u64(f.offset)}, {"size", f.size}, {"old", hex_u64(f.old_value)}, {"new", hex_u64(f.new_value)}});
     j["kernel_header_patch"] = patch;
-    j["initrd_address"] = r.initrd_address ? json(hex64(*r.initrd_address)) : json(nullptr);
+    j["initrd_address"] = r.initrd_address ? json(hex_u64(*r.initrd_address)) : json(nullptr);
     j["warnings"] = r.warnings;
     return j;
 }
@@ -86,12 +80,12 @@ json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, 
     for (const auto& e : image.guid_table) {
         std::string name = ovmf::guid_table_entry_name(e.guid);
         table.push_back({{"guid", e.guid.to_string()}, {"name", name.empty() ? json(nullptr) : json(name)},
-                         {"offset", hex64(e.offset)}, {"length", e.length}});
+                         {"offset", hex_u64(e.offset)}, {"length", e.length}});
     }
     j["guid_table"] = table;
     if (image.descriptor) {
         const auto& d = *image.descriptor;
-        j["descriptor"] = {{"offset", hex64(d.file_offset)}, {"length", d.length}, {"version", d.version},
+        j["descriptor"] = {{"offset", hex_u64(d.file_offset)}, {"length", d.length}, {"version", d.version},
                            {"section_count", d.section_count}, {"metadata_guid_present", d.metadata_guid_present}};
         json secs = json::array();
         std::size_t i = 0;
@@ -99,9 +93,9 @@ json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, 
             json attrs = json::array();
             if (s.mr_extend()) attrs.push_back("MR_EXTEND");
             if (s.page_aug()) attrs.push_back("PAGE_AUG");
-            secs.push_back({{"index", i++}, {"type", ovmf::section_type_name(s.type)}, {"data_offset", hex64(s.data_offset)},
-                            {"raw_data_size", hex64(s.raw_data_size)}, {"memory_address", hex64(s.memory_address)},
-                            {"memory_data_size", hex64(s.memory_data_size)}, {"attributes", hex64(s.attributes)},
+            secs.push_back({{"index", i++}, {"type", ovmf::section_type_name(s.type)}, {"data_offset", hex_u64(s.data_offset)},
+                            {"raw_data_size", hex_u64(s.raw_data_size)}, {"memory_address", hex_u64(s.memory_address)},
+                            {"memory_data_size", hex_u64(s.memory_data_size)}, {"attributes", hex_u64(s.attributes)},
                             {"attribute_names", attrs}});
         }
         j["sections"] = secs;

@@ -8,12 +8,6 @@
 namespace tdx::cli {
 namespace {
 
-std::string hex64(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
 std::string axes(const Profile& p) {
@@ -45,7 +39,7 @@ void print_measure_report(std::ostream& out, const MeasureReport& r) {
     if (!r.header_patch.empty()) {
         out << "\nkernel setup header as QEMU patches it\n";
         for (const PatchedField& f : r.header_patch)
-            out << "  " << pad(hex64(f.offset), 8) << pad(f.name, 18) << hex64(f.old_value) << " -> " << hex64(f.new_value) << "\n";
+            out << "  " << pad(hex_u64(f.offset), 8) << pad(f.name, 18) << hex_u64(f.old_value) << " -> " << hex_u64(f.new_value) << "\n";
     }
 }
 
@@ -55,22 +49,22 @@ void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const I
     out << "GUID table (" << image.guid_table.size() << " entries)\n";
     for (const auto& e : image.guid_table) {
         std::string name = ovmf::guid_table_entry_name(e.guid);
-        out << "  " << pad(hex64(e.offset), 10) << pad(std::to_string(e.length), 6) << e.guid.to_string() << "  "
+        out << "  " << pad(hex_u64(e.offset), 10) << pad(std::to_string(e.length), 6) << e.guid.to_string() << "  "
             << (name.empty() ? "(unknown)" : name) << "\n";
     }
     if (image.descriptor) {
         const auto& d = *image.descriptor;
-        out << "\nTDVF descriptor at " << hex64(d.file_offset) << ": length " << d.length << ", version " << d.version
+        out << "\nTDVF descriptor at " << hex_u64(d.file_offset) << ": length " << d.length << ", version " << d.version
             << ", " << d.section_count << " sections" << (d.metadata_guid_present ? "" : " (no metadata GUID before it)") << "\n";
         out << "  " << pad("#", 3) << pad("type", 10) << pad("data offset", 13) << pad("raw size", 11) << pad("GPA", 13)
             << pad("mem size", 11) << "attributes\n";
         std::size_t i = 0;
         for (const auto& s : d.sections) {
-            std::string attrs = hex64(s.attributes);
+            std::string attrs = hex_u64(s.attributes);
             if (s.mr_extend()) attrs += " MR_EXTEND";
             if (s.page_aug()) attrs += " PAGE_AUG";
-            out << "  " << pad(std::to_string(i++), 3) << pad(ovmf::section_type_name(s.type), 10) << pad(hex64(s.data_offset), 13)
-                << pad(hex64(s.raw_data_size), 11) << pad(hex64(s.memory_address), 13) << pad(hex64(s.memory_data_size), 11)
+            out << "  " << pad(std::to_string(i++), 3) << pad(ovmf::section_type_name(s.type), 10) << pad(hex_u64(s.data_offset), 13)
+                << pad(hex_u64(s.raw_data_size), 11) << pad(hex_u64(s.memory_address), 13) << pad(hex_u64(s.memory_data_size), 11)
                 << attrs << "\n";
         }
     }

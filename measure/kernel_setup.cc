@@ -60,12 +60,6 @@ constexpr std::uint8_t kQemuLoaderType = 0xB0;          // high nybble B: QEMU
 // The smallest file QEMU accepts: its setup is at least (1 + 1) * 512 bytes.
 constexpr std::uint64_t kMinKernelSize = 1024;
 
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
-
 // The "vga=" handling of x86_load_linux: the first "vga=" anywhere in the
 // command line (strstr), then "normal"/"ext"/"ask" as prefixes, else a number
 // parsed like qemu_strtoui(base 0) that must end the string or be followed by
@@ -204,8 +198,8 @@ PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const Qem
         initrd_max = h.initrd_addr_max;
     }
     if (input.below_4g_mem <= kQemuAcpiDataSize) {
-        fail(name + ": below-4G memory " + hex(input.below_4g_mem) + " does not exceed QEMU's ACPI reserve " +
-             hex(kQemuAcpiDataSize));
+        fail(name + ": below-4G memory " + hex_u64(input.below_4g_mem) + " does not exceed QEMU's ACPI reserve " +
+             hex_u64(kQemuAcpiDataSize));
     }
     if (initrd_max >= input.below_4g_mem - kQemuAcpiDataSize)
         initrd_max = static_cast<std::uint32_t>(input.below_4g_mem - kQemuAcpiDataSize - 1);
@@ -233,10 +227,10 @@ PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const Qem
         const std::uint64_t initrd_size = *input.initrd_size;
         if (protocol < 0x200)
             fail(name + ": QEMU refuses an initrd for this kernel: linux kernel too old to load a ram disk (boot "
-                        "protocol " + hex(protocol) + ")");
+                        "protocol " + hex_u64(protocol) + ")");
         if (initrd_size >= initrd_max) {
             fail(name + ": initrd of " + std::to_string(initrd_size) + " bytes is too large for QEMU (max " +
-                 std::to_string(initrd_max) + " below " + hex(input.below_4g_mem) + " of below-4G memory)");
+                 std::to_string(initrd_max) + " below " + hex_u64(input.below_4g_mem) + " of below-4G memory)");
         }
         const std::uint64_t initrd_addr = (initrd_max - initrd_size) & ~std::uint64_t{4095};
         w.le32("ramdisk_image", kRamdiskImage, static_cast<std::uint32_t>(initrd_addr));

@@ -23,12 +23,6 @@ void write_record(std::uint8_t* out, const char* op, std::uint64_t gpa) {
     for (int i = 0; i < 8; ++i) out[16 + i] = static_cast<std::uint8_t>(gpa >> (8 * i));
 }
 
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
-
 }  // namespace
 
 std::string to_string(MrtdOrder order) { return order == MrtdOrder::PerPage ? "per-page" : "two-pass"; }
@@ -50,8 +44,8 @@ MrtdResult compute_mrtd(Bytes firmware, const ovmf::TdvfImage& image, const std:
             // QEMU hands KVM the mapped firmware starting at DataOffset for the
             // whole MemoryDataSize, so the bytes after the section in the file
             // are what gets extended. Follow it, but say so.
-            result.warnings.push_back(where + ": MemoryDataSize " + hex(s.memory_data_size) + " exceeds RawDataSize " +
-                                      hex(s.raw_data_size) + "; extending the file bytes that follow the section, as QEMU does");
+            result.warnings.push_back(where + ": MemoryDataSize " + hex_u64(s.memory_data_size) + " exceeds RawDataSize " +
+                                      hex_u64(s.raw_data_size) + "; extending the file bytes that follow the section, as QEMU does");
         }
         Bytes data;
         if (extend) data = slice(firmware, s.data_offset, pages * kPageSize, where + ": extended data");

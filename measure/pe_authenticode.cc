@@ -42,12 +42,6 @@ constexpr std::uint64_t kOptSizeOfImage = 56;
 constexpr std::uint64_t kOptSizeOfHeaders = 60;
 constexpr std::uint64_t kOptCheckSum = 64;
 
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
-
 [[noreturn]] void bad_pe(const std::string& name, const std::string& what) {
     fail(name + ": not a valid PE/COFF image: " + what);
 }
@@ -71,15 +65,15 @@ Layout parse_layout(Bytes image, const std::string& name) {
     if (has_mz) l.pe_offset = load_le32(image, kDosLfanewOffset, "DOS e_lfanew");
 
     if (l.pe_offset > file_size || file_size - l.pe_offset < kPeHeaderUnionSize) {
-        const std::string where = has_mz ? "e_lfanew " + hex(l.pe_offset) : "PE header at offset 0";
+        const std::string where = has_mz ? "e_lfanew " + hex_u64(l.pe_offset) : "PE header at offset 0";
         bad_pe(name, where + " leaves less than " + std::to_string(kPeHeaderUnionSize) +
                          " bytes for the PE headers in the " + std::to_string(file_size) + "-byte file");
     }
     const std::uint32_t signature = load_le32(image, l.pe_offset, "PE signature");
     if ((signature & 0xFFFF) == kTeSignature) bad_pe(name, "TE images (signature \"VZ\") are not supported");
     if (signature != kPeSignature) {
-        bad_pe(name, has_mz ? "no \"PE\\0\\0\" signature at e_lfanew " + hex(l.pe_offset) + " (found " +
-                                  hex(signature) + ")"
+        bad_pe(name, has_mz ? "no \"PE\\0\\0\" signature at e_lfanew " + hex_u64(l.pe_offset) + " (found " +
+                                  hex_u64(signature) + ")"
                             : "no \"MZ\" signature at offset 0 and no \"PE\\0\\0\" signature there either");
     }
 
@@ -94,7 +88,7 @@ Layout parse_layout(Bytes image, const std::string& name) {
     // override that DxeImageVerificationLib has; no x64 OVMF loads IA64 images.
     const std::uint16_t magic = load_le16(image, opt, "optional header Magic");
     if (magic != kMagicPe32 && magic != kMagicPe32Plus)
-        bad_pe(name, "optional header Magic " + hex(magic) + " is neither PE32 (0x10b) nor PE32+ (0x20b)");
+        bad_pe(name, "optional header Magic " + hex_u64(magic) + " is neither PE32 (0x10b) nor PE32+ (0x20b)");
     info.pe32_plus = magic == kMagicPe32Plus;
     const std::uint64_t fixed_part = info.pe32_plus ? 112 : 96;   // optional header without directories
     l.directories_offset = opt + fixed_part;
@@ -110,24 +104,24 @@ Layout parse_layout(Bytes image, const std::string& name) {
     // directories, so the section table really starts after them.
     const std::uint64_t expected_opt_size = fixed_part + info.number_of_rva_and_sizes * kDataDirectorySize;
     if (size_of_optional_header != expected_opt_size) {
-        bad_pe(name, "SizeOfOptionalHeader " + hex(size_of_optional_header) + " does not match NumberOfRvaAndSizes " +
-            std::to_string(info.number_of_rva_and_sizes) + " (expected " + hex(expected_opt_size) + ")");
+        bad_pe(name, "SizeOfOptionalHeader " + hex_u64(size_of_optional_header) + " does not match NumberOfRvaAndSizes " +
+            std::to_string(info.number_of_rva_and_sizes) + " (expected " + hex_u64(expected_opt_size) + ")");
     }
     // Checks 3 and 4: the section table fits in SizeOfImage and inside
     // SizeOfHeaders, and SizeOfHeaders < SizeOfImage.
     const std::uint64_t section_table = opt + size_of_optional_header;
     const std::uint64_t section_table_end = section_table + number_of_sections * kSectionHeaderSize;
     if (size_of_image <= section_table || (size_of_image - section_table) / kSectionHeaderSize <= number_of_sections)
-        bad_pe(name, "SizeOfImage " + hex(size_of_image) + " is too small for the section table ending at " +
-            hex(section_table_end));
+        bad_pe(name, "SizeOfImage " + hex_u64(size_of_image) + " is too small for the section table ending at " +
+            hex_u64(section_table_end));
     if (info.size_of_headers <= section_table || section_table_end > info.size_of_headers)
-        bad_pe(name, "SizeOfHeaders " + hex(info.size_of_headers) + " does not cover the section table (" +
-            std::to_string(number_of_sections) + " sections ending at " + hex(section_table_end) + ")");
+        bad_pe(name, "SizeOfHeaders " + hex_u64(info.size_of_headers) + " does not cover the section table (" +
+            std::to_string(number_of_sections) + " sections ending at " + hex_u64(section_table_end) + ")");
     if (info.size_of_headers >= size_of_image)
-        bad_pe(name, "SizeOfHeaders " + hex(info.size_of_headers) + " is not below SizeOfImage " + hex(size_of_image));
+        bad_pe(name, "SizeOfHeaders " + hex_u64(info.size_of_headers) + " is not below SizeOfImage " + hex_u64(size_of_image));
     // Check 4.2: the last header byte must be in the file.
     if (info.size_of_headers > file_size)
-        bad_pe(name, "SizeOfHeaders " + hex(info.size_of_headers) + " lies beyond the end of the " +
+        bad_pe(name, "SizeOfHeaders " + hex_u64(info.size_of_headers) + " lies beyond the end of the " +
             std::to_string(file_size) + "-byte file");
 
     // The certificate table directory entry exists only when there are more
@@ -139,7 +133,7 @@ Layout parse_layout(Bytes image, const std::string& name) {
         // Its "VirtualAddress" is a file offset; edk2 reads its last byte.
         const std::uint64_t cert_end = std::uint64_t{info.cert_table_offset} + info.cert_table_size;
         if (info.cert_table_size != 0 && (cert_end > 0xFFFFFFFFu || cert_end > file_size)) {
-            bad_pe(name, "certificate table [" + hex(info.cert_table_offset) + ", +" + hex(info.cert_table_size) +
+            bad_pe(name, "certificate table [" + hex_u64(info.cert_table_offset) + ", +" + hex_u64(info.cert_table_size) +
                 ") lies outside the " + std::to_string(file_size) + "-byte file");
         }
     }
@@ -164,13 +158,13 @@ Layout parse_layout(Bytes image, const std::string& name) {
             const std::string what = "section " + std::to_string(i) + " '" + s.name + "'";
             // edk2: section data must lie after the headers, in the file and in memory.
             if (s.pointer_to_raw_data < info.size_of_headers || s.virtual_address < info.size_of_headers) {
-                bad_pe(name, what + ": PointerToRawData " + hex(s.pointer_to_raw_data) + " / VirtualAddress " +
-                    hex(s.virtual_address) + " lies inside the headers (SizeOfHeaders " +
-                    hex(info.size_of_headers) + ")");
+                bad_pe(name, what + ": PointerToRawData " + hex_u64(s.pointer_to_raw_data) + " / VirtualAddress " +
+                    hex_u64(s.virtual_address) + " lies inside the headers (SizeOfHeaders " +
+                    hex_u64(info.size_of_headers) + ")");
             }
             const std::uint64_t end = std::uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data;
             if (end > 0xFFFFFFFFu || end > file_size) {
-                bad_pe(name, what + ": raw data [" + hex(s.pointer_to_raw_data) + ", +" + hex(s.size_of_raw_data) +
+                bad_pe(name, what + ": raw data [" + hex_u64(s.pointer_to_raw_data) + ", +" + hex_u64(s.size_of_raw_data) +
                     ") lies outside the " + std::to_string(file_size) + "-byte file");
             }
         }
@@ -184,14 +178,14 @@ Layout parse_layout(Bytes image, const std::string& name) {
     if (info.cert_table_size != 0) {
         const std::uint64_t c0 = info.cert_table_offset, c1 = c0 + info.cert_table_size;
         if (c0 < info.size_of_headers)
-            bad_pe(name, "certificate table at " + hex(c0) + " overlaps the headers (SizeOfHeaders " +
-                hex(info.size_of_headers) + ")");
+            bad_pe(name, "certificate table at " + hex_u64(c0) + " overlaps the headers (SizeOfHeaders " +
+                hex_u64(info.size_of_headers) + ")");
         for (std::size_t i = 0; i < info.sections.size(); ++i) {
             const PeSection& s = info.sections[i];
             const std::uint64_t s0 = s.pointer_to_raw_data, s1 = s0 + s.size_of_raw_data;
             if (s.size_of_raw_data > 0 && c0 < s1 && s0 < c1)
-                bad_pe(name, "certificate table [" + hex(c0) + ", " + hex(c1) + ") overlaps section " + std::to_string(i) +
-                    " '" + s.name + "' [" + hex(s0) + ", " + hex(s1) + ")");
+                bad_pe(name, "certificate table [" + hex_u64(c0) + ", " + hex_u64(c1) + ") overlaps section " + std::to_string(i) +
+                    " '" + s.name + "' [" + hex_u64(s0) + ", " + hex_u64(s1) + ")");
         }
     }
     return l;
@@ -245,8 +239,8 @@ Digest384 authenticode_sha384(Bytes image, const std::string& name, Authenticode
         if (file_size > sum_of_bytes_hashed + cert_size) {
             hash_range(sum_of_bytes_hashed, file_size - cert_size, "trailing data");
         } else if (file_size < sum_of_bytes_hashed + cert_size) {
-            bad_pe(name, "certificate table size " + hex(cert_size) + " exceeds the " +
-                 hex(file_size - sum_of_bytes_hashed) + " bytes left after the headers and sections (edk2 refuses to "
+            bad_pe(name, "certificate table size " + hex_u64(cert_size) + " exceeds the " +
+                 hex_u64(file_size - sum_of_bytes_hashed) + " bytes left after the headers and sections (edk2 refuses to "
                  "measure it)");
         }
     }

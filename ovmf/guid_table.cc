@@ -46,12 +46,12 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
     // QEMU: tot_len = T - 18 must be >= 0 and must fit below the footer entry.
     if (t < kGuidEntryTrailer) {
         findings.error("guid_table.size", "GUID table size " + std::to_string(t) + " at file offset " +
-                                              hex(size_offset) + " is smaller than the 18-byte footer entry it includes");
+                                              hex_u64(size_offset) + " is smaller than the 18-byte footer entry it includes");
         return walk;
     }
     if (t > size - kTableEndFromEof) {
         findings.error("guid_table.size", "GUID table size " + std::to_string(t) + " at file offset " +
-                                              hex(size_offset) + " is larger than the " +
+                                              hex_u64(size_offset) + " is larger than the " +
                                               std::to_string(size - kTableEndFromEof) + " bytes before EOF-0x20");
         return walk;
     }
@@ -72,7 +72,7 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
         if (left < kGuidEntryTrailer) {
             // QEMU stops silently when fewer than 18 bytes are left.
             walk_problem("guid_table.trailing_bytes",
-                         std::to_string(left) + " bytes at file offset " + hex(walk.table_offset) +
+                         std::to_string(left) + " bytes at file offset " + hex_u64(walk.table_offset) +
                              " at the start of the GUID table do not form an entry (table size " + std::to_string(t) +
                              ")",
                          false);
@@ -82,14 +82,14 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
         const std::uint16_t len = load_le16(file, pos - kGuidEntryTrailer, "GUID table entry length");
         if (len < kGuidEntryTrailer) {
             walk_problem("guid_table.entry_length",
-                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex(pos) + ": length " +
+                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex_u64(pos) + ": length " +
                              std::to_string(len) + " is smaller than its 18-byte length+GUID trailer",
                          true);
             break;
         }
         if (len > left) {
             walk_problem("guid_table.entry_length",
-                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex(pos) + ": length " +
+                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex_u64(pos) + ": length " +
                              std::to_string(len) + " exceeds the " + std::to_string(left) +
                              " bytes left before the table start",
                          true);

@@ -38,7 +38,7 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
         if (auto legacy = legacy_location(file)) {
             findings.warning("tdx_metadata.legacy_pointer",
                              "no OVMF GUID table footer; descriptor found through the legacy TDVF pointer at EOF-0x20 "
-                             "(file offset " + hex(legacy->file_offset) +
+                             "(file offset " + hex_u64(legacy->file_offset) +
                                  "), which upstream QEMU does not read (it needs the TDX metadata offset GUID entry)");
             return legacy;
         }
@@ -48,7 +48,7 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
                                                      "not a TDVF image");
         else
             findings.error("guid_table.missing", "no OVMF GUID table footer " + footer_guid().to_string() +
-                                                     " at EOF-0x30 (file offset " + hex(size - kFooterGuidFromEof) +
+                                                     " at EOF-0x30 (file offset " + hex_u64(size - kFooterGuidFromEof) +
                                                      ") and no \"TDVF\" descriptor at the legacy pointer at EOF-0x20; "
                                                      "not a TDVF image");
         return std::nullopt;
@@ -64,7 +64,7 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
     const GuidTableEntry& e = table.entries[*table.tdx_entry];
     if (e.length != kTdxEntryLength)
         findings.error("tdx_metadata.entry_length",
-                       "TDX metadata offset entry at file offset " + hex(e.offset) + ": length " +
+                       "TDX metadata offset entry at file offset " + hex_u64(e.offset) + ": length " +
                            std::to_string(e.length) + " is not 22 (one u32 offset + 18-byte trailer)");
     if (e.payload.size() < 4) return std::nullopt;  // nothing QEMU could sensibly read as the offset
     // QEMU reads the first u32 of the payload, whatever the entry length.
@@ -72,7 +72,7 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
     // QEMU: offset = size - value, then offset + 16 must not pass EOF.
     if (from_eof > size || from_eof < kDescriptorHeaderSize) {
         findings.error("tdx_metadata.offset",
-                       "TDX metadata offset " + hex(from_eof) + " (from EOF) puts the 16-byte descriptor header " +
+                       "TDX metadata offset " + hex_u64(from_eof) + " (from EOF) puts the 16-byte descriptor header " +
                            (from_eof > size ? std::string("before the start of the ")
                                             : std::string("across the end of the ")) +
                            std::to_string(size) + "-byte file");
@@ -92,8 +92,8 @@ std::optional<TdvfDescriptor> read_descriptor(Bytes file, const DescriptorLocati
     if (d.signature != kTdvfSignature) {
         // QEMU: "Invalid TDVF signature in metadata!" - these bytes are not a
         // descriptor, so nothing after the signature means anything.
-        findings.error("descriptor.signature", "descriptor at file offset " + hex(at) + ": Signature " +
-                                                   hex(d.signature) + " is not \"TDVF\" (0x46564454)");
+        findings.error("descriptor.signature", "descriptor at file offset " + hex_u64(at) + ": Signature " +
+                                                   hex_u64(d.signature) + " is not \"TDVF\" (0x46564454)");
         return std::nullopt;
     }
     d.length = header.le32("Length");

@@ -6,12 +6,6 @@
 
 namespace tdx::ovmf::detail {
 
-std::string hex(std::uint64_t v) {
-    std::ostringstream s;
-    s << "0x" << std::hex << v;
-    return s.str();
-}
-
 std::string lint_level_name(LintLevel level) {
     switch (level) {
         case LintLevel::Qemu: return "qemu";

@@ -24,7 +24,6 @@ inline constexpr std::uint64_t kLegacyPointerFromEof = 0x20;
 inline constexpr std::uint16_t kTdxEntryLength = 22;      // trailer + one u32
 
 // "0x1ff7c0"
-std::string hex(std::uint64_t v);
 
 // Collects findings. A single broken rule can repeat once per section; for a
 // hostile descriptor with tens of thousands of sections that would bury the

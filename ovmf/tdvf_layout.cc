@@ -54,8 +54,8 @@ void check_overlap(const TdvfDescriptor& d, Severity severity, Findings& finding
         if (reach && s.memory_address < end_of(*reach)) {
             const TdvfSection& r = d.sections[*reach];
             findings.add(severity, "sections.gpa_overlap",
-                         name(i, s) + " GPA [" + hex(s.memory_address) + ", " + hex(end_of(i)) + ") overlaps " +
-                             name(*reach, r) + " GPA [" + hex(r.memory_address) + ", " + hex(end_of(*reach)) + ")");
+                         name(i, s) + " GPA [" + hex_u64(s.memory_address) + ", " + hex_u64(end_of(i)) + ") overlaps " +
+                             name(*reach, r) + " GPA [" + hex_u64(r.memory_address) + ", " + hex_u64(end_of(*reach)) + ")");
         }
         if (!reach || end_of(i) > end_of(*reach)) reach = i;
     }
@@ -86,8 +86,8 @@ void check_td_shim(const TdvfDescriptor& d, Findings& findings) {
             });
             if (!inside)
                 findings.error("section.td_info_outside_bfv",
-                               name(i, s) + ": data [DataOffset " + hex(start) + ", +RawDataSize " +
-                                   hex(s.raw_data_size) + ") is not inside the file data of a BFV section");
+                               name(i, s) + ": data [DataOffset " + hex_u64(start) + ", +RawDataSize " +
+                                   hex_u64(s.raw_data_size) + ") is not inside the file data of a BFV section");
         }
     }
 }
@@ -121,8 +121,8 @@ void validate_layout(Bytes file, const TdvfDescriptor& d, LintLevel level, Findi
                 s.type == static_cast<std::uint32_t>(SectionType::Cfv))
                 fv_bytes += s.raw_data_size;  // at most 2^32 entries of < 2^32: no wrap
         if (fv_bytes != file.size())
-            findings.error("sections.fv_size_sum", "BFV and CFV RawDataSize add up to " + hex(fv_bytes) +
-                                                       ", not the file size " + hex(file.size()));
+            findings.error("sections.fv_size_sum", "BFV and CFV RawDataSize add up to " + hex_u64(fv_bytes) +
+                                                       ", not the file size " + hex_u64(file.size()));
     }
 
     check_overlap(d, gce ? Severity::Error : Severity::Warning, findings);

@@ -26,16 +26,16 @@ std::string label(std::size_t index, const TdvfSection& s) {
 
 void validate_header(Bytes file, const TdvfDescriptor& d, LintLevel level, Findings& findings) {
     const std::uint64_t size = file.size();
-    const std::string at = "descriptor at file offset " + hex(d.file_offset) + ": ";
+    const std::string at = "descriptor at file offset " + hex_u64(d.file_offset) + ": ";
     const std::uint64_t expected_length = kDescriptorHeaderSize + kSectionEntrySize * std::uint64_t{d.section_count};
 
     // QEMU computes offset + Length in 32 bits (so a huge Length can wrap
     // past its check); here it is exact.
     const bool length_outside = d.length > size - d.file_offset;
     if (length_outside)
-        findings.error("descriptor.outside_file", at + "Length " + hex(d.length) + " runs past the end of the " +
+        findings.error("descriptor.outside_file", at + "Length " + hex_u64(d.length) + " runs past the end of the " +
                                                       std::to_string(size) + "-byte file (ends at " +
-                                                      hex(d.file_offset + d.length) + ")");
+                                                      hex_u64(d.file_offset + d.length) + ")");
     if (d.version != 1)
         findings.error("descriptor.version", at + "Version " + std::to_string(d.version) + " is not 1");
 
@@ -46,13 +46,13 @@ void validate_header(Bytes file, const TdvfDescriptor& d, LintLevel level, Findi
                                                        " is below the minimum of " + std::to_string(min_sections));
 
     if (d.length != expected_length)
-        findings.error("descriptor.length", at + "Length " + hex(d.length) + " does not match 16 + 32 * " +
-                                                std::to_string(d.section_count) + " = " + hex(expected_length));
+        findings.error("descriptor.length", at + "Length " + hex_u64(d.length) + " does not match 16 + 32 * " +
+                                                std::to_string(d.section_count) + " = " + hex_u64(expected_length));
 
     if (d.sections.size() != d.section_count && !length_outside)
         findings.error("descriptor.sections_outside_file",
                        at + "NumberOfSectionEntries " + std::to_string(d.section_count) + " needs " +
-                           hex(expected_length) + " bytes, past the end of the " + std::to_string(size) +
+                           hex_u64(expected_length) + " bytes, past the end of the " + std::to_string(size) +
                            "-byte file; the section entries were not read");
 
     if (level == LintLevel::Gce && !d.metadata_guid_present)
@@ -79,19 +79,19 @@ void validate_common(Bytes file, std::size_t i, const TdvfSection& s, LintLevel 
     if (!no_memory) {
         // QEMU: "Broken metadata RawDataSize ... MemoryDataSize ...".
         if (s.memory_data_size < s.raw_data_size)
-            findings.error("section.memory_size", l + "MemoryDataSize " + hex(s.memory_data_size) +
-                                                      " is smaller than RawDataSize " + hex(s.raw_data_size));
+            findings.error("section.memory_size", l + "MemoryDataSize " + hex_u64(s.memory_data_size) +
+                                                      " is smaller than RawDataSize " + hex_u64(s.raw_data_size));
         if (s.memory_address % kPageSize != 0)
             findings.error("section.address_alignment",
-                           l + "MemoryAddress " + hex(s.memory_address) + " is not 4 KiB aligned");
+                           l + "MemoryAddress " + hex_u64(s.memory_address) + " is not 4 KiB aligned");
         // QEMU refuses it; td-shim does not check, but TDX adds whole pages,
         // so the tail would be dropped.
         if (s.memory_data_size % kPageSize != 0)
             findings.add(shim ? Severity::Warning : Severity::Error, "section.size_alignment",
-                         l + "MemoryDataSize " + hex(s.memory_data_size) + " is not 4 KiB aligned");
+                         l + "MemoryDataSize " + hex_u64(s.memory_data_size) + " is not 4 KiB aligned");
         if (s.memory_data_size > UINT64_MAX - s.memory_address)
-            findings.error("section.memory_range", l + "MemoryAddress " + hex(s.memory_address) +
-                                                       " + MemoryDataSize " + hex(s.memory_data_size) +
+            findings.error("section.memory_range", l + "MemoryAddress " + hex_u64(s.memory_address) +
+                                                       " + MemoryDataSize " + hex_u64(s.memory_data_size) +
                                                        " wraps past 2^64");
     }
 
@@ -101,7 +101,7 @@ void validate_common(Bytes file, std::size_t i, const TdvfSection& s, LintLevel 
     if (needs_data && s.raw_data_size == 0)
         findings.error("section.raw_size_zero", l + "RawDataSize is 0 but this section type is copied from the file");
     if (no_data && s.raw_data_size != 0)
-        findings.error("section.raw_size_nonzero", l + "RawDataSize " + hex(s.raw_data_size) +
+        findings.error("section.raw_size_nonzero", l + "RawDataSize " + hex_u64(s.raw_data_size) +
                                                        " is not 0 for a section that takes no file data");
 
     // QEMU points BFV/CFV at flash + DataOffset and KVM copies from there,
@@ -109,16 +109,16 @@ void validate_common(Bytes file, std::size_t i, const TdvfSection& s, LintLevel 
     if (!no_data && s.raw_data_size != 0) {
         const std::uint64_t end = std::uint64_t{s.data_offset} + s.raw_data_size;  // < 2^33
         if (end > size) {
-            findings.error("section.data_range", l + "data [DataOffset " + hex(s.data_offset) + ", +RawDataSize " +
-                                                     hex(s.raw_data_size) + ") ends at " + hex(end) +
+            findings.error("section.data_range", l + "data [DataOffset " + hex_u64(s.data_offset) + ", +RawDataSize " +
+                                                     hex_u64(s.raw_data_size) + ") ends at " + hex_u64(end) +
                                                      ", past the end of the " + std::to_string(size) + "-byte file");
         } else if ((s.type == kBfv || s.type == kCfv) && s.memory_data_size > s.raw_data_size &&
                    s.memory_data_size > size - s.data_offset) {
             // KVM_TDX_INIT_MEM_REGION copies MemoryDataSize / 4096 pages from
             // flash + DataOffset, not RawDataSize bytes.
             findings.error("section.copy_range",
-                           l + "QEMU copies MemoryDataSize " + hex(s.memory_data_size) + " bytes from DataOffset " +
-                               hex(s.data_offset) + ", past the end of the " + std::to_string(size) + "-byte file");
+                           l + "QEMU copies MemoryDataSize " + hex_u64(s.memory_data_size) + " bytes from DataOffset " +
+                               hex_u64(s.data_offset) + ", past the end of the " + std::to_string(size) + "-byte file");
         }
     }
 
@@ -127,22 +127,22 @@ void validate_common(Bytes file, std::size_t i, const TdvfSection& s, LintLevel 
             findings.warning("section.mr_extend_beyond_raw",
                              l + "MR_EXTEND on a section without file data: QEMU measures its " +
                                  (s.type == kTdHob ? std::string("generated HOB") : std::string("zeroed")) +
-                                 " pages (MemoryDataSize " + hex(s.memory_data_size) + ")");
+                                 " pages (MemoryDataSize " + hex_u64(s.memory_data_size) + ")");
         else if (s.type == kBfv || s.type == kCfv)
             findings.warning("section.mr_extend_beyond_raw",
-                             l + "MR_EXTEND with MemoryDataSize " + hex(s.memory_data_size) + " > RawDataSize " +
-                                 hex(s.raw_data_size) + ": QEMU measures the " +
-                                 hex(s.memory_data_size - s.raw_data_size) +
+                             l + "MR_EXTEND with MemoryDataSize " + hex_u64(s.memory_data_size) + " > RawDataSize " +
+                                 hex_u64(s.raw_data_size) + ": QEMU measures the " +
+                                 hex_u64(s.memory_data_size - s.raw_data_size) +
                                  " file bytes that follow the section's raw data");
         else
             findings.warning("section.mr_extend_beyond_raw",
-                             l + "MR_EXTEND with MemoryDataSize " + hex(s.memory_data_size) + " > RawDataSize " +
-                                 hex(s.raw_data_size) + ": what fills the other " +
-                                 hex(s.memory_data_size - s.raw_data_size) +
+                             l + "MR_EXTEND with MemoryDataSize " + hex_u64(s.memory_data_size) + " > RawDataSize " +
+                                 hex_u64(s.raw_data_size) + ": what fills the other " +
+                                 hex_u64(s.memory_data_size - s.raw_data_size) +
                                  " measured bytes depends on the VMM");
     }
     if (s.page_aug() && s.type <= kTempMem)
-        findings.warning("section.page_aug", l + "Attributes " + hex(s.attributes) +
+        findings.warning("section.page_aug", l + "Attributes " + hex_u64(s.attributes) +
                                                  " has PAGE_AUG on a type 0-3 section: QEMU ignores it and adds the "
                                                  "pages (measured), tools that honour it leave them out of MRTD");
 }
@@ -151,11 +151,11 @@ void validate_qemu_gce(std::size_t i, const TdvfSection& s, LintLevel level, Fin
     const std::string l = label(i, s);
     if ((s.attributes & ~(kAttrMrExtend | kAttrPageAug)) != 0)
         findings.warning("section.attributes_reserved",
-                         l + "Attributes " + hex(s.attributes) + " has bits other than MR_EXTEND and PAGE_AUG set; "
+                         l + "Attributes " + hex_u64(s.attributes) + " has bits other than MR_EXTEND and PAGE_AUG set; "
                                                                  "QEMU ignores them");
     if (level == LintLevel::Gce && (s.type == kBfv || s.type == kCfv) && s.memory_data_size != s.raw_data_size)
-        findings.error("section.memory_size_ne_raw", l + "MemoryDataSize " + hex(s.memory_data_size) +
-                                                         " differs from RawDataSize " + hex(s.raw_data_size));
+        findings.error("section.memory_size_ne_raw", l + "MemoryDataSize " + hex_u64(s.memory_data_size) +
+                                                         " differs from RawDataSize " + hex_u64(s.raw_data_size));
 }
 
 void validate_td_shim(std::size_t i, const TdvfSection& s, Findings& findings) {
@@ -169,22 +169,22 @@ void validate_td_shim(std::size_t i, const TdvfSection& s, Findings& findings) {
         default: break;
     }
     if (exact && s.attributes != *exact)
-        findings.error("section.attributes", l + "Attributes " + hex(s.attributes) + " must be exactly " +
-                                                 hex(*exact) + " for this section type in td-shim");
+        findings.error("section.attributes", l + "Attributes " + hex_u64(s.attributes) + " must be exactly " +
+                                                 hex_u64(*exact) + " for this section type in td-shim");
     if (s.type == kPayload && (s.attributes & ~kAttrMrExtend) != 0)
         findings.error("section.attributes",
-                       l + "Attributes " + hex(s.attributes) + " may only have MR_EXTEND (0x1) for a PAYLOAD");
+                       l + "Attributes " + hex_u64(s.attributes) + " may only have MR_EXTEND (0x1) for a PAYLOAD");
 
     // td-shim: a section without raw data has DataOffset 0, and TD_HOB,
     // TEMP_MEM and PERM_MEM never have one.
     const bool never_data = s.type == kTdHob || s.type == kTempMem || s.type == kPermMem;
     if (s.data_offset != 0 && (never_data || s.raw_data_size == 0))
         findings.error("section.data_offset_nonzero",
-                       l + "DataOffset " + hex(s.data_offset) + " is not 0 for a section without file data");
+                       l + "DataOffset " + hex_u64(s.data_offset) + " is not 0 for a section without file data");
 
     if ((s.type == kTdInfo || s.type == kTdParams) && (s.memory_address != 0 || s.memory_data_size != 0))
-        findings.error("section.td_info_memory", l + "MemoryAddress " + hex(s.memory_address) +
-                                                     " and MemoryDataSize " + hex(s.memory_data_size) +
+        findings.error("section.td_info_memory", l + "MemoryAddress " + hex_u64(s.memory_address) +
+                                                     " and MemoryDataSize " + hex_u64(s.memory_data_size) +
                                                      " must both be 0");
 }
 

@@ -3,15 +3,11 @@
 #include <sstream>
 
 namespace tdx {
-namespace {
-
 std::string hex_u64(std::uint64_t v) {
     std::ostringstream s;
     s << "0x" << std::hex << v;
     return s.str();
 }
-
-}  // namespace
 
 std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, const char* what) {
     std::uint64_t r = 0;

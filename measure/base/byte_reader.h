@@ -15,6 +15,9 @@ namespace tdx {
 
 using Bytes = std::span<const std::uint8_t>;
 
+// "0x1f" style rendering of offsets and field values for messages.
+std::string hex_u64(std::uint64_t v);
+
 // a + b, or an error when it would not fit in 64 bits.
 std::uint64_t checked_add(std::uint64_t a, std::uint64_t b, const char* what);
 std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, const char* what);
