@@ -42,8 +42,10 @@ struct TcgEventLog {
 
 // Parses a crypto-agile log. Stops at the end of the input or at a record
 // whose index or type is 0xFFFFFFFF (the unused tail of a pre-allocated log
-// area). Throws tdx::Error naming `name`, the record offset and the field for
-// malformed input.
+// area; a tail shorter than a record header that is all 0xFF counts too).
+// A record may carry at most one digest per algorithm of the Spec ID table,
+// and no other. Throws tdx::Error naming `name`, the record offset and the
+// field for malformed input.
 TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name);
 
 // Bounds on untrusted sizes; the defaults are what parse_tcg2_event_log uses.

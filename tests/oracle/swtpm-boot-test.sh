@@ -1,0 +1,253 @@
+#!/bin/sh
+# Oracle test: boots a real Debian kernel through a real OVMF under QEMU (TCG)
+# with a software TPM, reads back the TCG2 event log that the firmware and the
+# kernel's EFI stub wrote, and checks that `tdximage measure` predicts the same
+# per-event SHA-384 digests:
+#   - PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION = the rtmr1 kernel event
+#     (Authenticode of the kernel after QEMU's setup-header patch);
+#   - PCR 4/5 EV_EFI_ACTION strings = the rtmr1 action events;
+#   - PCR 9 EV_EVENT_TAG load options / initrd = the rtmr2 events, same order,
+#     and the load options are the command line with " initrd=initrd" appended.
+# Two boots: 512M and 3G (the initrd goes below 2 GiB once RAM >= 2.75 GiB),
+# each with its own command line and initrd.
+#
+#   swtpm-boot-test.sh TDXIMAGE INPUTS_DIR WORK_DIR [TOOLS_DIR]
+# INPUTS_DIR holds OVMF.fd, vmlinuz and busybox (tests/fixtures/fetch-debian-inputs.sh).
+# TOOLS_DIR holds tdximage_test_eventlog_dump and tdximage_test_oracle_compare
+# (default: the tests/ directory of the build tree TDXIMAGE belongs to).
+# Needs qemu-system-x86_64, swtpm, swtpm_setup, cpio, gzip, od, timeout.
+# Exit status: 0 pass, 1 mismatch or failure, 77 skipped (a tool is missing,
+# outside CI; with CI=true a missing tool fails).
+set -eu
+
+if [ $# -lt 3 ] || [ $# -gt 4 ]; then
+    echo "usage: $0 TDXIMAGE INPUTS_DIR WORK_DIR [TOOLS_DIR]" >&2
+    exit 2
+fi
+tdximage=$1
+inputs=$2
+work=$3
+tools=${4:-$(cd "$(dirname "$tdximage")/../tests" && pwd)}
+dump=$tools/tdximage_test_eventlog_dump
+compare=$tools/tdximage_test_oracle_compare
+boot_timeout=${TDXIMAGE_ORACLE_BOOT_TIMEOUT:-300}
+
+say() { printf 'oracle: %s\n' "$*"; }
+die() { printf 'oracle: FAIL: %s\n' "$*" >&2; exit 1; }
+
+for t in qemu-system-x86_64 swtpm swtpm_setup cpio gzip od timeout; do
+    if ! command -v "$t" >/dev/null 2>&1; then
+        # CI installs every one of them (.ci/packages): there a missing tool is a failure, not a skip.
+        [ "${CI:-}" = true ] && die "$t is not installed (CI must install it)"
+        echo "oracle: SKIP: $t is not installed" >&2
+        exit 77
+    fi
+done
+for f in "$inputs/OVMF.fd" "$inputs/vmlinuz" "$inputs/busybox" "$tdximage" "$dump" "$compare"; do
+    [ -e "$f" ] || die "$f does not exist"
+done
+
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+# --- initramfs --------------------------------------------------------------
+# make_initrd OUT LABEL: a busybox initramfs whose /init prints the command
+# line, the binary TPM event log as hex and the SHA-384 PCRs 4 and 9 between
+# marker lines, then powers off. LABEL goes into /etc/label, so two initrds
+# can differ in content and size.
+make_initrd() {
+    out=$1
+    label=$2
+    root=$work/initrd-root-$label
+    rm -rf "$root"
+    mkdir -p "$root/bin" "$root/etc" "$root/proc" "$root/sys" "$root/dev"
+    cp "$inputs/busybox" "$root/bin/busybox"
+    chmod 0755 "$root/bin/busybox"
+    printf '%s\n' "$label" > "$root/etc/label"
+    cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t securityfs securityfs /sys/kernel/security
+log=/sys/kernel/security/tpm0/binary_bios_measurements
+i=0
+while [ ! -e "$log" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+echo "@@ORACLE-CMDLINE@@$(cat /proc/cmdline)@@"
+echo "@@ORACLE-LOG-BEGIN@@"
+od -An -v -tx1 "$log" || echo "@@ORACLE-NO-LOG@@"
+echo "@@ORACLE-LOG-END@@"
+for n in 4 9; do
+    f=/sys/class/tpm/tpm0/pcr-sha384/$n
+    if [ -r "$f" ]; then echo "@@ORACLE-PCR$n@@$(cat "$f")@@"; fi
+done
+echo "@@ORACLE-DONE@@"
+poweroff -f
+INIT
+    chmod 0755 "$root/init"
+    chmod 0755 "$root" "$root/bin" "$root/etc" "$root/proc" "$root/sys" "$root/dev"
+    chmod 0644 "$root/etc/label"
+    find "$root" -exec touch -h -d @0 {} +
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+        cpio -o -H newc -R 0:0 --reproducible --quiet | gzip -n -9) > "$out"
+}
+
+# --- one boot ---------------------------------------------------------------
+# boot NAME MEMORY CMDLINE INITRD: boots, leaves $work/NAME.console and
+# $work/NAME.log (binary event log), $work/NAME.pcr4/.pcr9 when the guest has them.
+boot() {
+    name=$1
+    mem=$2
+    cmdline=$3
+    initrd=$4
+    tpm=$work/$name-tpm
+    mkdir -p "$tpm"
+    swtpm_setup --tpm2 --tpmstate "$tpm" --pcr-banks sha256,sha384 --overwrite > "$work/$name.swtpm_setup.log" 2>&1 ||
+        { cat "$work/$name.swtpm_setup.log" >&2; die "swtpm_setup failed"; }
+    swtpm socket --tpm2 --tpmstate dir="$tpm" --ctrl type=unixio,path="$tpm/sock" --terminate \
+        > "$work/$name.swtpm.log" 2>&1 &
+    swtpm_pid=$!
+    i=0
+    while [ ! -S "$tpm/sock" ]; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { kill "$swtpm_pid" 2>/dev/null || true; die "swtpm did not create $tpm/sock"; }
+        sleep 0.1
+    done
+    start=$(date +%s)
+    status=0
+    timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem" -smp 1 \
+        -nographic -no-reboot -net none \
+        -bios "$inputs/OVMF.fd" -kernel "$inputs/vmlinuz" -initrd "$initrd" -append "$cmdline" \
+        -chardev socket,id=chrtpm,path="$tpm/sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
+        -device tpm-crb,tpmdev=tpm0 < /dev/null > "$work/$name.console" 2> "$work/$name.qemu.err" || status=$?
+    end=$(date +%s)
+    kill "$swtpm_pid" 2>/dev/null || true
+    wait "$swtpm_pid" 2>/dev/null || true
+    say "boot $name (-m $mem): $((end - start)) s, qemu exit status $status"
+    tr -d '\r' < "$work/$name.console" > "$work/$name.console.txt"
+    if ! grep -q '@@ORACLE-DONE@@' "$work/$name.console.txt"; then
+        tail -n 40 "$work/$name.console.txt" >&2 || true
+        cat "$work/$name.qemu.err" >&2 || true
+        die "boot $name did not finish (status $status); console in $work/$name.console"
+    fi
+    grep -q '@@ORACLE-NO-LOG@@' "$work/$name.console.txt" && die "boot $name: the guest has no TPM event log"
+    sed -n '/^@@ORACLE-LOG-BEGIN@@$/,/^@@ORACLE-LOG-END@@$/p' "$work/$name.console.txt" |
+        sed '1d;$d' > "$work/$name.log.hex"
+    "$dump" unhex "$work/$name.log.hex" "$work/$name.log" || die "boot $name: cannot decode the hex dump"
+    sed -n 's/^@@ORACLE-CMDLINE@@\(.*\)@@$/\1/p' "$work/$name.console.txt" > "$work/$name.proc_cmdline"
+    for n in 4 9; do
+        sed -n "s/^@@ORACLE-PCR$n@@\\(.*\\)@@\$/\\1/p" "$work/$name.console.txt" > "$work/$name.pcr$n"
+    done
+    "$dump" show "$work/$name.log" > "$work/$name.events.txt" || die "boot $name: the project's parser rejects the log"
+}
+
+# cross_check_tpm2_tools NAME: tpm2_eventlog (tpm2-tools) is an independent
+# parser; its SHA-384 PCR replay must equal the project parser's for every PCR.
+cross_check_tpm2_tools() {
+    name=$1
+    if ! command -v tpm2_eventlog >/dev/null 2>&1; then
+        say "boot $name: tpm2_eventlog (tpm2-tools) not installed; parser cross-check skipped"
+        return 0
+    fi
+    tpm2_eventlog "$work/$name.log" > "$work/$name.tpm2_eventlog.yaml" 2>&1 ||
+        { failures=$((failures + 1)); say "MISMATCH boot $name: tpm2_eventlog cannot parse the log"; return 0; }
+    awk '/^pcrs:/ {p = 1; next} p && /^  [a-z0-9]+:/ {bank = $1; next}
+         p && bank == "sha384:" && $2 == ":" {sub(/^0x/, "", $3); print $1, tolower($3)}' \
+        "$work/$name.tpm2_eventlog.yaml" > "$work/$name.tpm2_pcrs"
+    [ -s "$work/$name.tpm2_pcrs" ] ||
+        { failures=$((failures + 1)); say "MISMATCH boot $name: no sha384 PCRs in tpm2_eventlog's output"; return 0; }
+    while read -r pcr value; do
+        ours=$("$dump" replay "$work/$name.log" "$pcr")
+        if [ "$ours" = "$value" ]; then
+            say "ok        boot $name: PCR $pcr replay = tpm2_eventlog's ($value)"
+        else
+            failures=$((failures + 1))
+            say "MISMATCH boot $name: PCR $pcr replay $ours, tpm2_eventlog says $value"
+        fi
+    done < "$work/$name.tpm2_pcrs"
+}
+
+check() {
+    name=$1
+    mem=$2
+    cmdline=$3
+    initrd=$4
+    cross_check_tpm2_tools "$name"
+    if ! "$tdximage" measure --ovmf "$inputs/OVMF.fd" --kernel "$inputs/vmlinuz" --initrd "$initrd" \
+        --cmdline "$cmdline" --memory "$mem" --kernel-header patched --initrd-arg suffix --fw-layout pre-2024.11 --json \
+        > "$work/$name.measure.json" 2> "$work/$name.measure.err"; then
+        cat "$work/$name.measure.err" >&2
+        failures=$((failures + 1))
+        say "MISMATCH boot $name: tdximage measure failed"
+        return 0
+    fi
+    set -- "$compare" --log "$work/$name.log" --measure-json "$work/$name.measure.json" --cmdline "$cmdline" \
+        --initrd "$initrd" --proc-cmdline-file "$work/$name.proc_cmdline"
+    for n in 4 9; do
+        if [ -s "$work/$name.pcr$n" ]; then
+            set -- "$@" --pcr "$n=$(cat "$work/$name.pcr$n")"
+        else
+            say "boot $name: the guest kernel exposes no pcr-sha384/$n; PCR $n replay not checked against the TPM"
+        fi
+    done
+    if ! "$@"; then
+        failures=$((failures + 1))
+        say "MISMATCH boot $name: the event log and tdximage disagree (see above; files in $work)"
+    fi
+}
+
+# must_disagree NAME CMDLINE INITRD LABEL MEASURE-OPTION...: the oracle has
+# teeth: with a rule this firmware does not follow, or the wrong memory size,
+# the comparison must fail.
+must_disagree() {
+    name=$1
+    cmdline=$2
+    initrd=$3
+    label=$4
+    shift 4
+    "$tdximage" measure --ovmf "$inputs/OVMF.fd" --kernel "$inputs/vmlinuz" --initrd "$initrd" \
+        --cmdline "$cmdline" --fw-layout pre-2024.11 --json "$@" \
+        > "$work/$name.$label.json" 2> "$work/$name.$label.err" ||
+        { cat "$work/$name.$label.err" >&2; failures=$((failures + 1)); say "MISMATCH tdximage measure $* failed"; return 0; }
+    status=0
+    "$compare" --log "$work/$name.log" --measure-json "$work/$name.$label.json" --cmdline "$cmdline" \
+        > "$work/$name.$label.compare" 2>&1 || status=$?
+    if [ "$status" -eq 1 ]; then
+        say "ok        boot $name: with $* the oracle reports a mismatch, as it must"
+    else
+        failures=$((failures + 1))
+        say "MISMATCH boot $name: with $* the oracle should report a mismatch (exit 1) but exited $status"
+    fi
+}
+
+make_initrd "$work/initrd-a.cpio.gz" oracle-a
+make_initrd "$work/initrd-b.cpio.gz" oracle-b-with-a-longer-label
+cmdline_a="console=ttyS0 panic=-1 loglevel=1 tdximage.oracle=a"
+cmdline_b="console=ttyS0 panic=-1 loglevel=1 tdximage.oracle=b some=\"quoted value\" x"
+
+failures=0
+boot a 512M "$cmdline_a" "$work/initrd-a.cpio.gz"
+boot b 3G "$cmdline_b" "$work/initrd-b.cpio.gz"
+check a 512M "$cmdline_a" "$work/initrd-a.cpio.gz"
+check b 3G "$cmdline_b" "$work/initrd-b.cpio.gz"
+must_disagree a "$cmdline_a" "$work/initrd-a.cpio.gz" prefix --memory 512M --kernel-header patched --initrd-arg prefix
+must_disagree b "$cmdline_b" "$work/initrd-b.cpio.gz" raw --memory 3G --kernel-header raw --initrd-arg suffix
+must_disagree b "$cmdline_b" "$work/initrd-b.cpio.gz" mem --memory 2560M --kernel-header patched --initrd-arg suffix
+
+# The kernel digest must follow the setup-header patch: another initrd size
+# and address give another Authenticode hash of the same vmlinuz.
+kernel_a=$(awk '$4 == "EV_EFI_BOOT_SERVICES_APPLICATION" {print $6}' "$work/a.events.txt")
+kernel_b=$(awk '$4 == "EV_EFI_BOOT_SERVICES_APPLICATION" {print $6}' "$work/b.events.txt")
+say "kernel digest, boot a: $kernel_a"
+say "kernel digest, boot b: $kernel_b"
+if [ -z "$kernel_a" ] || [ "$kernel_a" = "$kernel_b" ]; then
+    failures=$((failures + 1))
+    say "MISMATCH the two boots measured the same kernel digest; QEMU's header patch should make them differ"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    die "$failures check group(s) failed; files in $work"
+fi
+say "PASS: both boots' PCR 4/5/9 event digests match tdximage's RTMR1/RTMR2 events"

@@ -1,0 +1,111 @@
+#include "builder/deb_reader.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+
+#include "measure/base/error.h"
+#include "measure/base/file_io.h"
+
+namespace tdx::builder {
+namespace {
+
+using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
+
+// Upper bound for one extracted file: a kernel or firmware is tens of MiB;
+// anything larger in a test or build input is a compression bomb.
+constexpr std::int64_t kMaxMemberSize = std::int64_t{1} << 31;
+
+std::vector<std::uint8_t> read_entry_data(struct archive* a, const std::string& what) {
+    std::vector<std::uint8_t> out;
+    std::uint8_t buf[65536];
+    for (;;) {
+        la_ssize_t n = archive_read_data(a, buf, sizeof buf);
+        if (n < 0) fail(what + ": " + archive_error_string(a));
+        if (n == 0) break;
+        if (static_cast<std::int64_t>(out.size()) + n > kMaxMemberSize) fail(what + ": member larger than 2 GiB");
+        out.insert(out.end(), buf, buf + n);
+    }
+    return out;
+}
+
+// Finds the data.tar.* member of the ar archive and returns its raw bytes.
+std::vector<std::uint8_t> data_tarball(const std::filesystem::path& deb) {
+    InputFile file(deb);
+    ArchivePtr a(archive_read_new(), archive_read_free);
+    archive_read_support_format_ar(a.get());
+    if (archive_read_open_memory(a.get(), file.bytes().data(), file.bytes().size()) != ARCHIVE_OK)
+        fail(deb.string() + ": not a Debian package (not an ar archive): " + archive_error_string(a.get()));
+    bool saw_binary = false;
+    struct archive_entry* e = nullptr;
+    for (;;) {
+        int r = archive_read_next_header(a.get(), &e);
+        if (r == ARCHIVE_EOF) break;
+        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt ar archive: " + archive_error_string(a.get()));
+        std::string name = archive_entry_pathname(e);
+        if (name == "debian-binary") saw_binary = true;
+        if (name.rfind("data.tar", 0) == 0) {
+            if (!saw_binary) fail(deb.string() + ": data member before debian-binary; not a Debian package");
+            return read_entry_data(a.get(), deb.string() + ": " + name);
+        }
+    }
+    fail(deb.string() + ": no data.tar member; not a Debian binary package");
+}
+
+void for_each_data_entry(const std::filesystem::path& deb,
+                         const std::function<bool(struct archive*, struct archive_entry*, const std::string&)>& fn) {
+    std::vector<std::uint8_t> tar = data_tarball(deb);
+    ArchivePtr a(archive_read_new(), archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_filter_gzip(a.get());
+    archive_read_support_filter_xz(a.get());
+    archive_read_support_filter_zstd(a.get());
+    archive_read_support_filter_bzip2(a.get());
+    if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK)
+        fail(deb.string() + ": data tarball unreadable: " + archive_error_string(a.get()));
+    struct archive_entry* e = nullptr;
+    for (;;) {
+        int r = archive_read_next_header(a.get(), &e);
+        if (r == ARCHIVE_EOF) return;
+        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt data tarball: " + archive_error_string(a.get()));
+        std::string name = archive_entry_pathname(e);
+        // Member names are "./usr/..."; normalise to "/usr/...".
+        if (name.rfind("./", 0) == 0) name.erase(0, 1);
+        else if (name.empty() || name[0] != '/') name = std::string("/") + name;
+        while (name.size() > 1 && name.back() == '/') name.pop_back();
+        if (!fn(a.get(), e, name)) return;
+    }
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> deb_extract_file(const std::filesystem::path& deb, const std::string& path_in_package) {
+    std::vector<std::uint8_t> out;
+    bool found = false;
+    for_each_data_entry(deb, [&](struct archive* a, struct archive_entry* e, const std::string& name) {
+        if (name != path_in_package) return true;
+        if (archive_entry_filetype(e) != AE_IFREG)
+            fail(deb.string() + ": " + path_in_package + " is not a regular file in the package");
+        out = read_entry_data(a, deb.string() + ": " + path_in_package);
+        found = true;
+        return false;
+    });
+    if (!found) fail(deb.string() + ": the package has no file " + path_in_package);
+    return out;
+}
+
+std::vector<std::string> deb_list_files(const std::filesystem::path& deb) {
+    std::vector<std::string> names;
+    for_each_data_entry(deb, [&](struct archive*, struct archive_entry* e, const std::string& name) {
+        auto t = archive_entry_filetype(e);
+        if (t == AE_IFREG || t == AE_IFLNK) names.push_back(name);
+        return true;
+    });
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+}  // namespace tdx::builder
