@@ -39,7 +39,8 @@ json measure_report_json(const MeasureReport& r) {
     j["inputs"] = {{"ovmf", identity_json(r.ovmf)},
                    {"kernel", r.kernel ? identity_json(*r.kernel) : json(nullptr)},
                    {"initrd", r.initrd ? identity_json(*r.initrd) : json(nullptr)},
-                   {"cmdline", r.cmdline}};
+                   {"cmdline", r.cmdline},
+                   {"kernel_version", r.kernel ? json(r.kernel_version) : json(nullptr)}};
     j["mrtd"] = to_hex(r.mrtd_selected);
     j["mrtd_candidates"] = {{"per-page", to_hex(r.mrtd.per_page)}, {"two-pass", to_hex(r.mrtd.two_pass)}};
     j["rtmr0"] = nullptr;

@@ -1,5 +1,6 @@
 #include "measure/kernel_setup.h"
 
+#include <cstdio>
 #include <sstream>
 #include <string_view>
 
@@ -247,6 +248,27 @@ PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const Qem
              "-byte file");
     }
     return out;
+}
+
+}  // namespace tdx
+
+namespace tdx {
+
+std::string kernel_version_string(Bytes kernel) {
+    if (kernel.size() < 0x210) return {};
+    if (load_le32(kernel, 0x202, "HdrS") != 0x53726448 || load_le16(kernel, 0x206, "version") < 0x200) return {};
+    const std::uint64_t ptr = load_le16(kernel, 0x20E, "kernel_version");
+    if (ptr == 0) return {};
+    const std::uint64_t start = ptr + 0x200;
+    std::string s;
+    for (std::uint64_t i = start; i < kernel.size() && i < start + 256 && kernel[i] != 0; ++i) s.push_back(static_cast<char>(kernel[i]));
+    return s;
+}
+
+std::optional<bool> kernel_measures_rtmr2(const std::string& version) {
+    unsigned major = 0, minor = 0;
+    if (std::sscanf(version.c_str(), "%u.%u", &major, &minor) != 2) return std::nullopt;
+    return major > 6 || (major == 6 && minor >= 9);
 }
 
 }  // namespace tdx

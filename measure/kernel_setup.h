@@ -69,3 +69,19 @@ struct PatchedKernel {
 PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const QemuKernelPatchInput& input);
 
 }  // namespace tdx
+
+namespace tdx {
+
+// The kernel's version string ("6.1.0-56-cloud-amd64 (debian-kernel@...) #1
+// SMP ..."), found through the setup header's kernel_version field (u16 at
+// 0x20E, protocol >= 0x200: offset of the string minus 0x200). Empty when the
+// header has no such pointer or it leads outside the setup area.
+std::string kernel_version_string(Bytes kernel);
+
+// Linux's EFI stub measures the command line and initrd into RTMR2 only from
+// 6.9 on (EFI_CC_MEASUREMENT_PROTOCOL support); older kernels leave RTMR2 at
+// zero in a TD. Returns false for such versions, true for newer ones, and
+// nullopt when the version string cannot be read.
+std::optional<bool> kernel_measures_rtmr2(const std::string& version);
+
+}  // namespace tdx

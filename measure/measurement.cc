@@ -74,6 +74,11 @@ MeasureReport measure(const MeasureRequest& req) {
         boot.cmdline = req.cmdline;
         boot.memory_size = req.memory_size;
         boot.authenticode_pad8 = req.authenticode_pad8;
+        r.kernel_version = kernel_version_string(kernel.bytes());
+        if (kernel_measures_rtmr2(r.kernel_version) == std::optional<bool>(false))
+            r.warnings.push_back(req.kernel->string() + ": Linux " + r.kernel_version.substr(0, r.kernel_version.find(' ')) +
+                                 " predates 6.9: its EFI stub does not extend RTMR2 in a TD, so a real TD reports an all-zero RTMR2; "
+                                 "the RTMR2 shown is what a >= 6.9 kernel with the same inputs would produce");
         BootMeasurement bm = measure_kernel_boot(boot, req.profile);
         r.events = std::move(bm.events);
         r.header_patch = std::move(bm.header_patch);

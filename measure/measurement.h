@@ -38,6 +38,7 @@ struct MeasureReport {
     InputIdentity ovmf;
     std::optional<InputIdentity> kernel, initrd;
     std::string cmdline;
+    std::string kernel_version;  // from the setup header; empty if unreadable
     MrtdResult mrtd;
     Digest384 mrtd_selected{};
     std::optional<Digest384> rtmr1, rtmr2;

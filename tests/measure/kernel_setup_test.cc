@@ -309,3 +309,23 @@ TEST_CASE("files QEMU rejects: too short, setup larger than the file, NUL in the
     k = make_kernel(KernelSpec{});
     CHECK_THROWS_WITH(patch(k, 2 * GiB, std::string("a\0b", 3), std::nullopt), TDX_CONTAINS("NUL byte"));
 }
+
+TEST_CASE("kernel version string and the RTMR2 (Linux >= 6.9) rule") {
+    std::vector<std::uint8_t> k(0x1000, 0);
+    tdx::store_le32(k, 0x202, 0x53726448);
+    tdx::store_le16(k, 0x206, 0x20f);
+    tdx::store_le16(k, 0x20E, 0x300);
+    const std::string v = "6.12.48+deb13-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP";
+    std::copy(v.begin(), v.end(), k.begin() + 0x500);
+    CHECK(tdx::kernel_version_string(tdx::Bytes(k.data(), k.size())) == v);
+    CHECK(tdx::kernel_measures_rtmr2(v) == std::optional<bool>(true));
+    CHECK(tdx::kernel_measures_rtmr2("6.8.0-45-generic") == std::optional<bool>(false));
+    CHECK(tdx::kernel_measures_rtmr2("6.9.0") == std::optional<bool>(true));
+    CHECK(tdx::kernel_measures_rtmr2("7.0.1") == std::optional<bool>(true));
+    CHECK(tdx::kernel_measures_rtmr2("5.15.0") == std::optional<bool>(false));
+    CHECK(!tdx::kernel_measures_rtmr2("garbage").has_value());
+    tdx::store_le16(k, 0x20E, 0xffff);  // points past the file: no string, no crash
+    CHECK(tdx::kernel_version_string(tdx::Bytes(k.data(), k.size())).empty());
+    tdx::store_le32(k, 0x202, 0);
+    CHECK(tdx::kernel_version_string(tdx::Bytes(k.data(), k.size())).empty());
+}
