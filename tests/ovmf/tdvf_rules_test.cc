@@ -10,6 +10,7 @@
 using namespace tdx;
 using namespace tdx::ovmf;
 using tdx::test::expect_rule;
+using tdx::test::parse;
 using tdx::test::has_rule;
 using tdx::test::kError;
 using tdx::test::kWarning;
@@ -17,10 +18,6 @@ using tdx::test::TdvfBuilder;
 
 namespace {
 
-TdvfImage parse(const TdvfBuilder& b, LintLevel level = LintLevel::Qemu) {
-    auto bytes = b.build();
-    return parse_tdvf(Bytes(bytes.data(), bytes.size()), level);
-}
 
 constexpr LintLevel kQemu = LintLevel::Qemu, kGce = LintLevel::Gce, kShim = LintLevel::TdShim;
 

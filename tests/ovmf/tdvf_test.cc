@@ -13,15 +13,10 @@ using namespace tdx;
 using namespace tdx::ovmf;
 using tdx::test::TdvfBuilder;
 using tdx::test::expect_rule;
+using tdx::test::parse;
 using tdx::test::kError;
 using tdx::test::kWarning;
 
-namespace {
-TdvfImage parse(const TdvfBuilder& b, LintLevel level = LintLevel::Qemu) {
-    auto bytes = b.build();
-    return parse_tdvf(Bytes(bytes.data(), bytes.size()), level);
-}
-}  // namespace
 
 TEST_CASE("Guid parses and formats in the mixed-endian on-disk order") {
     Guid g = Guid::parse("96b582de-1fb2-45f7-baea-a366c55a082d");

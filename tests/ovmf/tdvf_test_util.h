@@ -6,9 +6,16 @@
 #include <vector>
 
 #include "ovmf/tdvf.h"
+#include "tests/ovmf/tdvf_builder.h"
 #include "tests/support/catch.h"
 
 namespace tdx::test {
+
+// Builds the image and parses it at `level`.
+inline ovmf::TdvfImage parse(const TdvfBuilder& b, ovmf::LintLevel level = ovmf::LintLevel::Qemu) {
+    auto bytes = b.build();
+    return ovmf::parse_tdvf(Bytes(bytes.data(), bytes.size()), level);
+}
 
 inline std::string dump(const ovmf::TdvfImage& img) {
     std::string s = "findings (" + std::to_string(img.findings.size()) + "):";

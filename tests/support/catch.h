@@ -2,6 +2,7 @@
 // the tests use only macros common to both.
 #pragma once
 #if __has_include(<catch2/catch_test_macros.hpp>)
+#include <catch2/catch_message.hpp>
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 using Catch::Matchers::ContainsSubstring;
