@@ -36,9 +36,12 @@ MeasureReport measure(const MeasureRequest& req) {
     InputFile ovmf(req.ovmf);
     auto ovmf_id = identify_async(ovmf);
     const std::string ovmf_name = req.ovmf.string();
+    // Warnings end up in measurements.json, which must not depend on where
+    // the inputs were on this machine: they name files by file name only.
+    const std::string ovmf_label = req.ovmf.filename().string();
     ovmf::TdvfImage image = ovmf::load_tdvf(ovmf.bytes(), ovmf_name);
     for (const ovmf::Finding& f : image.findings)
-        if (f.severity == ovmf::Finding::Severity::Warning) r.warnings.push_back(ovmf_name + ": " + f.message);
+        if (f.severity == ovmf::Finding::Severity::Warning) r.warnings.push_back(ovmf_label + ": " + f.message);
     for (const ovmf::TdvfSection& s : image.descriptor->sections) {
         // QEMU carves TD_HOB and TEMP_MEM out of guest RAM as accepted memory;
         // a section outside RAM cannot be backed and the TD would not start.
@@ -51,7 +54,7 @@ MeasureReport measure(const MeasureRequest& req) {
     }
     MrtdOptions mo;
     mo.skip_page_aug = req.profile.skip_page_aug;
-    r.mrtd = compute_mrtd(ovmf.bytes(), image, ovmf_name, mo);
+    r.mrtd = compute_mrtd(ovmf.bytes(), image, ovmf_label, mo);
     r.mrtd_selected = r.mrtd.get(req.profile.mrtd_order);
     r.warnings.insert(r.warnings.end(), r.mrtd.warnings.begin(), r.mrtd.warnings.end());
 
@@ -76,7 +79,7 @@ MeasureReport measure(const MeasureRequest& req) {
         boot.authenticode_pad8 = req.authenticode_pad8;
         r.kernel_version = kernel_version_string(kernel.bytes());
         if (kernel_measures_rtmr2(r.kernel_version) == std::optional<bool>(false))
-            r.warnings.push_back(req.kernel->string() + ": Linux " + r.kernel_version.substr(0, r.kernel_version.find(' ')) +
+            r.warnings.push_back(req.kernel->filename().string() + ": Linux " + r.kernel_version.substr(0, r.kernel_version.find(' ')) +
                                  " predates 6.9: its EFI stub does not extend RTMR2 in a TD, so a real TD reports an all-zero RTMR2; "
                                  "the RTMR2 shown is what a >= 6.9 kernel with the same inputs would produce");
         BootMeasurement bm = measure_kernel_boot(boot, req.profile);

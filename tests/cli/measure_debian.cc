@@ -103,3 +103,20 @@ TEST_CASE("measure on the real kernel writes the out-dir files atomically and co
     CHECK_THAT(bad.err, TDX_CONTAINS("missing: cannot open"));
     CHECK(read_text(out / "o" / "measurements.json") == before);
 }
+
+TEST_CASE("measurements.json is the same bytes whatever the time zone, locale, working directory or input path") {
+    auto dir = debian_inputs_dir();
+    TempDir a, b;
+    std::filesystem::copy_file(dir / "OVMF.fd", b / "OVMF.fd");
+    std::filesystem::copy_file(dir / "vmlinuz", b / "vmlinuz");
+    auto first = run({"/usr/bin/env", "TZ=UTC", "LC_ALL=C", tool_path().string(), "measure", "--ovmf", (dir / "OVMF.fd").string(),
+                      "--kernel", (dir / "vmlinuz").string(), "--cmdline", "console=ttyS0", "--json", "--out-dir", (a / "o").string()});
+    auto second = run({"/usr/bin/env", "-C", b.path().string(), "TZ=Pacific/Chatham", "LC_ALL=C.UTF-8", tool_path().string(), "measure",
+                       "--ovmf", "OVMF.fd", "--kernel", "vmlinuz", "--cmdline", "console=ttyS0", "--json", "--out-dir", "o"});
+    INFO(first.err << second.err);
+    REQUIRE(first.exit_code == 0);
+    REQUIRE(second.exit_code == 0);
+    CHECK(first.out == second.out);
+    CHECK(read_text(a / "o" / "measurements.json") == read_text(b / "o" / "measurements.json"));
+    CHECK(read_text(a / "o" / "mr_td.hex") == read_text(b / "o" / "mr_td.hex"));
+}
