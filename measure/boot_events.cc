@@ -97,11 +97,7 @@ BootMeasurement measure_kernel_boot(const KernelBoot& boot, const Profile& profi
 Digest384 replay(const std::vector<MeasuredEvent>& events, int rtmr) {
     Digest384 reg{};
     for (const MeasuredEvent& e : events) {
-        if (e.rtmr != rtmr) continue;
-        Hasher h;
-        h.update(Bytes(reg.data(), reg.size()));
-        h.update(Bytes(e.digest.data(), e.digest.size()));
-        reg = h.final384();
+        if (e.rtmr == rtmr) extend_register(reg, e.digest);
     }
     return reg;
 }

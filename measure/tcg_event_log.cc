@@ -274,10 +274,7 @@ Digest384 replay_sha384(const TcgEventLog& log, std::uint32_t index) {
             fail("record at offset " + hex_u64(e.offset) + " (index " + std::to_string(index) + ", " +
                  event_type_name(e.type) + ") has no SHA-384 digest to replay");
         }
-        Hasher h(Hasher::Algorithm::Sha384);
-        h.update(Bytes(reg.data(), reg.size()));
-        h.update(Bytes(d->data(), d->size()));
-        reg = h.final384();
+        extend_register(reg, *d);
     }
     return reg;
 }

@@ -70,6 +70,13 @@ Digest256 sha256(Bytes data) {
     return h.final256();
 }
 
+void extend_register(Digest384& reg, const Digest384& digest) {
+    Hasher h;
+    h.update(Bytes(reg.data(), reg.size()));
+    h.update(Bytes(digest.data(), digest.size()));
+    reg = h.final384();
+}
+
 std::string to_hex(Bytes data) {
     static const char* digits = "0123456789abcdef";
     std::string s;

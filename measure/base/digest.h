@@ -41,6 +41,9 @@ Digest384 sha384(Bytes data);
 Digest384 sha384(std::string_view data);
 Digest256 sha256(Bytes data);
 
+// The RTMR/PCR extend operation: reg = SHA384(reg || digest).
+void extend_register(Digest384& reg, const Digest384& digest);
+
 std::string to_hex(Bytes data);
 template <std::size_t N>
 std::string to_hex(const std::array<std::uint8_t, N>& d) { return to_hex(Bytes(d.data(), d.size())); }
