@@ -39,16 +39,14 @@ void write_out_dir(const std::filesystem::path& dir, const MeasureReport& r, con
 
 int run_measure(const MeasureArgs& a) {
     Profile profile = a.profile.empty() ? default_profile() : find_profile(a.profile);
-    {
-        if (!a.mrtd_order.empty()) profile.mrtd_order = parse_mrtd_order(a.mrtd_order);
-        if (!a.kernel_header.empty()) profile.kernel_header = parse_kernel_header(a.kernel_header);
-        if (!a.initrd_arg.empty()) profile.initrd_arg = parse_initrd_arg(a.initrd_arg);
-        if (!a.fw_layout.empty()) profile.fw_layout = parse_fw_layout(a.fw_layout);
-        if (a.page_aug == "add") profile.skip_page_aug = false;
-        else if (a.page_aug == "skip") profile.skip_page_aug = true;
-        else if (!a.page_aug.empty()) fail("--page-aug: '" + a.page_aug + "' is not one of skip, add", ErrorKind::Usage);
-    }
-    bool overridden = !a.mrtd_order.empty() || !a.kernel_header.empty() || !a.initrd_arg.empty() || !a.fw_layout.empty() || !a.page_aug.empty();
+    if (!a.mrtd_order.empty()) profile.mrtd_order = parse_mrtd_order(a.mrtd_order);
+    if (!a.kernel_header.empty()) profile.kernel_header = parse_kernel_header(a.kernel_header);
+    if (!a.initrd_arg.empty()) profile.initrd_arg = parse_initrd_arg(a.initrd_arg);
+    if (!a.fw_layout.empty()) profile.fw_layout = parse_fw_layout(a.fw_layout);
+    if (a.page_aug == "add") profile.skip_page_aug = false;
+    else if (a.page_aug == "skip") profile.skip_page_aug = true;
+    else if (!a.page_aug.empty()) fail("--page-aug: '" + a.page_aug + "' is not one of skip, add", ErrorKind::Usage);
+    const bool overridden = !a.mrtd_order.empty() || !a.kernel_header.empty() || !a.initrd_arg.empty() || !a.fw_layout.empty() || !a.page_aug.empty();
     if (overridden) profile.name += "+overrides";
 
     MeasureRequest req;

@@ -64,12 +64,9 @@ MeasureReport measure(const MeasureRequest& req) {
         InputFile kernel(*req.kernel);
         std::optional<InputFile> initrd;
         if (req.initrd) initrd.emplace(*req.initrd);
-        auto identities = std::async(std::launch::async, [&] {
-            std::pair<InputIdentity, std::optional<InputIdentity>> ids;
-            ids.first = identify_async(kernel).get();
-            if (initrd) ids.second = identify_async(*initrd).get();
-            return ids;
-        });
+        auto kernel_id = identify_async(kernel);
+        std::optional<std::future<InputIdentity>> initrd_id;
+        if (initrd) initrd_id = identify_async(*initrd);
         KernelBoot boot;
         boot.kernel = kernel.bytes();
         boot.kernel_name = req.kernel->string();
@@ -88,9 +85,8 @@ MeasureReport measure(const MeasureRequest& req) {
         r.initrd_address = bm.initrd_address;
         r.rtmr1 = replay(r.events, 1);
         r.rtmr2 = replay(r.events, 2);
-        auto ids = identities.get();
-        r.kernel = ids.first;
-        r.initrd = ids.second;
+        r.kernel = kernel_id.get();
+        if (initrd_id) r.initrd = initrd_id->get();
     }
     return r;
 }
