@@ -32,13 +32,16 @@ std::string printable(const std::string& s) {
 
 }  // namespace
 
-std::vector<std::uint8_t> ovmf_load_options(const std::string& cmdline, bool has_initrd, InitrdArg arg) {
+std::string ovmf_load_options_text(const std::string& cmdline, bool has_initrd, InitrdArg arg) {
     // QEMU always serves the command line NUL-terminated (size >= 1); OVMF
     // drops the NUL, so an empty -append is "no command line" to it.
-    std::string text;
-    if (has_initrd && arg == InitrdArg::Prefix) text = "initrd=initrd " + cmdline;
-    else if (has_initrd) text = cmdline + " initrd=initrd";
-    else text = cmdline;
+    if (has_initrd && arg == InitrdArg::Prefix) return "initrd=initrd " + cmdline;
+    if (has_initrd) return cmdline + " initrd=initrd";
+    return cmdline;
+}
+
+std::vector<std::uint8_t> ovmf_load_options(const std::string& cmdline, bool has_initrd, InitrdArg arg) {
+    const std::string text = ovmf_load_options_text(cmdline, has_initrd, arg);
     std::vector<std::uint8_t> out;
     if (text.empty()) return out;
     out.reserve(text.size() * 2 + 2);
@@ -80,12 +83,12 @@ BootMeasurement measure_kernel_boot(const KernelBoot& boot, const Profile& profi
     m.events.push_back(action(1, kExitBootServicesSucceeded));
 
     // RTMR2: load options, then initrd.
-    std::vector<std::uint8_t> options = ovmf_load_options(boot.cmdline, boot.initrd.has_value(), profile.initrd_arg);
+    const bool has_initrd = boot.initrd.has_value();
+    std::vector<std::uint8_t> options = ovmf_load_options(boot.cmdline, has_initrd, profile.initrd_arg);
     if (!options.empty()) {
-        std::string shown;
-        for (std::size_t i = 0; i + 2 < options.size(); i += 2) shown.push_back(static_cast<char>(options[i]));
         m.events.push_back({2, ev::kEventTag, sha384(Bytes(options.data(), options.size())),
-                            "Linux load options (command line, UTF-16LE with NUL): \"" + printable(shown) + "\""});
+                            "Linux load options (command line, UTF-16LE with NUL): \"" +
+                                printable(ovmf_load_options_text(boot.cmdline, has_initrd, profile.initrd_arg)) + "\""});
     }
     if (boot.initrd) {
         m.events.push_back({2, ev::kEventTag, sha384(*boot.initrd),

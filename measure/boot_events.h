@@ -39,6 +39,8 @@ inline constexpr const char* kExitBootServicesSucceeded = "Exit Boot Services Re
 // is present, and a UTF-16 NUL. Empty when there is neither a command line nor
 // an initrd: OVMF then passes no LoadOptions at all.
 std::vector<std::uint8_t> ovmf_load_options(const std::string& cmdline, bool has_initrd, InitrdArg arg);
+// The same string before widening ("console=ttyS0 initrd=initrd").
+std::string ovmf_load_options_text(const std::string& cmdline, bool has_initrd, InitrdArg arg);
 
 struct KernelBoot {
     Bytes kernel;
