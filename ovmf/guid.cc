@@ -6,18 +6,12 @@
 #include <cstddef>
 #include <string>
 
+#include "measure/base/digest.h"
 #include "ovmf/tdvf.h"
 #include "ovmf/tdvf_internal.h"
 
 namespace tdx::ovmf {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // Text groups 1-3 are little-endian integers on disk (EFI_GUID Data1, Data2,
 // Data3); groups 4-5 are a byte array kept in text order. kTextIndex[i] is
@@ -35,7 +29,7 @@ Guid Guid::parse(const std::string& text) {
     std::size_t nibbles = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (i == 8 || i == 13 || i == 18 || i == 23) continue;  // the dashes checked above
-        int v = hex_value(text[i]);
+        int v = tdx::hex_digit_value(text[i]);
         if (v < 0) fail("GUID \"" + text + "\" has a non-hex digit");
         std::uint8_t& b = in_text_order[nibbles / 2];
         b = static_cast<std::uint8_t>(nibbles % 2 == 0 ? v << 4 : b | v);

@@ -88,16 +88,22 @@ std::string to_hex(Bytes data) {
     return s;
 }
 
+int hex_digit_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
 Digest384 parse_digest384(std::string_view hex, const std::string& what) {
     while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.front()))) hex.remove_prefix(1);
     while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.remove_suffix(1);
     if (hex.size() != 96) fail(what + ": expected 96 hex characters (a SHA-384 digest), got " + std::to_string(hex.size()));
     Digest384 d{};
     auto nibble = [&](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        fail(what + ": '" + std::string(1, c) + "' is not a hex digit");
+        int v = hex_digit_value(c);
+        if (v < 0) fail(what + ": '" + std::string(1, c) + "' is not a hex digit");
+        return v;
     };
     for (std::size_t i = 0; i < 48; ++i) d[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
     return d;

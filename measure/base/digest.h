@@ -48,6 +48,9 @@ std::string to_hex(Bytes data);
 template <std::size_t N>
 std::string to_hex(const std::array<std::uint8_t, N>& d) { return to_hex(Bytes(d.data(), d.size())); }
 
+// The value of one hex digit (either case), or -1 for any other character.
+int hex_digit_value(char c);
+
 // Parses exactly 96 hex characters (either case; surrounding whitespace
 // allowed) into a digest; throws naming `what` otherwise.
 Digest384 parse_digest384(std::string_view hex, const std::string& what);

@@ -23,13 +23,6 @@
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 std::vector<std::uint8_t> unhex(const std::string& text, const std::string& name) {
     std::vector<std::uint8_t> out;
     int high = -1;
@@ -40,7 +33,7 @@ std::vector<std::uint8_t> unhex(const std::string& text, const std::string& name
             if (high >= 0) tdx::fail(name + ": line " + std::to_string(line) + ": odd number of hex digits");
             continue;
         }
-        int v = hex_value(c);
+        int v = tdx::hex_digit_value(c);
         if (v < 0) {
             tdx::fail(name + ": line " + std::to_string(line) + ": unexpected character '" + std::string(1, c) +
                       "' (console noise inside the hex dump?)");
