@@ -59,7 +59,9 @@ json measure_report_json(const MeasureReport& r) {
                           {"index", counters[e.rtmr]++},
                           {"type", event_type_name(e.type)},
                           {"digest", to_hex(e.digest)},
-                          {"description", e.description}});
+                          {"description", e.description},
+                          {"kind", to_string(e.kind)},
+                          {"depends_on", depends_on(e.kind)}});
     }
     j["events"] = events;
 

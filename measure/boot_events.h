@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "measure/base/digest.h"
+#include "measure/event_kind.h"
 #include "measure/kernel_setup.h"
 #include "measure/profile.h"
 
@@ -26,6 +27,12 @@ struct MeasuredEvent {
     std::uint32_t type = 0;       // EV_* (measure/event_types.h)
     Digest384 digest{};
     std::string description;
+    EventKind kind = EventKind::Separator;
+    // The event data the firmware or the stub logs next to the digest, as far
+    // as it can be known offline (written by --event-log-out). Where it holds
+    // run-time values (load addresses), those are zero; the digest never
+    // covers them.
+    std::vector<std::uint8_t> data;
 };
 
 // The action strings edk2 measures as EV_EFI_ACTION (ASCII, no NUL).
@@ -58,6 +65,9 @@ struct BootMeasurement {
 };
 
 BootMeasurement measure_kernel_boot(const KernelBoot& boot, const Profile& profile);
+
+// An EV_SEPARATOR (four zero bytes) in `rtmr`.
+MeasuredEvent separator_event(int rtmr, const std::string& description);
 
 // Replays the events of one register from zero: R = SHA384(R || digest).
 Digest384 replay(const std::vector<MeasuredEvent>& events, int rtmr);

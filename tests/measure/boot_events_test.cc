@@ -42,9 +42,9 @@ TEST_CASE("OVMF load options: UTF-16LE, NUL, initrd=initrd placement") {
 
 TEST_CASE("replay extends digests in order from a zero register") {
     std::vector<MeasuredEvent> evs;
-    evs.push_back({1, ev::kEfiAction, sha384(std::string_view("a")), "a"});
-    evs.push_back({2, ev::kEfiAction, sha384(std::string_view("b")), "b"});
-    evs.push_back({1, ev::kEfiAction, sha384(std::string_view("c")), "c"});
+    evs.push_back({1, ev::kEfiAction, sha384(std::string_view("a")), "a", EventKind::Action, {}});
+    evs.push_back({2, ev::kEfiAction, sha384(std::string_view("b")), "b", EventKind::Action, {}});
+    evs.push_back({1, ev::kEfiAction, sha384(std::string_view("c")), "c", EventKind::Action, {}});
     Digest384 r{};
     for (const char* s : {"a", "c"}) {
         Hasher h;
