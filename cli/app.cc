@@ -22,6 +22,8 @@ int run_main(int argc, char** argv) {
     add_measure_command(app, runners);
     add_inspect_command(app, runners);
     add_profiles_command(app, runners);
+    add_acpi_command(app, runners);
+    add_eventlog_command(app, runners);
 
     // CLI11 reports an unknown first word as "A subcommand is required";
     // name the word and the commands instead.

@@ -15,5 +15,7 @@ using Runners = std::map<const CLI::App*, Runner>;
 void add_measure_command(CLI::App& app, Runners& runners);
 void add_inspect_command(CLI::App& app, Runners& runners);
 void add_profiles_command(CLI::App& app, Runners& runners);
+void add_acpi_command(CLI::App& app, Runners& runners);      // cli/cmd_acpi.cc
+void add_eventlog_command(CLI::App& app, Runners& runners);  // cli/cmd_eventlog.cc
 
 }  // namespace tdx::cli
