@@ -33,10 +33,11 @@ struct AcpiLoaderScript {
     std::vector<std::string> allocated_files;  // ALLOCATE order, each name once
 };
 
-// Throws tdx::Error naming `name` and the command offset for an unknown
-// command type, an unterminated or empty file name, a size that is not a
-// multiple of 128, or a command that refers to a file no earlier ALLOCATE
-// created.
+// Commands of an unknown type are skipped, as OVMF skips them. Throws
+// tdx::Error naming `name` and the command offset for an unterminated or
+// empty file name, a size that is not a multiple of 128, or a command that
+// reads a file no earlier ALLOCATE created (OVMF aborts the whole ACPI
+// installation then, and measures nothing more).
 AcpiLoaderScript parse_acpi_loader(Bytes script, const std::string& name);
 
 }  // namespace tdx
