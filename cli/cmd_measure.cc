@@ -14,6 +14,8 @@ namespace {
 
 struct MeasureArgs {
     std::string ovmf, kernel, initrd, cmdline, memory = "2G", profile, out_dir;
+    std::string acpi_dir, secure_boot_dir;
+    unsigned cpus = 0;
     std::string mrtd_order, kernel_header, initrd_arg, fw_layout, page_aug;
     bool json = false;
     bool pad8 = false;
@@ -27,12 +29,14 @@ void write_out_dir(const std::filesystem::path& dir, const MeasureReport& r, con
     if (ec) fail(dir.string() + ": cannot create the output directory: " + ec.message(), ErrorKind::Io);
     std::vector<std::pair<std::filesystem::path, std::string>> files;
     files.emplace_back(dir / "mr_td.hex", hex_line(r.mrtd_selected));
+    if (r.rtmr0) files.emplace_back(dir / "rtmr0.hex", hex_line(*r.rtmr0));
     if (r.rtmr1) files.emplace_back(dir / "rtmr1.hex", hex_line(*r.rtmr1));
     if (r.rtmr2) files.emplace_back(dir / "rtmr2.hex", hex_line(*r.rtmr2));
     files.emplace_back(dir / "measurements.json", json_text);
     write_files_atomically(files);
     // A register this run could not compute must not keep a stale value from
     // an earlier run next to the new measurements.json.
+    if (!r.rtmr0) std::filesystem::remove(dir / "rtmr0.hex", ec);
     if (!r.rtmr1) std::filesystem::remove(dir / "rtmr1.hex", ec);
     if (!r.rtmr2) std::filesystem::remove(dir / "rtmr2.hex", ec);
 }
@@ -57,6 +61,9 @@ int run_measure(const MeasureArgs& a) {
     req.memory_size = parse_memory_size(a.memory, "--memory");
     req.profile = profile;
     req.authenticode_pad8 = a.pad8;
+    if (a.cpus) req.cpus = a.cpus;
+    if (!a.acpi_dir.empty()) req.acpi_dir = a.acpi_dir;
+    if (!a.secure_boot_dir.empty()) req.secure_boot_dir = a.secure_boot_dir;
 
     MeasureReport report = measure(req);
     for (const std::string& w : report.warnings) std::cerr << "tdximage: warning: " << w << "\n";
@@ -73,12 +80,18 @@ int run_measure(const MeasureArgs& a) {
 
 void add_measure_command(CLI::App& app, Runners& runners) {
     auto args = std::make_shared<MeasureArgs>();
-    CLI::App* c = app.add_subcommand("measure", "Compute MR_TD, RTMR1 and RTMR2 of a direct-boot TD offline");
+    CLI::App* c = app.add_subcommand("measure", "Compute MR_TD and RTMR0-2 of a direct-boot TD offline, with every event");
     c->add_option("--ovmf", args->ovmf, "OVMF/TDVF firmware image (e.g. OVMF.fd)")->required();
     c->add_option("--kernel", args->kernel, "kernel image (bzImage with EFI stub), as given to QEMU -kernel");
     c->add_option("--initrd", args->initrd, "initrd, as given to QEMU -initrd");
     c->add_option("--cmdline", args->cmdline, "kernel command line, exactly QEMU's -append string");
     c->add_option("--memory", args->memory, "guest RAM as QEMU -m (512M, 2G, 4096 = MiB)")->capture_default_str();
+    c->add_option("--cpus", args->cpus, "vCPUs as QEMU -smp; checked against the ACPI tables' MADT")->check(CLI::Range(1u, 4096u));
+    c->add_option("--acpi-dir", args->acpi_dir,
+                  "QEMU's ACPI fw_cfg blobs (etc/table-loader, etc/acpi/rsdp, etc/acpi/tables) from `tdximage acpi dump` "
+                  "or the guest's /sys/firmware/qemu_fw_cfg/by_name; without them RTMR0 is not computed");
+    c->add_option("--secure-boot-dir", args->secure_boot_dir,
+                  "Secure Boot variable data (files SecureBoot, PK, KEK, db, dbx, raw or efivarfs NAME-GUID); default: empty");
     c->add_option("--profile", args->profile, "platform profile (see `tdximage profiles`); default: upstream");
     c->add_option("--mrtd-order", args->mrtd_order, "override: per-page | two-pass (KVM TDX API generation)");
     c->add_option("--kernel-header", args->kernel_header, "override: patched (QEMU <= 10.1) | raw (QEMU >= 10.2)");
@@ -87,7 +100,7 @@ void add_measure_command(CLI::App& app, Runners& runners) {
     c->add_option("--page-aug", args->page_aug, "override: skip | add PAGE.ADD records of PAGE_AUG sections");
     c->add_flag("--authenticode-pad8", args->pad8, "pad the kernel to 8 bytes before hashing (dstack/virtee convention; edk2 does not)");
     c->add_flag("--json", args->json, "print a JSON document instead of a table");
-    c->add_option("--out-dir", args->out_dir, "also write mr_td.hex, rtmr1.hex, rtmr2.hex and measurements.json here (atomically)");
+    c->add_option("--out-dir", args->out_dir, "also write mr_td.hex, rtmr0.hex, rtmr1.hex, rtmr2.hex and measurements.json here (atomically)");
     runners[c] = [args] { return run_measure(*args); };
 }
 

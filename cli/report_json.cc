@@ -36,18 +36,28 @@ json measure_report_json(const MeasureReport& r) {
     j["schema"] = "tdximage.measurements/v1";
     j["profile"] = profile_json(r.profile);
     j["memory_size"] = r.memory_size;
+    j["cpus"] = r.cpus ? json(*r.cpus) : json(nullptr);
     j["inputs"] = {{"ovmf", identity_json(r.ovmf)},
                    {"kernel", r.kernel ? identity_json(*r.kernel) : json(nullptr)},
                    {"initrd", r.initrd ? identity_json(*r.initrd) : json(nullptr)},
                    {"cmdline", r.cmdline},
-                   {"kernel_version", r.kernel ? json(r.kernel_version) : json(nullptr)}};
+                   {"kernel_version", r.kernel ? json(r.kernel_version) : json(nullptr)},
+                   {"secure_boot", r.secure_boot_given ? "given" : "empty"}};
+    if (r.acpi) {
+        json blobs = json::array();
+        for (const InputIdentity& b : r.acpi->blobs) blobs.push_back({{"name", b.file}, {"size", b.size}, {"sha256", b.sha256}});
+        j["inputs"]["acpi"] = {{"blobs", blobs}, {"tables", r.acpi->table_signatures},
+                               {"cpus", r.acpi->cpus ? json(*r.acpi->cpus) : json(nullptr)}};
+    } else {
+        j["inputs"]["acpi"] = nullptr;
+    }
     j["mrtd"] = to_hex(r.mrtd_selected);
     j["mrtd_candidates"] = {{"per-page", to_hex(r.mrtd.per_page)}, {"two-pass", to_hex(r.mrtd.two_pass)}};
-    j["rtmr0"] = nullptr;
+    j["rtmr0"] = r.rtmr0 ? json(to_hex(*r.rtmr0)) : json(nullptr);
     j["rtmr1"] = r.rtmr1 ? json(to_hex(*r.rtmr1)) : json(nullptr);
     j["rtmr2"] = r.rtmr2 ? json(to_hex(*r.rtmr2)) : json(nullptr);
     json notes = json::object();
-    notes["rtmr0"] = r.rtmr0_note;
+    if (!r.rtmr0) notes["rtmr0"] = r.rtmr0_note;
     if (!r.rtmr1) notes["rtmr1"] = "no --kernel given";
     if (!r.rtmr2) notes["rtmr2"] = "no --kernel given";
     j["notes"] = notes;
@@ -70,6 +80,11 @@ json measure_report_json(const MeasureReport& r) {
         patch.push_back({{"field", f.name}, {"offset", hex_u64(f.offset)}, {"size", f.size}, {"old", hex_u64(f.old_value)}, {"new", hex_u64(f.new_value)}});
     j["kernel_header_patch"] = patch;
     j["initrd_address"] = r.initrd_address ? json(hex_u64(*r.initrd_address)) : json(nullptr);
+    json ranges = json::array();
+    for (const TdRamRange& rr : r.td_hob.ranges)
+        ranges.push_back({{"start", hex_u64(rr.start)}, {"length", hex_u64(rr.length)}, {"accepted", rr.accepted}});
+    j["td_hob"] = {{"address", hex_u64(r.td_hob.gpa)}, {"end_of_hob_list", hex_u64(r.td_hob.end_of_hob_list)},
+                   {"measured_size", r.td_hob.measured.size()}, {"ranges", ranges}};
     j["warnings"] = r.warnings;
     return j;
 }

@@ -20,11 +20,19 @@ std::string axes(const Profile& p) {
 
 void print_measure_report(std::ostream& out, const MeasureReport& r) {
     out << "profile   " << r.profile.name << " (" << axes(r.profile) << ")\n";
-    out << "memory    " << r.memory_size << " bytes\n\n";
+    out << "memory    " << r.memory_size << " bytes (" << (r.memory_size >> 20) << " MiB)";
+    if (r.cpus) out << ", " << *r.cpus << " vCPUs";
+    out << "\n";
+    if (r.acpi) {
+        out << "ACPI      ";
+        for (const std::string& t : r.acpi->table_signatures) out << t << " ";
+        out << "(" << r.acpi->blobs.size() << " fw_cfg blobs)\n";
+    }
+    out << "\n";
     out << "MR_TD     " << to_hex(r.mrtd_selected) << "\n";
     out << "  per-page  " << to_hex(r.mrtd.per_page) << "\n";
     out << "  two-pass  " << to_hex(r.mrtd.two_pass) << "\n";
-    out << "RTMR0     -  (" << r.rtmr0_note << ")\n";
+    out << "RTMR0     " << (r.rtmr0 ? to_hex(*r.rtmr0) : "-  (" + r.rtmr0_note + ")") << "\n";
     out << "RTMR1     " << (r.rtmr1 ? to_hex(*r.rtmr1) : std::string("-  (no --kernel)")) << "\n";
     out << "RTMR2     " << (r.rtmr2 ? to_hex(*r.rtmr2) : std::string("-  (no --kernel)")) << "\n";
     if (!r.events.empty()) {

@@ -31,7 +31,6 @@ MeasureReport measure(const MeasureRequest& req) {
     r.profile = req.profile;
     r.memory_size = req.memory_size;
     r.cmdline = req.cmdline;
-    r.rtmr0_note = "RTMR0 needs the TD HOB, the variable store and QEMU's ACPI tables for the VM shape; not computed by this version";
 
     InputFile ovmf(req.ovmf);
     auto ovmf_id = identify_async(ovmf);
@@ -58,6 +57,47 @@ MeasureReport measure(const MeasureRequest& req) {
     r.mrtd_selected = r.mrtd.get(req.profile.mrtd_order);
     r.warnings.insert(r.warnings.end(), r.mrtd.warnings.begin(), r.mrtd.warnings.end());
 
+    // RTMR0: the TD HOB, the variable store, Secure Boot, ACPI, boot variables.
+    std::optional<AcpiBlobs> acpi;
+    if (req.acpi_dir) acpi = load_acpi_dir(*req.acpi_dir);
+    Rtmr0Input r0;
+    r0.firmware = ovmf.bytes();
+    r0.image = &image;
+    r0.firmware_name = ovmf_name;
+    r0.memory_size = req.memory_size;
+    r0.layout = req.profile.fw_layout;
+    r0.acpi = acpi ? &*acpi : nullptr;
+    if (req.secure_boot_dir) {
+        r0.secure_boot = load_secure_boot_dir(*req.secure_boot_dir);
+        r.secure_boot_given = true;
+    }
+    r.cpus = req.cpus;
+    if (acpi) {
+        AcpiSummary sum;
+        auto identity = [](const AcpiBlob& b) {
+            return InputIdentity{b.name, b.bytes.size(), to_hex(sha256(Bytes(b.bytes.data(), b.bytes.size())))};
+        };
+        sum.blobs.push_back(identity(acpi->loader));
+        for (const AcpiBlob& b : acpi->allocated) sum.blobs.push_back(identity(b));
+        sum.table_signatures = acpi->table_signatures;
+        sum.cpus = acpi->enabled_cpus;
+        // The tables fix the vCPU count; a declared count that disagrees means
+        // the tables were captured for another VM shape.
+        if (req.cpus && acpi->enabled_cpus && *req.cpus != *acpi->enabled_cpus)
+            fail(req.acpi_dir->string() + ": the ACPI tables describe " + std::to_string(*acpi->enabled_cpus) +
+                     " enabled vCPUs (MADT) but --cpus is " + std::to_string(*req.cpus) +
+                     "; capture the tables for the VM shape you run (tdximage acpi dump ... -smp " + std::to_string(*req.cpus) + ")",
+                 ErrorKind::Usage);
+        if (!r.cpus) r.cpus = acpi->enabled_cpus;
+        if (!acpi->enabled_cpus) r.warnings.push_back("the ACPI tables have no MADT; the vCPU count could not be checked");
+        r.acpi = std::move(sum);
+    }
+    Rtmr0Result rtmr0 = measure_rtmr0(r0);
+    r.td_hob = std::move(rtmr0.hob);
+    r.rtmr0_note = rtmr0.unavailable;
+    if (rtmr0.unavailable.empty()) r.rtmr0 = replay(rtmr0.events, 0);
+    r.events = std::move(rtmr0.events);
+
     r.ovmf = ovmf_id.get();
 
     if (req.kernel) {
@@ -80,7 +120,7 @@ MeasureReport measure(const MeasureRequest& req) {
                                  " predates 6.9: its EFI stub does not extend RTMR2 in a TD, so a real TD reports an all-zero RTMR2; "
                                  "the RTMR2 shown is what a >= 6.9 kernel with the same inputs would produce");
         BootMeasurement bm = measure_kernel_boot(boot, req.profile);
-        r.events = std::move(bm.events);
+        r.events.insert(r.events.end(), std::make_move_iterator(bm.events.begin()), std::make_move_iterator(bm.events.end()));
         r.header_patch = std::move(bm.header_patch);
         r.initrd_address = bm.initrd_address;
         r.rtmr1 = replay(r.events, 1);

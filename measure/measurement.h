@@ -9,22 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "measure/acpi_blobs.h"
 #include "measure/boot_events.h"
 #include "measure/mrtd.h"
 #include "measure/profile.h"
+#include "measure/rtmr0.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx {
-
-struct MeasureRequest {
-    std::filesystem::path ovmf;
-    std::optional<std::filesystem::path> kernel;
-    std::optional<std::filesystem::path> initrd;
-    std::string cmdline;
-    std::uint64_t memory_size = 2ull << 30;
-    Profile profile;
-    bool authenticode_pad8 = false;
-};
 
 struct InputIdentity {
     std::string file;       // file name only, so documents compare across machines
@@ -32,21 +24,44 @@ struct InputIdentity {
     std::string sha256;     // lowercase hex
 };
 
+struct MeasureRequest {
+    std::filesystem::path ovmf;
+    std::optional<std::filesystem::path> kernel;
+    std::optional<std::filesystem::path> initrd;
+    std::string cmdline;
+    std::uint64_t memory_size = 2ull << 30;
+    std::optional<unsigned> cpus;                      // declared vCPU count (checked against the ACPI tables)
+    std::optional<std::filesystem::path> acpi_dir;     // QEMU's fw_cfg ACPI blobs
+    std::optional<std::filesystem::path> secure_boot_dir;
+    Profile profile;
+    bool authenticode_pad8 = false;
+};
+
+struct AcpiSummary {
+    std::vector<InputIdentity> blobs;              // loader first, then the allocated blobs in order (file = fw_cfg name)
+    std::vector<std::string> table_signatures;     // RSDT order
+    std::optional<unsigned> cpus;                  // enabled processors in the MADT
+};
+
 struct MeasureReport {
     Profile profile;
     std::uint64_t memory_size = 0;
+    std::optional<unsigned> cpus;            // declared, or read from the ACPI tables
+    std::optional<AcpiSummary> acpi;
+    bool secure_boot_given = false;
     InputIdentity ovmf;
     std::optional<InputIdentity> kernel, initrd;
     std::string cmdline;
     std::string kernel_version;  // from the setup header; empty if unreadable
     MrtdResult mrtd;
     Digest384 mrtd_selected{};
-    std::optional<Digest384> rtmr1, rtmr2;
-    std::vector<MeasuredEvent> events;
+    std::optional<Digest384> rtmr0, rtmr1, rtmr2;
+    std::vector<MeasuredEvent> events;       // RTMR0 (or its known prefix), then RTMR1, RTMR2
     std::vector<PatchedField> header_patch;
     std::optional<std::uint64_t> initrd_address;
     std::vector<std::string> warnings;
-    std::string rtmr0_note;   // why RTMR0 is not computed
+    std::string rtmr0_note;   // why RTMR0 is not computed (empty when it is)
+    TdHob td_hob;
 };
 
 // Throws tdx::Error naming the input file and what is wrong with it.
