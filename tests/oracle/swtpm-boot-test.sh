@@ -10,9 +10,16 @@
 #     and the load options are the command line with " initrd=initrd" appended.
 # Two boots: 512M and 3G (the initrd goes below 2 GiB once RAM >= 2.75 GiB),
 # each with its own command line and initrd.
+# A third boot uses Debian 13's OVMF (edk2 2025.02), which also logs what a TD
+# puts in RTMR0: the Secure Boot variables and a separator in PCR 7, and in
+# PCR 1 the ACPI blobs (loader, then each blob it allocates) and BootOrder/
+# Boot0000. The guest prints the fw_cfg blobs it reads from sysfs; RTMR0 is
+# predicted from them and from `tdximage acpi dump` of the same QEMU options,
+# and the dump must be byte-identical to the guest's blobs.
 #
 #   swtpm-boot-test.sh TDXIMAGE INPUTS_DIR WORK_DIR [TOOLS_DIR]
-# INPUTS_DIR holds OVMF.fd, vmlinuz and busybox (tests/fixtures/fetch-debian-inputs.sh).
+# INPUTS_DIR holds OVMF.fd, OVMF-trixie.fd, vmlinuz, qemu_fw_cfg.ko and busybox
+# (tests/fixtures/fetch-debian-inputs.sh).
 # TOOLS_DIR holds tdximage_test_eventlog_dump and tdximage_test_oracle_compare
 # (default: the tests/ directory of the build tree TDXIMAGE belongs to).
 # Needs qemu-system-x86_64, swtpm, swtpm_setup, cpio, gzip, od, timeout.
@@ -43,7 +50,8 @@ for t in qemu-system-x86_64 swtpm swtpm_setup cpio gzip od timeout; do
         exit 77
     fi
 done
-for f in "$inputs/OVMF.fd" "$inputs/vmlinuz" "$inputs/busybox" "$tdximage" "$dump" "$compare"; do
+for f in "$inputs/OVMF.fd" "$inputs/OVMF-trixie.fd" "$inputs/vmlinuz" "$inputs/qemu_fw_cfg.ko" "$inputs/busybox" \
+    "$tdximage" "$dump" "$compare"; do
     [ -e "$f" ] || die "$f does not exist"
 done
 
@@ -53,9 +61,10 @@ work=$(cd "$work" && pwd)
 
 # --- initramfs --------------------------------------------------------------
 # make_initrd OUT LABEL: a busybox initramfs whose /init prints the command
-# line, the binary TPM event log as hex and the SHA-384 PCRs 4 and 9 between
-# marker lines, then powers off. LABEL goes into /etc/label, so two initrds
-# can differ in content and size.
+# line, the binary TPM event log as hex, the SHA-384 PCRs 1, 4, 7 and 9 and
+# (with the qemu_fw_cfg module) QEMU's ACPI fw_cfg blobs between marker
+# lines, then powers off. LABEL goes into /etc/label, so two initrds can
+# differ in content and size.
 make_initrd() {
     out=$1
     label=$2
@@ -63,7 +72,9 @@ make_initrd() {
     rm -rf "$root"
     mkdir -p "$root/bin" "$root/etc" "$root/proc" "$root/sys" "$root/dev"
     cp "$inputs/busybox" "$root/bin/busybox"
+    cp "$inputs/qemu_fw_cfg.ko" "$root/qemu_fw_cfg.ko"
     chmod 0755 "$root/bin/busybox"
+    chmod 0644 "$root/qemu_fw_cfg.ko"
     printf '%s\n' "$label" > "$root/etc/label"
     cat > "$root/init" <<'INIT'
 #!/bin/busybox sh
@@ -79,7 +90,15 @@ echo "@@ORACLE-CMDLINE@@$(cat /proc/cmdline)@@"
 echo "@@ORACLE-LOG-BEGIN@@"
 od -An -v -tx1 "$log" || echo "@@ORACLE-NO-LOG@@"
 echo "@@ORACLE-LOG-END@@"
-for n in 4 9; do
+insmod /qemu_fw_cfg.ko 2>/dev/null
+for f in etc/table-loader etc/acpi/rsdp etc/acpi/tables etc/tpm/log; do
+    raw=/sys/firmware/qemu_fw_cfg/by_name/$f/raw
+    [ -r "$raw" ] || continue
+    echo "@@ORACLE-BLOB-BEGIN $f@@"
+    od -An -v -tx1 "$raw"
+    echo "@@ORACLE-BLOB-END@@"
+done
+for n in 1 4 7 9; do
     f=/sys/class/tpm/tpm0/pcr-sha384/$n
     if [ -r "$f" ]; then echo "@@ORACLE-PCR$n@@$(cat "$f")@@"; fi
 done
@@ -95,13 +114,16 @@ INIT
 }
 
 # --- one boot ---------------------------------------------------------------
-# boot NAME MEMORY CMDLINE INITRD: boots, leaves $work/NAME.console and
-# $work/NAME.log (binary event log), $work/NAME.pcr4/.pcr9 when the guest has them.
+# boot NAME MEMORY CMDLINE INITRD [FIRMWARE [CPUS]]: boots, leaves $work/NAME.console,
+# $work/NAME.log (binary event log), $work/NAME.pcrN when the guest has them and
+# $work/NAME.guest-acpi/etc/... (the fw_cfg blobs the guest read).
 boot() {
     name=$1
     mem=$2
     cmdline=$3
     initrd=$4
+    firmware=${5:-$inputs/OVMF.fd}
+    cpus=${6:-1}
     tpm=$work/$name-tpm
     mkdir -p "$tpm"
     swtpm_setup --tpm2 --tpmstate "$tpm" --pcr-banks sha256,sha384 --overwrite > "$work/$name.swtpm_setup.log" 2>&1 ||
@@ -117,9 +139,9 @@ boot() {
     done
     start=$(date +%s)
     status=0
-    timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem" -smp 1 \
+    timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem" -smp "$cpus" \
         -nographic -no-reboot -net none \
-        -bios "$inputs/OVMF.fd" -kernel "$inputs/vmlinuz" -initrd "$initrd" -append "$cmdline" \
+        -bios "$firmware" -kernel "$inputs/vmlinuz" -initrd "$initrd" -append "$cmdline" \
         -chardev socket,id=chrtpm,path="$tpm/sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
         -device tpm-crb,tpmdev=tpm0 < /dev/null > "$work/$name.console" 2> "$work/$name.qemu.err" || status=$?
     end=$(date +%s)
@@ -137,8 +159,15 @@ boot() {
         sed '1d;$d' > "$work/$name.log.hex"
     "$dump" unhex "$work/$name.log.hex" "$work/$name.log" || die "boot $name: cannot decode the hex dump"
     sed -n 's/^@@ORACLE-CMDLINE@@\(.*\)@@$/\1/p' "$work/$name.console.txt" > "$work/$name.proc_cmdline"
-    for n in 4 9; do
+    for n in 1 4 7 9; do
         sed -n "s/^@@ORACLE-PCR$n@@\\(.*\\)@@\$/\\1/p" "$work/$name.console.txt" > "$work/$name.pcr$n"
+    done
+    for f in etc/table-loader etc/acpi/rsdp etc/acpi/tables etc/tpm/log; do
+        grep -q "^@@ORACLE-BLOB-BEGIN $f@@\$" "$work/$name.console.txt" || continue
+        mkdir -p "$(dirname "$work/$name.guest-acpi/$f")"
+        sed -n "\\|^@@ORACLE-BLOB-BEGIN $f@@\$|,/^@@ORACLE-BLOB-END@@\$/p" "$work/$name.console.txt" |
+            sed '1d;$d' > "$work/$name.blob.hex"
+        "$dump" unhex "$work/$name.blob.hex" "$work/$name.guest-acpi/$f" || die "boot $name: cannot decode the $f dump"
     done
     "$dump" show "$work/$name.log" > "$work/$name.events.txt" || die "boot $name: the project's parser rejects the log"
 }
@@ -169,23 +198,36 @@ cross_check_tpm2_tools() {
     done < "$work/$name.tpm2_pcrs"
 }
 
+# check NAME MEMORY CMDLINE INITRD [FIRMWARE LAYOUT ACPI_DIR CPUS]: with an
+# ACPI directory, RTMR0 (PCR 1 and 7) is compared too.
 check() {
     name=$1
     mem=$2
     cmdline=$3
     initrd=$4
+    firmware=${5:-$inputs/OVMF.fd}
+    layout=${6:-pre-2024.11}
+    acpi=${7:-}
+    cpus=${8:-1}
     cross_check_tpm2_tools "$name"
-    if ! "$tdximage" measure --ovmf "$inputs/OVMF.fd" --kernel "$inputs/vmlinuz" --initrd "$initrd" \
-        --cmdline "$cmdline" --memory "$mem" --kernel-header patched --initrd-arg suffix --fw-layout pre-2024.11 --json \
-        > "$work/$name.measure.json" 2> "$work/$name.measure.err"; then
+    set -- --ovmf "$firmware" --kernel "$inputs/vmlinuz" --initrd "$initrd" --cmdline "$cmdline" --memory "$mem" \
+        --kernel-header patched --initrd-arg suffix --fw-layout "$layout" --json
+    pcrs="4 9"
+    rtmr0=no
+    if [ -n "$acpi" ]; then
+        set -- "$@" --acpi-dir "$acpi" --cpus "$cpus"
+        pcrs="1 4 7 9"
+        rtmr0=yes
+    fi
+    if ! "$tdximage" measure "$@" > "$work/$name.measure.json" 2> "$work/$name.measure.err"; then
         cat "$work/$name.measure.err" >&2
         failures=$((failures + 1))
         say "MISMATCH boot $name: tdximage measure failed"
         return 0
     fi
     set -- "$compare" --log "$work/$name.log" --measure-json "$work/$name.measure.json" --cmdline "$cmdline" \
-        --initrd "$initrd" --proc-cmdline-file "$work/$name.proc_cmdline"
-    for n in 4 9; do
+        --initrd "$initrd" --proc-cmdline-file "$work/$name.proc_cmdline" --rtmr0 "$rtmr0"
+    for n in $pcrs; do
         if [ -s "$work/$name.pcr$n" ]; then
             set -- "$@" --pcr "$n=$(cat "$work/$name.pcr$n")"
         else
@@ -195,6 +237,8 @@ check() {
     if ! "$@"; then
         failures=$((failures + 1))
         say "MISMATCH boot $name: the event log and tdximage disagree (see above; files in $work)"
+    else
+        say "ok        boot $name: the log's events equal tdximage's (rtmr0 compared: $rtmr0)"
     fi
 }
 
@@ -230,8 +274,28 @@ cmdline_b="console=ttyS0 panic=-1 loglevel=1 tdximage.oracle=b some=\"quoted val
 failures=0
 boot a 512M "$cmdline_a" "$work/initrd-a.cpio.gz"
 boot b 3G "$cmdline_b" "$work/initrd-b.cpio.gz"
+boot c 1G "$cmdline_a" "$work/initrd-a.cpio.gz" "$inputs/OVMF-trixie.fd" 2
 check a 512M "$cmdline_a" "$work/initrd-a.cpio.gz"
 check b 3G "$cmdline_b" "$work/initrd-b.cpio.gz"
+[ -s "$work/c.guest-acpi/etc/acpi/tables" ] || die "boot c: the guest printed no ACPI fw_cfg blobs"
+check c 1G "$cmdline_a" "$work/initrd-a.cpio.gz" "$inputs/OVMF-trixie.fd" 2024.11 "$work/c.guest-acpi" 2
+
+# Teeth for RTMR0: one changed byte in the tables must fail the comparison.
+rm -rf "$work/c.bad-acpi"
+cp -R "$work/c.guest-acpi" "$work/c.bad-acpi"
+printf 'X' | dd of="$work/c.bad-acpi/etc/acpi/tables" bs=1 seek=200 conv=notrunc 2>/dev/null
+"$tdximage" measure --ovmf "$inputs/OVMF-trixie.fd" --kernel "$inputs/vmlinuz" --initrd "$work/initrd-a.cpio.gz" \
+    --cmdline "$cmdline_a" --memory 1G --kernel-header patched --initrd-arg suffix --fw-layout 2024.11 \
+    --acpi-dir "$work/c.bad-acpi" --json > "$work/c.bad.json" 2> "$work/c.bad.err" || die "measure with altered tables failed"
+status=0
+"$compare" --log "$work/c.log" --measure-json "$work/c.bad.json" --cmdline "$cmdline_a" --rtmr0 yes \
+    > "$work/c.bad.compare" 2>&1 || status=$?
+if [ "$status" -eq 1 ]; then
+    say "ok        boot c: with one byte of etc/acpi/tables changed the RTMR0 comparison fails, as it must"
+else
+    failures=$((failures + 1))
+    say "MISMATCH boot c: altered ACPI tables should fail the RTMR0 comparison (exit 1) but it exited $status"
+fi
 must_disagree a "$cmdline_a" "$work/initrd-a.cpio.gz" prefix --memory 512M --kernel-header patched --initrd-arg prefix
 must_disagree b "$cmdline_b" "$work/initrd-b.cpio.gz" raw --memory 3G --kernel-header raw --initrd-arg suffix
 must_disagree b "$cmdline_b" "$work/initrd-b.cpio.gz" mem --memory 2560M --kernel-header patched --initrd-arg suffix
@@ -250,4 +314,4 @@ fi
 if [ "$failures" -ne 0 ]; then
     die "$failures check group(s) failed; files in $work"
 fi
-say "PASS: both boots' PCR 4/5/9 event digests match tdximage's RTMR1/RTMR2 events"
+say "PASS: PCR 4/5/9 event digests match tdximage's RTMR1/RTMR2 events in all three boots, and PCR 1/7 match its RTMR0 events (Debian 13 OVMF)"

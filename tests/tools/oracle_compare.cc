@@ -3,7 +3,11 @@
 // events `tdximage measure --json` predicts for RTMR1 and RTMR2.
 //
 //   tdximage_test_oracle_compare --log LOG --measure-json JSON --cmdline STRING
-//       [--initrd FILE] [--proc-cmdline-file FILE] [--pcr N=HEX]...
+//       [--initrd FILE] [--proc-cmdline-file FILE] [--pcr N=HEX]... [--rtmr0 yes]
+//
+// With --rtmr0 yes, PCRs 1 and 7 (the RTMR0 group) are compared too, in log
+// order, with tdximage's RTMR0 events minus the TD HOB and the CFV (a TPM
+// boot has neither: the firmware volumes go to PCR 0 instead).
 //
 // PCRs 2-6 are the RTMR1 group and PCRs 8-15 the RTMR2 group (edk2's
 // MapPcrToMrIndex). The TPM log has one separator per PCR 0-7 while a TD has
@@ -42,10 +46,12 @@ struct Options {
     std::string initrd;
     std::string proc_cmdline_file;
     std::vector<std::pair<std::uint32_t, std::string>> pcrs;
+    bool rtmr0 = false;
 };
 
 struct JsonEvent {
     std::string reg;
+    std::string kind;
     std::string type;
     std::string digest;
     std::string description;
@@ -122,6 +128,7 @@ std::vector<JsonEvent> read_json_events(const nlohmann::json& j, const std::stri
         je.type = e["type"].get<std::string>();
         je.digest = lower(e["digest"].get<std::string>());
         if (e.contains("description") && e["description"].is_string()) je.description = e["description"].get<std::string>();
+        if (e.contains("kind") && e["kind"].is_string()) je.kind = e["kind"].get<std::string>();
         out.push_back(std::move(je));
     }
     return out;
@@ -210,15 +217,37 @@ int run(const Options& o) {
     c.check(has384, "the log has a SHA-384 bank");
     if (!has384) return 1;
 
+    std::vector<const TcgEvent*> rtmr0_group;
     std::vector<const TcgEvent*> rtmr1_group;
     std::vector<const TcgEvent*> rtmr2_group;
     for (const auto& e : log.events) {
         if (e.type == tdx::ev::kNoAction) continue;
+        if (e.index == 1 || e.index == 7) rtmr0_group.push_back(&e);
         if (e.index >= 2 && e.index <= 6) rtmr1_group.push_back(&e);
         if (e.index >= 8 && e.index <= 15) rtmr2_group.push_back(&e);
     }
     auto json_r1 = read_json_events(j, "rtmr1", o.measure_json);
     auto json_r2 = read_json_events(j, "rtmr2", o.measure_json);
+
+    if (o.rtmr0) {
+        // RTMR0: Secure Boot variables, ACPI blobs, boot variables.
+        std::cout << "RTMR0 (PCR 1, 7):\n";
+        c.check(j.contains("rtmr0") && j["rtmr0"].is_string(), "tdximage predicted RTMR0 (ACPI tables given)");
+        std::vector<JsonEvent> json_r0;
+        std::size_t acpi = 0;
+        for (auto& je : read_json_events(j, "rtmr0", o.measure_json)) {
+            if (je.kind == "td_hob" || je.kind == "cfv") continue;
+            if (je.kind == "acpi_loader" || je.kind == "acpi_blob") ++acpi;
+            json_r0.push_back(je);
+        }
+        std::size_t log_acpi = 0;
+        for (const auto* e : rtmr0_group) {
+            if (e->type == tdx::ev::kPlatformConfigFlags && ascii_data(*e) == "ACPI DATA") ++log_acpi;
+        }
+        c.check(acpi >= 3 && log_acpi == acpi, "ACPI DATA events: " + std::to_string(log_acpi) + " in the log, " +
+                                                   std::to_string(acpi) + " predicted (loader + each allocated blob)");
+        compare_group(c, "rtmr0", rtmr0_group, json_r0);
+    }
 
     // RTMR1: kernel Authenticode, the EFI actions, separators.
     std::cout << "RTMR1 (PCR 2-6):\n";
@@ -322,7 +351,7 @@ int run(const Options& o) {
 int usage(const char* argv0) {
     std::cerr << "usage: " << argv0
               << " --log LOG --measure-json JSON --cmdline STRING [--initrd FILE] [--proc-cmdline-file FILE]"
-                 " [--pcr N=HEX]...\n";
+                 " [--pcr N=HEX]... [--rtmr0 yes]\n";
     return 2;
 }
 
@@ -345,6 +374,8 @@ int main(int argc, char** argv) {
             o.initrd = v;
         } else if (a == "--proc-cmdline-file") {
             o.proc_cmdline_file = v;
+        } else if (a == "--rtmr0") {
+            o.rtmr0 = v == "yes";
         } else if (a == "--pcr") {
             auto eq = v.find('=');
             if (eq == std::string::npos || eq == 0) return usage(argv[0]);
