@@ -80,9 +80,13 @@ TEST_CASE("measure on the real kernel writes the out-dir files atomically and co
     CHECK(read_text(out / "o" / "rtmr1.hex") == j["rtmr1"].get<std::string>() + "\n");
     CHECK(read_text(out / "o" / "rtmr2.hex") == j["rtmr2"].get<std::string>() + "\n");
     CHECK(json::parse(read_text(out / "o" / "measurements.json")) == j);
-    CHECK(j["events"].size() == 7);  // 5 in RTMR1 (2024.11 layout) + cmdline + initrd
-    CHECK(j["events"][2]["type"] == "EV_SEPARATOR");
-    CHECK(j["events"][5]["register"] == "rtmr2");
+    // RTMR0 without ACPI tables: its 8 table-independent events; then 5 in
+    // RTMR1 (2024.11 layout) + cmdline + initrd.
+    REQUIRE(j["events"].size() == 15);
+    CHECK(j["rtmr0"].is_null());
+    CHECK(j["events"][7]["register"] == "rtmr0");
+    CHECK(j["events"][8 + 2]["type"] == "EV_SEPARATOR");
+    CHECK(j["events"][8 + 5]["register"] == "rtmr2");
     CHECK(j["kernel_header_patch"].size() >= 6);
     CHECK(j["inputs"]["kernel_version"].get<std::string>().rfind("6.1.", 0) == 0);
     CHECK_THAT(r.err, TDX_CONTAINS("predates 6.9"));  // Debian 12's kernel cannot extend RTMR2 in a TD
