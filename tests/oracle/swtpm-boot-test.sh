@@ -113,6 +113,22 @@ INIT
         cpio -o -H newc -R 0:0 --reproducible --quiet | gzip -n -9) > "$out"
 }
 
+# start_swtpm NAME DIR: a software TPM with a SHA-384 bank listening on DIR/sock; sets swtpm_pid.
+start_swtpm() {
+    mkdir -p "$2"
+    swtpm_setup --tpm2 --tpmstate "$2" --pcr-banks sha256,sha384 --overwrite > "$work/$1.swtpm_setup.log" 2>&1 ||
+        { cat "$work/$1.swtpm_setup.log" >&2; die "swtpm_setup failed"; }
+    swtpm socket --tpm2 --tpmstate dir="$2" --ctrl type=unixio,path="$2/sock" --terminate \
+        > "$work/$1.swtpm.log" 2>&1 &
+    swtpm_pid=$!
+    i=0
+    while [ ! -S "$2/sock" ]; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { kill "$swtpm_pid" 2>/dev/null || true; die "swtpm did not create $2/sock"; }
+        sleep 0.1
+    done
+}
+
 # --- one boot ---------------------------------------------------------------
 # boot NAME MEMORY CMDLINE INITRD [FIRMWARE [CPUS]]: boots, leaves $work/NAME.console,
 # $work/NAME.log (binary event log), $work/NAME.pcrN when the guest has them and
@@ -125,18 +141,7 @@ boot() {
     firmware=${5:-$inputs/OVMF.fd}
     cpus=${6:-1}
     tpm=$work/$name-tpm
-    mkdir -p "$tpm"
-    swtpm_setup --tpm2 --tpmstate "$tpm" --pcr-banks sha256,sha384 --overwrite > "$work/$name.swtpm_setup.log" 2>&1 ||
-        { cat "$work/$name.swtpm_setup.log" >&2; die "swtpm_setup failed"; }
-    swtpm socket --tpm2 --tpmstate dir="$tpm" --ctrl type=unixio,path="$tpm/sock" --terminate \
-        > "$work/$name.swtpm.log" 2>&1 &
-    swtpm_pid=$!
-    i=0
-    while [ ! -S "$tpm/sock" ]; do
-        i=$((i + 1))
-        [ $i -lt 100 ] || { kill "$swtpm_pid" 2>/dev/null || true; die "swtpm did not create $tpm/sock"; }
-        sleep 0.1
-    done
+    start_swtpm "$name" "$tpm"
     start=$(date +%s)
     status=0
     timeout "$boot_timeout" qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m "$mem" -smp "$cpus" \
@@ -199,7 +204,8 @@ cross_check_tpm2_tools() {
 }
 
 # check NAME MEMORY CMDLINE INITRD [FIRMWARE LAYOUT ACPI_DIR CPUS]: with an
-# ACPI directory, RTMR0 (PCR 1 and 7) is compared too.
+# ACPI directory, RTMR0 (PCR 1 and 7) is compared too. NAME-dump checks boot
+# NAME's log with other inputs.
 check() {
     name=$1
     mem=$2
@@ -209,7 +215,8 @@ check() {
     layout=${6:-pre-2024.11}
     acpi=${7:-}
     cpus=${8:-1}
-    cross_check_tpm2_tools "$name"
+    log_name=${name%-dump}
+    cross_check_tpm2_tools "$log_name"
     set -- --ovmf "$firmware" --kernel "$inputs/vmlinuz" --initrd "$initrd" --cmdline "$cmdline" --memory "$mem" \
         --kernel-header patched --initrd-arg suffix --fw-layout "$layout" --json
     pcrs="4 9"
@@ -225,11 +232,11 @@ check() {
         say "MISMATCH boot $name: tdximage measure failed"
         return 0
     fi
-    set -- "$compare" --log "$work/$name.log" --measure-json "$work/$name.measure.json" --cmdline "$cmdline" \
-        --initrd "$initrd" --proc-cmdline-file "$work/$name.proc_cmdline" --rtmr0 "$rtmr0"
+    set -- "$compare" --log "$work/$log_name.log" --measure-json "$work/$name.measure.json" --cmdline "$cmdline" \
+        --initrd "$initrd" --proc-cmdline-file "$work/$log_name.proc_cmdline" --rtmr0 "$rtmr0"
     for n in $pcrs; do
-        if [ -s "$work/$name.pcr$n" ]; then
-            set -- "$@" --pcr "$n=$(cat "$work/$name.pcr$n")"
+        if [ -s "$work/$log_name.pcr$n" ]; then
+            set -- "$@" --pcr "$n=$(cat "$work/$log_name.pcr$n")"
         else
             say "boot $name: the guest kernel exposes no pcr-sha384/$n; PCR $n replay not checked against the TPM"
         fi
@@ -279,6 +286,32 @@ check a 512M "$cmdline_a" "$work/initrd-a.cpio.gz"
 check b 3G "$cmdline_b" "$work/initrd-b.cpio.gz"
 [ -s "$work/c.guest-acpi/etc/acpi/tables" ] || die "boot c: the guest printed no ACPI fw_cfg blobs"
 check c 1G "$cmdline_a" "$work/initrd-a.cpio.gz" "$inputs/OVMF-trixie.fd" 2024.11 "$work/c.guest-acpi" 2
+
+# The same RTMR0 from `tdximage acpi dump` of boot c's QEMU options (its own
+# swtpm: the TPM device adds etc/tpm/log and a TPM2 table): the dump must
+# equal the guest's blobs byte for byte, and predict the logged events.
+start_swtpm c-dump "$work/c-dump-tpm"
+status=0
+"$tdximage" acpi dump --qemu qemu-system-x86_64 -o "$work/c.dump" -- -machine q35,accel=tcg -cpu max -m 1G -smp 2 \
+    -net none -chardev socket,id=chrtpm,path="$work/c-dump-tpm/sock" -tpmdev emulator,id=tpm0,chardev=chrtpm \
+    -device tpm-crb,tpmdev=tpm0 > "$work/c.dump.out" 2>&1 || status=$?
+kill "$swtpm_pid" 2>/dev/null || true
+wait "$swtpm_pid" 2>/dev/null || true
+if [ "$status" -ne 0 ]; then
+    cat "$work/c.dump.out" >&2
+    failures=$((failures + 1))
+    say "MISMATCH boot c: tdximage acpi dump failed (status $status)"
+else
+    for f in etc/table-loader etc/acpi/rsdp etc/acpi/tables etc/tpm/log; do
+        if cmp -s "$work/c.guest-acpi/$f" "$work/c.dump/$f"; then
+            say "ok        boot c: acpi dump's $f = the guest's fw_cfg file"
+        else
+            failures=$((failures + 1))
+            say "MISMATCH boot c: acpi dump's $f differs from the guest's fw_cfg file"
+        fi
+    done
+    check c-dump 1G "$cmdline_a" "$work/initrd-a.cpio.gz" "$inputs/OVMF-trixie.fd" 2024.11 "$work/c.dump" 2
+fi
 
 # Teeth for RTMR0: one changed byte in the tables must fail the comparison.
 rm -rf "$work/c.bad-acpi"
