@@ -8,13 +8,14 @@
 #include "cli/report_text.h"
 #include "measure/base/file_io.h"
 #include "measure/measurement.h"
+#include "measure/tcg_event_log_writer.h"
 
 namespace tdx::cli {
 namespace {
 
 struct MeasureArgs {
     std::string ovmf, kernel, initrd, cmdline, memory = "2G", profile, out_dir;
-    std::string acpi_dir, secure_boot_dir;
+    std::string acpi_dir, secure_boot_dir, event_log_out;
     unsigned cpus = 0;
     std::string mrtd_order, kernel_header, initrd_arg, fw_layout, page_aug;
     bool json = false;
@@ -23,11 +24,19 @@ struct MeasureArgs {
 
 std::string hex_line(const Digest384& d) { return to_hex(d) + "\n"; }
 
-void write_out_dir(const std::filesystem::path& dir, const MeasureReport& r, const std::string& json_text) {
+using OutputFiles = std::vector<std::pair<std::filesystem::path, std::string>>;
+
+// Every output of one run is renamed into place together (`files` may already
+// hold the event log), so a failure leaves the previous outputs untouched.
+void write_outputs(const std::string& out_dir, const MeasureReport& r, const std::string& json_text, OutputFiles files) {
+    if (out_dir.empty()) {
+        if (!files.empty()) write_files_atomically(files);
+        return;
+    }
+    const std::filesystem::path dir = out_dir;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) fail(dir.string() + ": cannot create the output directory: " + ec.message(), ErrorKind::Io);
-    std::vector<std::pair<std::filesystem::path, std::string>> files;
     files.emplace_back(dir / "mr_td.hex", hex_line(r.mrtd_selected));
     if (r.rtmr0) files.emplace_back(dir / "rtmr0.hex", hex_line(*r.rtmr0));
     if (r.rtmr1) files.emplace_back(dir / "rtmr1.hex", hex_line(*r.rtmr1));
@@ -68,7 +77,12 @@ int run_measure(const MeasureArgs& a) {
     MeasureReport report = measure(req);
     for (const std::string& w : report.warnings) std::cerr << "tdximage: warning: " << w << "\n";
     const std::string json_text = measure_report_json(report).dump(2) + "\n";
-    if (!a.out_dir.empty()) write_out_dir(a.out_dir, report, json_text);
+    OutputFiles files;
+    if (!a.event_log_out.empty()) {
+        const std::vector<std::uint8_t> log = write_tdx_event_log(report.events);
+        files.emplace_back(a.event_log_out, std::string(log.begin(), log.end()));
+    }
+    write_outputs(a.out_dir, report, json_text, std::move(files));
     if (a.json) std::cout << json_text;
     else print_measure_report(std::cout, report);
     std::cout.flush();
@@ -101,6 +115,8 @@ void add_measure_command(CLI::App& app, Runners& runners) {
     c->add_flag("--authenticode-pad8", args->pad8, "pad the kernel to 8 bytes before hashing (dstack/virtee convention; edk2 does not)");
     c->add_flag("--json", args->json, "print a JSON document instead of a table");
     c->add_option("--out-dir", args->out_dir, "also write mr_td.hex, rtmr0.hex, rtmr1.hex, rtmr2.hex and measurements.json here (atomically)");
+    c->add_option("--event-log-out", args->event_log_out,
+                  "also write the predicted events as a binary TCG2 (CCEL-format) event log, for `tdximage eventlog` or other log tools");
     runners[c] = [args] { return run_measure(*args); };
 }
 

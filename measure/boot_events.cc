@@ -14,10 +14,6 @@ MeasuredEvent action(int rtmr, const char* text) {
     return {rtmr, ev::kEfiAction, sha384(std::string_view(text)), text, EventKind::Action, ascii_bytes(text)};
 }
 
-void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 // UEFI_IMAGE_LOAD_EVENT as OVMF logs the kernel it got from QEMU: load
 // address and length (run-time values, left zero), link-time address 0, and
 // the device path VenMedia(QemuKernelLoaderFs)/File("kernel") seen in real logs.
@@ -27,10 +23,10 @@ std::vector<std::uint8_t> kernel_image_load_event() {
         0x04, 0x04, 0x12, 0x00, 'k', 0, 'e', 0, 'r', 0, 'n', 0, 'e', 0, 'l', 0, 0, 0,
         0x7f, 0xff, 0x04, 0x00};
     std::vector<std::uint8_t> out;
-    put_le(out, 0, 8);
-    put_le(out, 0, 8);
-    put_le(out, 0, 8);
-    put_le(out, sizeof(path), 8);
+    append_le(out, 0, 8);
+    append_le(out, 0, 8);
+    append_le(out, 0, 8);
+    append_le(out, sizeof(path), 8);
     out.insert(out.end(), std::begin(path), std::end(path));
     return out;
 }
@@ -39,8 +35,8 @@ std::vector<std::uint8_t> kernel_image_load_event() {
 // length of the description and the NUL-terminated description.
 std::vector<std::uint8_t> tagged_event(std::uint32_t id, std::string_view description) {
     std::vector<std::uint8_t> out;
-    put_le(out, id, 4);
-    put_le(out, description.size() + 1, 4);
+    append_le(out, id, 4);
+    append_le(out, description.size() + 1, 4);
     out.insert(out.end(), description.begin(), description.end());
     out.push_back(0);
     return out;

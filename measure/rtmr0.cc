@@ -8,10 +8,6 @@
 namespace tdx {
 namespace {
 
-void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 std::vector<std::uint8_t> ascii(std::string_view s) { return {s.begin(), s.end()}; }
 
 // TDVF's SEC logs the HOB as UEFI_HANDOFF_TABLE_POINTERS2 with the
@@ -23,10 +19,10 @@ MeasuredEvent td_hob_event(const TdHob& hob, std::uint64_t memory_size) {
     data.push_back(static_cast<std::uint8_t>(desc.size() + 1));
     data.insert(data.end(), desc.begin(), desc.end());
     data.push_back(0);
-    put_le(data, 1, 8);
+    append_le(data, 1, 8);
     const ovmf::Guid hob_list = ovmf::Guid::parse("7739f24c-93d7-11d4-9a3a-0090273fc14d");
     data.insert(data.end(), hob_list.bytes.begin(), hob_list.bytes.end());
-    put_le(data, hob.gpa, 8);
+    append_le(data, hob.gpa, 8);
     return {0, ev::kEfiHandoffTables2, sha384(Bytes(hob.measured.data(), hob.measured.size())),
             "TD HOB at " + hex_u64(hob.gpa) + ": " + std::to_string(hob.ranges.size()) + " RAM ranges for " +
                 std::to_string(memory_size >> 20) + " MiB, " + std::to_string(hob.measured.size()) + " bytes measured",
@@ -49,8 +45,8 @@ MeasuredEvent cfv_event(Bytes firmware, const ovmf::TdvfImage& image, const std:
     data.push_back(static_cast<std::uint8_t>(desc.size() + 1));
     data.insert(data.end(), desc.begin(), desc.end());
     data.push_back(0);
-    put_le(data, s->memory_address, 8);
-    put_le(data, s->raw_data_size, 8);
+    append_le(data, s->memory_address, 8);
+    append_le(data, s->raw_data_size, 8);
     return {0, ev::kEfiPlatformFirmwareBlob2, *digest,
             "CFV (variable store) at " + hex_u64(s->memory_address) + ", " + std::to_string(s->raw_data_size) + " bytes of the firmware file",
             EventKind::Cfv, std::move(data)};

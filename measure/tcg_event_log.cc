@@ -115,7 +115,7 @@ private:
 };
 
 // Decodes the TCG_EfiSpecIDEvent structure carried by the first record.
-std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec) {
+std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec, TcgSpecId& info) {
     const std::string where = "Spec ID event";
     auto bad = [&](const std::string& what) { rec.error(where + ": " + what); };
     std::uint64_t pos = 0;
@@ -141,8 +141,12 @@ std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec) {
         bad("signature \"" + shown + "\" is not \"Spec ID Event03\"; not a TCG2 crypto-agile log");
     }
     need(4 + 4 + 4, "platformClass, version, uintnSize and numberOfAlgorithms");
-    pos += 4;  // platformClass
-    pos += 4;  // specVersionMinor, specVersionMajor, specErrata, uintnSize
+    info.platform_class = load_le32(event, pos, "platformClass");
+    info.version_minor = load_u8(event, pos + 4, "specVersionMinor");
+    info.version_major = load_u8(event, pos + 5, "specVersionMajor");
+    info.errata = load_u8(event, pos + 6, "specErrata");
+    info.uintn_size = load_u8(event, pos + 7, "uintnSize");
+    pos += 8;
     std::uint32_t count = load_le32(event, pos, "numberOfAlgorithms");
     pos += 4;
     if (count == 0) bad("numberOfAlgorithms is 0");
@@ -174,6 +178,8 @@ std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec) {
     std::uint8_t vendor_size = load_u8(event, pos, "vendorInfoSize");
     pos += 1;
     need(vendor_size, "vendorInfo");
+    Bytes vendor = slice(event, pos, vendor_size, rec.context() + ": vendorInfo");
+    info.vendor_info.assign(vendor.begin(), vendor.end());
     pos += vendor_size;
     if (pos != event.size()) {
         bad(std::to_string(event.size() - pos) + " unexpected bytes after vendorInfo (event size " +
@@ -197,6 +203,20 @@ bool is_end_marker(Bytes log, std::uint64_t offset) {
 
 }  // namespace
 
+std::string tcg_algorithm_name(std::uint16_t id) {
+    switch (id) {
+        case kTpmAlgSha1: return "sha1";
+        case kTpmAlgSha256: return "sha256";
+        case kTpmAlgSha384: return "sha384";
+        case kTpmAlgSha512: return "sha512";
+        case 0x0012: return "sm3_256";
+        case 0x0027: return "sha3_256";
+        case 0x0028: return "sha3_384";
+        case 0x0029: return "sha3_512";
+        default: return hex16(id);
+    }
+}
+
 std::optional<Digest384> TcgEvent::sha384() const {
     auto it = digests.find(kTpmAlgSha384);
     if (it == digests.end() || it->second.size() != 48) return std::nullopt;
@@ -219,14 +239,14 @@ TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name, const TcgPa
     // The Spec ID event is small by construction; the per-record limit a
     // caller chooses applies to the TCG_PCR_EVENT2 records only.
     RecordCursor header(log, 0, name, TcgParseLimits{}.max_event_size);
-    header.le32("PCR index");
+    out.spec_id.header_index = header.le32("PCR index");
     std::uint32_t header_type = header.le32("event type");
     if (header_type != ev::kNoAction) {
         header.error("the first record has event type " + hex_u64(header_type) + " (" + event_type_name(header_type) +
                      "), not EV_NO_ACTION with the Spec ID event; not a TCG2 crypto-agile log");
     }
     header.bytes(kSha1DigestSize, "SHA-1 digest");
-    out.algorithms = parse_spec_id(header.sized_event("event size"), header);
+    out.algorithms = parse_spec_id(header.sized_event("event size"), header, out.spec_id);
     std::uint64_t offset = header.pos();
 
     while (offset < log.size()) {
@@ -262,6 +282,7 @@ TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name, const TcgPa
         offset = rec.pos();
         out.events.push_back(std::move(e));
     }
+    out.end_offset = offset;
     return out;
 }
 

@@ -21,6 +21,9 @@ inline constexpr std::uint16_t kTpmAlgSha256 = 0x000B;
 inline constexpr std::uint16_t kTpmAlgSha384 = 0x000C;
 inline constexpr std::uint16_t kTpmAlgSha512 = 0x000D;
 
+// "sha1", "sha256", "sha384", "sha512", "sm3_256", "sha3_256", ...; "0x0042" for others.
+std::string tcg_algorithm_name(std::uint16_t id);
+
 struct TcgAlgorithm {
     std::uint16_t id = 0;
     std::uint16_t digest_size = 0;
@@ -35,9 +38,22 @@ struct TcgEvent {
     std::optional<Digest384> sha384() const;
 };
 
+// The header fields of the Spec ID event besides its algorithm table.
+struct TcgSpecId {
+    std::uint32_t header_index = 0;  // PCRIndex of the header record: 0 in a TPM log, 1 in TDVF's CCEL
+    std::uint32_t platform_class = 0;
+    std::uint8_t version_major = 0;
+    std::uint8_t version_minor = 0;
+    std::uint8_t errata = 0;
+    std::uint8_t uintn_size = 0;
+    std::vector<std::uint8_t> vendor_info;
+};
+
 struct TcgEventLog {
     std::vector<TcgAlgorithm> algorithms;  // from the Spec ID event
     std::vector<TcgEvent> events;          // every record after the Spec ID event, EV_NO_ACTION included
+    TcgSpecId spec_id;
+    std::uint64_t end_offset = 0;          // where the records stop: the input's end or the 0xFF end marker
 };
 
 // Parses a crypto-agile log. Stops at the end of the input or at a record

@@ -44,10 +44,6 @@ void accept(std::vector<TdRamRange>& ranges, std::uint64_t start, std::uint64_t 
     ranges.insert(it, parts.begin(), parts.end());
 }
 
-void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 }  // namespace
 
 std::vector<TdRamRange> q35_ram_ranges(std::uint64_t memory_size) {
@@ -82,22 +78,22 @@ TdHob build_td_hob(const ovmf::TdvfImage& image, std::uint64_t memory_size, cons
 
     std::vector<std::uint8_t>& m = hob.measured;
     m.reserve(total);
-    put_le(m, kHobTypeHandoff, 2);
-    put_le(m, kPhitSize, 2);
-    put_le(m, 0, 4);
-    put_le(m, kHandoffTableVersion, 4);
-    put_le(m, 0, 4);  // BootMode: full configuration
-    for (int i = 0; i < 4; ++i) put_le(m, 0, 8);  // EfiMemoryTop/Bottom, EfiFreeMemoryTop/Bottom: QEMU leaves them zero
-    put_le(m, hob.end_of_hob_list, 8);
+    append_le(m, kHobTypeHandoff, 2);
+    append_le(m, kPhitSize, 2);
+    append_le(m, 0, 4);
+    append_le(m, kHandoffTableVersion, 4);
+    append_le(m, 0, 4);  // BootMode: full configuration
+    for (int i = 0; i < 4; ++i) append_le(m, 0, 8);  // EfiMemoryTop/Bottom, EfiFreeMemoryTop/Bottom: QEMU leaves them zero
+    append_le(m, hob.end_of_hob_list, 8);
     for (const TdRamRange& r : hob.ranges) {
-        put_le(m, kHobTypeResourceDescriptor, 2);
-        put_le(m, kResourceSize, 2);
-        put_le(m, 0, 4);
+        append_le(m, kHobTypeResourceDescriptor, 2);
+        append_le(m, kResourceSize, 2);
+        append_le(m, 0, 4);
         m.insert(m.end(), 16, 0);  // Owner GUID: zero
-        put_le(m, r.accepted ? kResourceSystemMemory : kResourceMemoryUnaccepted, 4);
-        put_le(m, kResourceAttributes, 4);
-        put_le(m, r.start, 8);
-        put_le(m, r.length, 8);
+        append_le(m, r.accepted ? kResourceSystemMemory : kResourceMemoryUnaccepted, 4);
+        append_le(m, kResourceAttributes, 4);
+        append_le(m, r.start, 8);
+        append_le(m, r.length, 8);
     }
     return hob;
 }

@@ -5,10 +5,6 @@
 namespace tdx {
 namespace {
 
-void put_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 void put_utf16(std::vector<std::uint8_t>& out, const std::string& ascii) {
     for (unsigned char c : ascii) {
         if (c == 0 || c >= 0x80) fail("UEFI name \"" + ascii + "\" is not plain ASCII", ErrorKind::Usage);
@@ -23,7 +19,7 @@ void put_guid(std::vector<std::uint8_t>& out, const ovmf::Guid& g) { out.insert(
 void put_piwg_node(std::vector<std::uint8_t>& out, std::uint8_t subtype, const ovmf::Guid& g) {
     out.push_back(0x04);  // MEDIA_DEVICE_PATH
     out.push_back(subtype);
-    put_le(out, 20, 2);
+    append_le(out, 20, 2);
     put_guid(out, g);
 }
 
@@ -39,8 +35,8 @@ std::vector<std::uint8_t> uefi_variable_data(const ovmf::Guid& vendor, const std
     std::vector<std::uint8_t> out;
     out.reserve(32 + name.size() * 2 + data.size());
     put_guid(out, vendor);
-    put_le(out, name.size(), 8);
-    put_le(out, data.size(), 8);
+    append_le(out, name.size(), 8);
+    append_le(out, data.size(), 8);
     put_utf16(out, name);
     out.insert(out.end(), data.begin(), data.end());
     return out;
@@ -54,10 +50,10 @@ std::vector<std::uint8_t> fv_app_load_option(std::uint32_t attributes, const std
     path.insert(path.end(), {0x7f, 0xff, 0x04, 0x00});  // end of the whole device path
 
     std::vector<std::uint8_t> out;
-    put_le(out, attributes, 4);
-    put_le(out, path.size(), 2);
+    append_le(out, attributes, 4);
+    append_le(out, path.size(), 2);
     put_utf16(out, description);
-    put_le(out, 0, 2);
+    append_le(out, 0, 2);
     out.insert(out.end(), path.begin(), path.end());
     return out;
 }

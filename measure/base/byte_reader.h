@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 #include <string>
 
 #include "measure/base/error.h"
@@ -57,5 +58,7 @@ private:
 void store_le16(std::span<std::uint8_t> data, std::uint64_t offset, std::uint16_t v);
 void store_le32(std::span<std::uint8_t> data, std::uint64_t offset, std::uint32_t v);
 void store_le64(std::span<std::uint8_t> data, std::uint64_t offset, std::uint64_t v);
+// Appends the low `bytes` bytes of v, little-endian (building event data and logs).
+void append_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes);
 
 }  // namespace tdx

@@ -470,3 +470,57 @@ TEST_CASE("tcg_event_log: parse_tagged_event") {
     Buf huge{1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF};
     CHECK(!parse_tagged_event(Bytes(huge.data(), huge.size())).has_value());
 }
+
+TEST_CASE("tcg_event_log: header fields and where the records end") {
+    LogWriter w;
+    w.header(LogWriter::spec_id_body(kSha256Sha384, std::string("Spec ID Event03", 16), Buf{7, 8}));
+    w.event(1, ev::kEfiAction, {{kTpmAlgSha384, digest_of("a")}}, text("a"));
+    const std::size_t used = w.b.size();
+    w.raw(Buf(64, 0xFF));
+    auto log = parse_tcg2_event_log(w.bytes(), "ccel.bin");
+    CHECK(log.spec_id.header_index == 0);
+    CHECK(log.spec_id.platform_class == 0);
+    CHECK(log.spec_id.version_major == 2);
+    CHECK(log.spec_id.version_minor == 0);
+    CHECK(log.spec_id.uintn_size == 2);
+    CHECK(log.spec_id.vendor_info == Buf{7, 8});
+    CHECK(log.end_offset == used);
+    CHECK(tcg_algorithm_name(kTpmAlgSha384) == "sha384");
+    CHECK(tcg_algorithm_name(0x0042) == "0x0042");
+}
+
+TEST_CASE("tcg_event_log: corrupted and truncated logs parse or throw tdx::Error, nothing else") {
+    LogWriter w;
+    w.header(LogWriter::spec_id_body(kSha256Sha384));
+    w.event(0, ev::kNoAction, {{kTpmAlgSha256, Buf(32, 0)}, {kTpmAlgSha384, Buf(48, 0)}}, text("StartupLocality\0\3"));
+    for (int i = 0; i < 6; ++i)
+        w.event(static_cast<std::uint32_t>(i % 4 + 1), ev::kEfiAction, {{kTpmAlgSha256, sha256_of("x")}, {kTpmAlgSha384, digest_of("x")}},
+                text(std::string(static_cast<std::size_t>(i) * 7, 'x')));
+    const Buf good = w.b;
+
+    std::uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<std::uint32_t>(state >> 33);
+    };
+    int parsed = 0, rejected = 0;
+    for (int round = 0; round < 3000; ++round) {
+        Buf b = good;
+        switch (round % 3) {
+            case 0: b.resize(next() % b.size()); break;             // truncation anywhere
+            case 1: b[next() % b.size()] = static_cast<std::uint8_t>(next()); break;  // one byte
+            default:                                                  // a size or count field set to something absurd
+                for (int k = 0; k < 4; ++k) b[(next() % (b.size() / 4)) * 4 + static_cast<std::size_t>(k)] = 0xFF;
+        }
+        try {
+            auto log = parse_tcg2_event_log(Bytes(b.data(), b.size()), "fuzz.bin");
+            ++parsed;
+            CHECK(log.end_offset <= b.size());
+        } catch (const Error& e) {
+            ++rejected;
+            CHECK_THAT(std::string(e.what()), TDX_CONTAINS("fuzz.bin"));
+        }
+    }
+    CHECK(parsed + rejected == 3000);
+    CHECK(rejected > 1000);
+}

@@ -175,6 +175,21 @@ boot() {
         "$dump" unhex "$work/$name.blob.hex" "$work/$name.guest-acpi/$f" || die "boot $name: cannot decode the $f dump"
     done
     "$dump" show "$work/$name.log" > "$work/$name.events.txt" || die "boot $name: the project's parser rejects the log"
+    # The product's own reader: `tdximage eventlog replay --tpm` must give the
+    # PCR values the guest read from sysfs, and `show` must decode every record.
+    "$tdximage" eventlog replay "$work/$name.log" --tpm > "$work/$name.replay" || die "boot $name: tdximage eventlog replay failed"
+    "$tdximage" eventlog show "$work/$name.log" --tpm --json > "$work/$name.show.json" || die "boot $name: tdximage eventlog show failed"
+    for n in 1 4 7 9; do
+        [ -s "$work/$name.pcr$n" ] || continue
+        want=$(tr 'A-F' 'a-f' < "$work/$name.pcr$n")
+        got=$(awk -v p="pcr$n" '$1 == p {print $2}' "$work/$name.replay")
+        if [ "$got" = "$want" ]; then
+            say "ok        boot $name: tdximage eventlog replay pcr$n = the guest's sysfs value"
+        else
+            failures=$((failures + 1))
+            say "MISMATCH boot $name: tdximage eventlog replay pcr$n is '$got', the guest read $want"
+        fi
+    done
 }
 
 # cross_check_tpm2_tools NAME: tpm2_eventlog (tpm2-tools) is an independent
@@ -216,7 +231,7 @@ check() {
     acpi=${7:-}
     cpus=${8:-1}
     log_name=${name%-dump}
-    cross_check_tpm2_tools "$log_name"
+    [ "$log_name" = "$name" ] && cross_check_tpm2_tools "$name"
     set -- --ovmf "$firmware" --kernel "$inputs/vmlinuz" --initrd "$initrd" --cmdline "$cmdline" --memory "$mem" \
         --kernel-header patched --initrd-arg suffix --fw-layout "$layout" --json
     pcrs="4 9"
