@@ -17,5 +17,7 @@ void add_inspect_command(CLI::App& app, Runners& runners);
 void add_profiles_command(CLI::App& app, Runners& runners);
 void add_acpi_command(CLI::App& app, Runners& runners);      // cli/cmd_acpi.cc
 void add_eventlog_command(CLI::App& app, Runners& runners);  // cli/cmd_eventlog.cc
+void add_recipe_command(CLI::App& app, Runners& runners);    // cli/cmd_recipe.cc
+void add_cache_command(CLI::App& app, Runners& runners);     // cli/cmd_cache.cc
 
 }  // namespace tdx::cli
