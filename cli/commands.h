@@ -19,5 +19,6 @@ void add_acpi_command(CLI::App& app, Runners& runners);      // cli/cmd_acpi.cc
 void add_eventlog_command(CLI::App& app, Runners& runners);  // cli/cmd_eventlog.cc
 void add_recipe_command(CLI::App& app, Runners& runners);    // cli/cmd_recipe.cc
 void add_cache_command(CLI::App& app, Runners& runners);     // cli/cmd_cache.cc
+void add_lock_command(CLI::App& app, Runners& runners);      // cli/cmd_lock.cc: lock and fetch
 
 }  // namespace tdx::cli

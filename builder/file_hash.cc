@@ -1,0 +1,46 @@
+#include "builder/file_hash.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "measure/base/digest.h"
+#include "measure/base/error.h"
+
+namespace tdx::builder {
+
+FileDigest hash_file(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path.string() + ": cannot open: " + std::strerror(errno), ErrorKind::Io);
+    Hasher h(Hasher::Algorithm::Sha256);
+    FileDigest d;
+    std::vector<std::uint8_t> buf(1 << 20);
+    for (;;) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            std::string why = std::strerror(errno);
+            ::close(fd);
+            fail(path.string() + ": read error: " + why, ErrorKind::Io);
+        }
+        if (n == 0) break;
+        h.update(Bytes(buf.data(), static_cast<std::size_t>(n)));
+        d.size += static_cast<std::uint64_t>(n);
+    }
+    ::close(fd);
+    d.sha256 = to_hex(h.final256());
+    return d;
+}
+
+std::string mismatch(const FileDigest& got, const Expected& expected) {
+    if (expected.size && got.size != *expected.size)
+        return "size " + std::to_string(got.size) + " bytes, expected " + std::to_string(*expected.size);
+    if (expected.sha256 && got.sha256 != *expected.sha256)
+        return "SHA-256 " + got.sha256 + ", expected " + *expected.sha256;
+    return {};
+}
+
+}  // namespace tdx::builder

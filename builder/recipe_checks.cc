@@ -1,0 +1,127 @@
+#include "builder/recipe_checks.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include "measure/base/memory_size.h"
+
+namespace tdx::builder {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool has_space_or_control(const std::string& s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+}  // namespace
+
+std::string check_url(const std::string& url) {
+    if (url.empty()) return "empty URL";
+    if (has_space_or_control(url)) return "'" + url + "' contains a space or a control character";
+    for (const char* scheme : {"https://", "http://"}) {
+        if (!starts_with(url, scheme)) continue;
+        const std::string rest = url.substr(std::char_traits<char>::length(scheme));
+        const std::string host = rest.substr(0, rest.find('/'));
+        if (host.empty()) return "'" + url + "' has no host";
+        return "";
+    }
+    if (starts_with(url, "file://")) {
+        if (url.size() <= 7 || url[7] != '/') return "'" + url + "': a file URL needs an absolute path, file:///path";
+        return "";
+    }
+    const std::size_t colon = url.find("://");
+    if (colon != std::string::npos) return "'" + url + "': scheme '" + url.substr(0, colon) + "' is not one of https, http, file";
+    return "'" + url + "' is not a URL (https://, http:// or file:///)";
+}
+
+std::string check_sha256(const std::string& text, std::string& out) {
+    if (text.size() != 64 || !std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }))
+        return "'" + text + "' is not a SHA-256 (64 hex digits)";
+    out = text;
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    return "";
+}
+
+std::string check_mode(const std::string& text, unsigned& out) {
+    if (text.size() < 3 || text.size() > 4 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '7'; }))
+        return "'" + text + "' is not an octal file mode such as \"0755\" or \"0644\"";
+    unsigned v = 0;
+    for (char c : text) v = v * 8 + static_cast<unsigned>(c - '0');
+    out = v;
+    return "";
+}
+
+std::string check_memory_size(const std::string& text, std::uint64_t& out) {
+    const std::optional<std::uint64_t> bytes = parse_qemu_memory_size(text);
+    if (!bytes) return "'" + text + "' is not a memory size (examples: 512M, 2G, 2048 = MiB as in QEMU's -m)";
+    out = *bytes;
+    return "";
+}
+
+std::string check_snapshot(const std::string& t) {
+    const std::string bad = "'" + t + "' is not a snapshot timestamp YYYYMMDDTHHMMSSZ (UTC), e.g. 20261123T000000Z";
+    if (t.size() != 16 || t[8] != 'T' || t[15] != 'Z') return bad;
+    for (std::size_t i = 0; i < 15; ++i)
+        if (i != 8 && !is_digit(t[i])) return bad;
+    auto num = [&](std::size_t pos, std::size_t len) { return std::stoi(t.substr(pos, len)); };
+    if (num(0, 4) < 2005 || num(4, 2) < 1 || num(4, 2) > 12 || num(6, 2) < 1 || num(6, 2) > 31 || num(9, 2) > 23 || num(11, 2) > 59 ||
+        num(13, 2) > 59)
+        return bad;
+    return "";
+}
+
+std::string check_guest_path(const std::string& text) {
+    if (text.empty() || text[0] != '/') return "'" + text + "' is not an absolute path in the guest";
+    if (text == "/") return "'/' is the root directory; name a file";
+    if (text.size() > 1 && text.back() == '/') return "'" + text + "' ends in '/'; name the file";
+    if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+        return "'" + text + "' contains a control character";
+    std::size_t start = 1;
+    while (start <= text.size()) {
+        std::size_t slash = text.find('/', start);
+        const std::string part = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        if ((part.empty() || part == "." || part == ".."))
+            return "'" + text + "' has an empty, '.' or '..' part; write the normalised path";
+        if (slash == std::string::npos) break;
+        start = slash + 1;
+    }
+    return "";
+}
+
+std::string check_package_name(const std::string& text) {
+    if (text.empty()) return "empty package name";
+    if (text.find_first_of("=<>~") != std::string::npos)
+        return "'" + text + "': version constraints do not belong in a recipe; `tdximage lock` pins exact versions";
+    if (has_space_or_control(text) || text.find('/') != std::string::npos || !std::isalnum(static_cast<unsigned char>(text[0])))
+        return "'" + text + "' is not a package name";
+    return "";
+}
+
+std::string check_simple_name(const std::string& text) {
+    if (text.empty()) return "empty name";
+    if (!std::isalnum(static_cast<unsigned char>(text[0])) ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }))
+        return "'" + text + "' is not a name (letters, digits, '.', '_', '-'; starting with a letter or digit)";
+    return "";
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace tdx::builder

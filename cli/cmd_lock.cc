@@ -1,0 +1,126 @@
+// tdximage lock / fetch: pin a recipe's inputs, then fill the cache from the pins.
+#include <iostream>
+#include <memory>
+
+#include "builder/cache.h"
+#include "builder/caching_downloader.h"
+#include "builder/lock_recipe.h"
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "measure/base/error.h"
+#include "measure/base/file_io.h"
+
+namespace tdx::cli {
+namespace {
+
+struct LockArgs {
+    std::string recipe, lock, cache_dir;
+    bool update = false, locked = false, offline = false, quiet = false;
+};
+
+std::filesystem::path lock_path(const LockArgs& a) {
+    return a.lock.empty() ? std::filesystem::path(a.recipe + ".lock") : std::filesystem::path(a.lock);
+}
+
+struct Session {
+    builder::Cache cache;
+    builder::CachingDownloader downloader;
+    explicit Session(const LockArgs& a)
+        : cache(a.cache_dir.empty() ? builder::Cache::default_root() : std::filesystem::path(a.cache_dir)),
+          downloader(cache, options(a)) {}
+    static builder::CachingDownloaderOptions options(const LockArgs& a) {
+        builder::CachingDownloaderOptions o;
+        o.offline = a.offline;
+        o.quiet = a.quiet;
+        return o;
+    }
+};
+
+std::optional<builder::Lockfile> read_lock(const std::filesystem::path& p) {
+    std::error_code ec;
+    if (!std::filesystem::exists(p, ec)) return std::nullopt;
+    const std::vector<std::uint8_t> bytes = read_file(p);
+    return builder::parse_lockfile(std::string(bytes.begin(), bytes.end()), p.string());
+}
+
+const char* kind_word(builder::LockChange::Kind k) {
+    switch (k) {
+        case builder::LockChange::Kind::Added: return "added  ";
+        case builder::LockChange::Kind::Removed: return "removed";
+        case builder::LockChange::Kind::Changed: return "changed";
+    }
+    return "";
+}
+
+int run_lock(const LockArgs& a) {
+    const builder::Recipe recipe = builder::load_recipe(a.recipe);
+    builder::check_local_files(recipe);
+    const std::filesystem::path path = lock_path(a);
+    const std::optional<builder::Lockfile> old = read_lock(path);
+    // An existing lock made from this very recipe stays as it is: locking is
+    // re-resolving only when asked (--update) or when the recipe changed.
+    if (old && !a.update && old->recipe_sha256 == builder::recipe_sha256(recipe)) {
+        std::cout << path.string() << " is up to date with " << a.recipe << " (use --update to re-resolve)\n";
+        return kExitOk;
+    }
+    Session s(a);
+    const builder::Lockfile lock = builder::lock_recipe(recipe, s.downloader);
+    const std::string text = builder::render_lockfile(lock);
+    write_file_atomically(path, text);
+    std::cout << "wrote " << path.string() << ": " << lock.packages.size() << " packages, " << lock.indexes.size() << " indexes, "
+              << lock.files.size() << " files\n";
+    if (old) {
+        const auto changes = builder::diff_lockfiles(*old, builder::parse_lockfile(text, path.string()));
+        if (changes.empty()) std::cout << "no changes\n";
+        for (const auto& c : changes)
+            std::cout << "  " << kind_word(c.kind) << " " << c.what << (c.before.empty() ? "" : "  " + c.before)
+                      << (c.after.empty() ? "" : "  -> " + c.after) << "\n";
+    }
+    return kExitOk;
+}
+
+int run_fetch(const LockArgs& a) {
+    const builder::Recipe recipe = builder::load_recipe(a.recipe);
+    const std::filesystem::path path = lock_path(a);
+    std::optional<builder::Lockfile> lock = read_lock(path);
+    Session s(a);
+    if (a.locked || a.offline) {
+        if (!lock) fail(path.string() + ": no lockfile; run `tdximage lock " + a.recipe + "` first", ErrorKind::Usage);
+        builder::check_lock_matches(recipe, *lock, path.string());
+    } else if (!lock || lock->recipe_sha256 != builder::recipe_sha256(recipe)) {
+        builder::check_local_files(recipe);
+        lock = builder::lock_recipe(recipe, s.downloader);
+        write_file_atomically(path, builder::render_lockfile(*lock));
+        std::cout << "wrote " << path.string() << "\n";
+    }
+    const builder::FetchSummary sum = builder::fetch_locked(recipe, *lock, s.downloader);
+    std::cout << "cache " << s.cache.root().string() << ": " << sum.packages << " packages and " << sum.files << " files ("
+              << sum.bytes << " bytes) present and verified\n";
+    return kExitOk;
+}
+
+void common_options(CLI::App* c, LockArgs& a) {
+    c->add_option("RECIPE", a.recipe, "recipe file (see docs/recipes.md)")->required();
+    c->add_option("--lock", a.lock, "lockfile (default: RECIPE.lock)");
+    c->add_option("--cache-dir", a.cache_dir, "download cache (default: $XDG_CACHE_HOME/tdximage or ~/.cache/tdximage)");
+    c->add_flag("--offline", a.offline, "never use the network: everything must already be in the cache");
+    c->add_flag("--quiet", a.quiet, "no progress on stderr");
+}
+
+}  // namespace
+
+void add_lock_command(CLI::App& app, Runners& runners) {
+    auto a = std::make_shared<LockArgs>();
+    CLI::App* lock = app.add_subcommand("lock", "Resolve a recipe against its signed package indexes into a lockfile of exact files and SHA-256s");
+    common_options(lock, *a);
+    lock->add_flag("--update", a->update, "re-resolve even if the lockfile matches the recipe, and show what changed");
+    runners[lock] = [a] { return run_lock(*a); };
+
+    auto f = std::make_shared<LockArgs>();
+    CLI::App* fetch = app.add_subcommand("fetch", "Fill the cache with every input of a recipe's lockfile, each verified");
+    common_options(fetch, *f);
+    fetch->add_flag("--locked", f->locked, "use the lockfile only: a missing or outdated lock is an error, nothing is resolved");
+    runners[fetch] = [f] { return run_fetch(*f); };
+}
+
+}  // namespace tdx::cli

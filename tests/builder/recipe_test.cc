@@ -1,0 +1,250 @@
+// Recipes: the shipped ones load; every kind of mistake is reported at the
+// file, line and column of the value (also across `extends`); the canonical
+// hash ignores layout and follows values.
+#include "tests/support/catch.h"
+
+#include "builder/recipe.h"
+#include "measure/base/error.h"
+#include "tests/support/test_env.h"
+
+using namespace tdx::test;
+using tdx::builder::load_recipe;
+using tdx::builder::Recipe;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The source tree is found from this file's own path, so no build setting
+// is needed to locate recipes/.
+fs::path recipes_dir() { return fs::path(__FILE__).parent_path() / ".." / ".." / "recipes"; }
+
+const char kGood[] = R"(name: t
+sources:
+  - name: trixie
+    distribution: debian
+    release: trixie
+    mirrors: [https://deb.debian.org/debian]
+    keyring: /usr/share/keyrings/debian-archive-keyring.gpg
+packages: [busybox-static]
+kernel: {package: linux-image-cloud-amd64}
+ovmf: {package: ovmf, path: /usr/share/ovmf/OVMF.fd}
+init: {program: /usr/bin/busybox, args: [sh]}
+cmdline: console=ttyS0
+)";
+
+// The error message of loading `text` as the file `name` in `dir`.
+std::string error_of(const TempDir& dir, const std::string& text, const std::string& name = "r.yaml") {
+    write_text(dir / name, text);
+    try {
+        load_recipe(dir / name);
+    } catch (const tdx::Error& e) {
+        return e.what();
+    }
+    FAIL("no error for:\n" << text);
+    return {};
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+    const std::size_t at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("recipe: every shipped recipe loads and names sources that exist") {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(recipes_dir())) {
+        if (e.path().extension() != ".yaml") continue;
+        INFO(e.path());
+        const Recipe r = load_recipe(e.path());
+        CHECK(!r.sources.empty());
+        CHECK(!r.init.program.empty());
+        CHECK(tdx::builder::recipe_sha256(r).size() == 64);
+        ++n;
+    }
+    CHECK(n >= 3);
+    const Recipe alpine = load_recipe(recipes_dir() / "alpine.yaml");
+    CHECK(alpine.sources.front().distribution == tdx::builder::Distribution::Alpine);
+    CHECK(alpine.kernel.source == "trixie");  // Alpine's own kernels cannot give an in-guest quote
+    CHECK(alpine.ovmf.source == "trixie");
+    const Recipe ubuntu = load_recipe(recipes_dir() / "ubuntu-24.04.yaml");
+    CHECK(ubuntu.profile == "canonical-24.04");
+}
+
+TEST_CASE("recipe: defaults are filled in") {
+    TempDir d;
+    write_text(d / "r.yaml", kGood);
+    const Recipe r = load_recipe(d / "r.yaml");
+    CHECK(r.sources[0].suites == std::vector<std::string>{"trixie"});
+    CHECK(r.sources[0].components == std::vector<std::string>{"main"});
+    CHECK(r.sources[0].architecture == "amd64");
+    CHECK(r.packages[0].source == "trixie");
+    CHECK(r.kernel.path == "/boot/vmlinuz-*");
+    CHECK(r.kernel.follow == std::vector<std::string>{"linux-image-*", "linux-modules-*"});
+    CHECK(r.vm.memory == (2ull << 30));
+    CHECK(r.vm.cpus == 1);
+    CHECK(r.profile == "upstream");
+    CHECK(r.initramfs.compression == tdx::builder::Compression::Gzip);
+    CHECK(r.initramfs.level == 9);
+}
+
+TEST_CASE("recipe: an unknown key is named with file, line, column and a suggestion") {
+    TempDir d;
+    const std::string msg = error_of(d, replace(kGood, "cmdline:", "cmdlin:"));
+    CHECK_THAT(msg, TDX_CONTAINS((d / "r.yaml").string() + ":12:1: unknown key 'cmdlin' (did you mean 'cmdline'?)"));
+}
+
+TEST_CASE("recipe: wrong types and missing required keys") {
+    TempDir d;
+    CHECK_THAT(error_of(d, replace(kGood, "packages: [busybox-static]", "packages: {a: b}")),
+               TDX_CONTAINS("r.yaml:8:11: packages: expected a list, found a mapping"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "vm: {cpus: \"2\"}\n"), TDX_CONTAINS("r.yaml:13:12: vm.cpus: expected a whole number"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "vm: {cpus: 0}\n"), TDX_CONTAINS("vm.cpus: 0 is out of range"));
+    CHECK_THAT(error_of(d, replace(kGood, "    release: trixie\n", "")), TDX_CONTAINS("r.yaml:3:5: sources[0]: missing required key 'release'"));
+    CHECK_THAT(error_of(d, replace(kGood, "init: {program: /usr/bin/busybox, args: [sh]}\n", "")), TDX_CONTAINS("missing required key 'init'"));
+    CHECK_THAT(error_of(d, replace(kGood, "{package: ovmf, path: /usr/share/ovmf/OVMF.fd}", "{package: ovmf}")),
+               TDX_CONTAINS("r.yaml:10:7: ovmf: missing required key 'path'"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "cmdline: again\n"), TDX_CONTAINS("r.yaml:13:1: duplicate key 'cmdline' (first given at line 12)"));
+    CHECK_THAT(error_of(d, "name: [\n"), TDX_CONTAINS("YAML syntax"));
+}
+
+TEST_CASE("recipe: several mistakes are all reported, in file order") {
+    TempDir d;
+    std::string text = replace(kGood, "name: t", "name: \"bad name\"");
+    text = replace(text, "console=ttyS0", "console=ttyS0\nprofile: nope");
+    const std::string msg = error_of(d, text);
+    const auto a = msg.find("r.yaml:1:7: name:");
+    const auto b = msg.find("r.yaml:13:10: profile: unknown profile 'nope'");
+    REQUIRE(a != std::string::npos);
+    REQUIRE(b != std::string::npos);
+    CHECK(a < b);
+}
+
+TEST_CASE("recipe: hashes, URLs, modes and memory sizes are checked") {
+    TempDir d;
+    const std::string kernel = "kernel: {package: linux-image-cloud-amd64}";
+    CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {url: https://example.org/vmlinuz, sha256: 1234}")),
+               TDX_CONTAINS("r.yaml:9:52: kernel.sha256: '1234' is not a SHA-256 (64 hex digits)"));
+    CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {url: \"ftp://example.org/vmlinuz\", sha256: " + std::string(64, 'a') + "}")),
+               TDX_CONTAINS("r.yaml:9:15: kernel.url: 'ftp://example.org/vmlinuz': scheme 'ftp' is not one of https, http, file"));
+    CHECK_THAT(error_of(d, replace(kGood, "https://deb.debian.org/debian", "deb.debian.org/debian")),
+               TDX_CONTAINS("r.yaml:6:15: sources[0].mirrors[0]: 'deb.debian.org/debian' is not a URL"));
+    CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {package: x, sha256: " + std::string(64, 'a') + "}")), TDX_CONTAINS("kernel.sha256: a package is pinned"));
+    CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {package: x, url: https://example.org/k}")), TDX_CONTAINS("give only one of"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "files: [{src: a, dst: /etc/a, mode: \"0899\"}]\n"), TDX_CONTAINS("files[0].mode: '0899' is not an octal"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "files: [{src: a, dst: etc/a}]\n"), TDX_CONTAINS("files[0].dst: 'etc/a' is not an absolute path"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "vm: {memory: 2X}\n"), TDX_CONTAINS("r.yaml:13:14: vm.memory: '2X' is not a memory size"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "profile: nope\n"), TDX_CONTAINS("unknown profile 'nope' (known: canonical-24.04"));
+    CHECK_THAT(error_of(d, replace(kGood, "{package: linux-image-cloud-amd64}", "{package: k, source: sid}")),
+               TDX_CONTAINS("kernel.source: no source named 'sid' (sources: trixie)"));
+
+    write_text(d / "ok.yaml", replace(kGood, kernel, "kernel: {file: vmlinuz, sha256: " + std::string(64, 'A') + "}") +
+                                  "files: [{src: init.sh, dst: /init, mode: \"0755\"}]\nvm: {memory: 512M, cpus: 4}\n");
+    const Recipe r = load_recipe(d / "ok.yaml");
+    CHECK(r.kernel.sha256 == std::string(64, 'a'));
+    CHECK(r.kernel.file.resolved == (d.path() / "vmlinuz").lexically_normal());
+    CHECK(r.files[0].mode == 0755);
+    CHECK(r.vm.memory == (512ull << 20));
+    CHECK(r.vm.cpus == 4);
+    // The files it names do not exist: only check_local_files minds.
+    CHECK_THROWS_WITH(tdx::builder::check_local_files(r), TDX_CONTAINS("kernel.file: '" + (d.path() / "vmlinuz").lexically_normal().string() + "' does not exist"));
+}
+
+TEST_CASE("recipe: snapshots must reach every mirror, and Alpine has none") {
+    TempDir d;
+    const std::string snap = replace(kGood, "    keyring:", "    snapshot: \"20261123T000000Z\"\n    keyring:");
+    CHECK_THAT(error_of(d, snap), TDX_CONTAINS("snapshot is set but this mirror has no {snapshot} placeholder"));
+    write_text(d / "s.yaml", replace(snap, "https://deb.debian.org/debian", "\"https://snapshot.debian.org/archive/debian/{snapshot}/\""));
+    const Recipe r = load_recipe(d / "s.yaml");
+    CHECK(r.sources[0].mirror_urls() == std::vector<std::string>{"https://snapshot.debian.org/archive/debian/20261123T000000Z"});
+    CHECK_THAT(error_of(d, replace(snap, "20261123T000000Z", "2026-11-23")), TDX_CONTAINS("is not a snapshot timestamp"));
+    std::string alpine = replace(kGood, "distribution: debian", "distribution: alpine");
+    alpine = replace(alpine, "release: trixie", "release: \"3.22\"\n    snapshot: \"20261123T000000Z\"\n    suites: [main]");
+    const std::string msg = error_of(d, alpine);
+    CHECK_THAT(msg, TDX_CONTAINS("Alpine's archive offers no snapshots"));
+    CHECK_THAT(msg, TDX_CONTAINS("sources[0].suites: is for debian and ubuntu sources; alpine sources use 'repositories'"));
+}
+
+TEST_CASE("recipe: extends overrides values, appends with KEY+, and removes with null") {
+    TempDir d;
+    write_text(d / "base.yaml", std::string(kGood) + "vm: {memory: 2G, cpus: 2}\nmodules: [tdx_guest]\n");
+    fs::create_directories(d / "sub");
+    write_text(d / "sub" / "child.yaml", "extends: ../base.yaml\nname: child\nvm: {memory: 4G}\npackages+: [strace]\ncmdline: null\nmodules: [virtio-net]\n");
+    const Recipe r = load_recipe(d / "sub" / "child.yaml");
+    CHECK(r.name == "child");
+    CHECK(r.vm.memory == (4ull << 30));
+    CHECK(r.vm.cpus == 2);  // mappings merge key by key
+    REQUIRE(r.packages.size() == 2);
+    CHECK(r.packages[1].name == "strace");
+    CHECK(r.cmdline.empty());
+    CHECK(r.modules == std::vector<std::string>{"virtio_net"});  // lists replace
+    REQUIRE(r.chain.size() == 2);
+    CHECK(r.chain[1] == (d.path() / "base.yaml").lexically_normal());
+}
+
+TEST_CASE("recipe: an error in a parent names the parent file") {
+    TempDir d;
+    write_text(d / "base.yaml", replace(kGood, "cmdline: console=ttyS0", "cmdline: console=ttyS0\nvm: {cpus: many}"));
+    write_text(d / "child.yaml", "extends: base.yaml\nname: child\n");
+    CHECK_THAT(error_of(d, "extends: base.yaml\nname: child\n", "child.yaml"), TDX_CONTAINS((d / "base.yaml").string() + ":13:12: vm.cpus:"));
+    // A value the child replaces is not checked.
+    write_text(d / "child2.yaml", "extends: base.yaml\nvm: {cpus: 3}\n");
+    CHECK(load_recipe(d / "child2.yaml").vm.cpus == 3);
+    CHECK_THAT(error_of(d, "extends: missing.yaml\n", "c3.yaml"), TDX_CONTAINS("c3.yaml:1:10: extends: '"));
+    CHECK_THAT(error_of(d, "extends: base.yaml\ncmdline+: [x]\n", "c4.yaml"),
+               TDX_CONTAINS("c4.yaml:2:1: cmdline+: the inherited 'cmdline' (" + (d / "base.yaml").string() + ":12:10) is not a list"));
+}
+
+TEST_CASE("recipe: extends cycles are found") {
+    TempDir d;
+    write_text(d / "b.yaml", "extends: a.yaml\n");
+    CHECK_THAT(error_of(d, "extends: b.yaml\n", "a.yaml"), TDX_CONTAINS("b.yaml:1:10: extends: cycle: a.yaml -> b.yaml -> a.yaml"));
+    CHECK_THAT(error_of(d, "extends: self.yaml\n", "self.yaml"), TDX_CONTAINS("extends: cycle: self.yaml -> self.yaml"));
+}
+
+TEST_CASE("recipe: the hash ignores key order, quoting, comments, layout and extends; values change it") {
+    TempDir d;
+    write_text(d / "a.yaml", kGood);
+    write_text(d / "b.yaml", R"(# the same recipe, written differently
+cmdline: "console=ttyS0"
+init:
+  args:
+    - sh
+  program: "/usr/bin/busybox"
+ovmf:
+  path: /usr/share/ovmf/OVMF.fd
+  package: ovmf
+kernel:
+  package: linux-image-cloud-amd64   # follows linux-image-*
+packages:
+  - {name: busybox-static, source: trixie}
+sources:
+  - keyring: [/usr/share/keyrings/debian-archive-keyring.gpg]
+    mirrors: ["https://deb.debian.org/debian/"]
+    release: trixie
+    distribution: debian
+    components: [main]
+    name: trixie
+name: 't'
+vm: {memory: 2048M}
+)");
+    write_text(d / "base.yaml", replace(kGood, "cmdline: console=ttyS0", "cmdline: quiet"));
+    write_text(d / "c.yaml", "extends: base.yaml\ncmdline: console=ttyS0\n");
+    const std::string ha = tdx::builder::recipe_sha256(load_recipe(d / "a.yaml"));
+    CHECK(tdx::builder::recipe_sha256(load_recipe(d / "b.yaml")) == ha);
+    CHECK(tdx::builder::recipe_sha256(load_recipe(d / "c.yaml")) == ha);
+    CHECK(tdx::builder::canonical_recipe_json(load_recipe(d / "a.yaml")).find("\"schema\":\"tdximage.recipe/v1\"") != std::string::npos);
+
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"console=ttyS0", "console=hvc0"},
+             {"args: [sh]", "args: [sh, -l]"},
+             {"busybox-static]", "busybox-static, strace]"},
+             {"OVMF.fd}", "OVMF_CODE.fd}"},
+         }) {
+        write_text(d / "x.yaml", replace(kGood, from, to));
+        CHECK(tdx::builder::recipe_sha256(load_recipe(d / "x.yaml")) != ha);
+    }
+    write_text(d / "x.yaml", std::string(kGood) + "vm: {cpus: 2}\n");
+    CHECK(tdx::builder::recipe_sha256(load_recipe(d / "x.yaml")) != ha);
+}

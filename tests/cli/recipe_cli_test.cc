@@ -1,0 +1,87 @@
+// `tdximage recipe show/check` as a user runs them: exit 0 for valid
+// recipes, 2 with file:line:column for broken ones, JSON that parses.
+#include "tests/support/catch.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_env.h"
+
+using namespace tdx::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path recipes_dir() { return fs::path(__FILE__).parent_path() / ".." / ".." / "recipes"; }
+
+const char kRecipe[] = R"(name: t
+sources:
+  - name: trixie
+    distribution: debian
+    release: trixie
+    mirrors: [https://deb.debian.org/debian]
+    keyring: keyring.gpg
+kernel: {package: linux-image-cloud-amd64}
+ovmf: {package: ovmf, path: /usr/share/ovmf/OVMF.fd}
+init: {program: /init}
+)";
+
+}  // namespace
+
+TEST_CASE("recipe check: valid recipes exit 0 and print their hash") {
+    TempDir d;
+    write_text(d / "r.yaml", kRecipe);
+    write_text(d / "keyring.gpg", "");
+    auto r = run({tool_path().string(), "recipe", "check", (d / "r.yaml").string(), (recipes_dir() / "alpine.yaml").string()});
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, TDX_CONTAINS("r.yaml: ok, sha256 "));
+    CHECK_THAT(r.out, TDX_CONTAINS("alpine.yaml: ok, sha256 "));
+}
+
+TEST_CASE("recipe check: a broken recipe exits 2 naming file, line and column; the others are still checked") {
+    TempDir d;
+    write_text(d / "bad.yaml", std::string(kRecipe) + "vm: {cpuz: 2}\n");
+    write_text(d / "good.yaml", kRecipe);
+    write_text(d / "keyring.gpg", "");
+    auto r = run({tool_path().string(), "recipe", "check", (d / "bad.yaml").string(), (d / "good.yaml").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, TDX_CONTAINS("bad.yaml:11:6: vm: unknown key 'cpuz' (did you mean 'cpus'?)"));
+    CHECK_THAT(r.out, TDX_CONTAINS("good.yaml: ok"));
+}
+
+TEST_CASE("recipe check: a missing local file is an error, recipe show does not mind") {
+    TempDir d;
+    write_text(d / "r.yaml", kRecipe);
+    auto r = run({tool_path().string(), "recipe", "check", (d / "r.yaml").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, TDX_CONTAINS("r.yaml:7:14: sources[0].keyring: '"));
+    auto s = run({tool_path().string(), "recipe", "show", (d / "r.yaml").string()});
+    CHECK(s.exit_code == 0);
+    CHECK_THAT(s.out, TDX_CONTAINS("kernel:    package linux-image-cloud-amd64 (source trixie), /boot/vmlinuz-*"));
+}
+
+TEST_CASE("recipe show --json: the merged recipe and its hash; --canonical is what is hashed") {
+    auto r = run({tool_path().string(), "recipe", "show", "--json", (recipes_dir() / "debian-13-debug.yaml").string()});
+    REQUIRE(r.exit_code == 0);
+    const auto doc = nlohmann::json::parse(r.out);
+    CHECK(doc["schema"] == "tdximage.recipe-show/v1");
+    CHECK(doc["recipe"]["name"] == "debian-13-debug");
+    CHECK(doc["recipe"]["vm"]["memory"] == 4ull << 30);
+    CHECK(doc["recipe"]["vm"]["cpus"] == 2);  // inherited from debian-13.yaml
+    CHECK(doc["files"].size() == 2);
+    auto c = run({tool_path().string(), "recipe", "show", "--canonical", (recipes_dir() / "debian-13-debug.yaml").string()});
+    REQUIRE(c.exit_code == 0);
+    CHECK(nlohmann::json::parse(c.out) == doc["recipe"]);
+}
+
+TEST_CASE("recipe show: a missing file or a bad recipe exits 2") {
+    TempDir d;
+    auto r = run({tool_path().string(), "recipe", "show", (d / "none.yaml").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, TDX_CONTAINS("none.yaml: cannot read the recipe"));
+    write_text(d / "r.yaml", "name: [\n");
+    r = run({tool_path().string(), "recipe", "show", (d / "r.yaml").string()});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, TDX_CONTAINS("r.yaml:2:1: YAML syntax"));
+    r = run({tool_path().string(), "recipe", "show"});
+    CHECK(r.exit_code == 2);
+}
