@@ -6,9 +6,11 @@
 
 #include "builder/cache.h"
 #include "builder/cache_archive.h"
+#include "builder/lockfile.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "measure/base/error.h"
+#include "measure/base/file_io.h"
 
 namespace tdx::cli {
 namespace {
@@ -19,6 +21,7 @@ struct CacheArgs {
     std::string cache_dir;
     bool json = false;
     std::vector<std::string> keep_lists;
+    std::vector<std::string> keep_locks;
     bool all = false;
     bool dry_run = false;
     std::string archive;
@@ -47,11 +50,21 @@ int run_ls(const CacheArgs& a) {
 }
 
 int run_gc(const CacheArgs& a) {
-    if (a.all == !a.keep_lists.empty())
-        fail(a.all ? "cache gc: --all and --keep-list exclude each other" : "cache gc: give --keep-list FILE (entries to keep) or --all",
+    const bool listed = !a.keep_lists.empty() || !a.keep_locks.empty();
+    if (a.all == listed)
+        fail(a.all ? "cache gc: --all excludes --keep-list and --lock"
+                   : "cache gc: give --lock LOCKFILE or --keep-list FILE (entries to keep), or --all",
              ErrorKind::Usage);
     std::set<std::string> keep;
     for (const auto& f : a.keep_lists) keep.merge(builder::read_sha256_list(f));
+    // A lockfile keeps every package, file and index it pins.
+    for (const auto& f : a.keep_locks) {
+        const std::vector<std::uint8_t> bytes = read_file(f);
+        const builder::Lockfile lock = builder::parse_lockfile(std::string(bytes.begin(), bytes.end()), f);
+        for (const auto& p : lock.packages) keep.insert(p.sha256);
+        for (const auto& i : lock.indexes) keep.insert(i.sha256);
+        for (const auto& l : lock.files) keep.insert(l.sha256);
+    }
     Cache cache = open_cache(a);
     const auto r = cache.collect_garbage(keep, a.dry_run);
     for (const auto& e : r.removed) std::cout << (a.dry_run ? "would remove " : "removed ") << e.sha256 << "  " << e.size << "  " << (e.name.empty() ? "-" : e.name) << "\n";
@@ -90,10 +103,11 @@ void add_cache_command(CLI::App& app, Runners& runners) {
     ls->add_flag("--json", args->json, "print a JSON document instead of lines");
     runners[ls] = [args] { return run_ls(*args); };
 
-    CLI::App* gc = cache->add_subcommand("gc", "Remove entries not listed in any --keep-list (or all of them with --all)");
+    CLI::App* gc = cache->add_subcommand("gc", "Remove entries no --lock lockfile or --keep-list names (or all of them with --all)");
     add_dir(gc);
     gc->add_option("--keep-list", args->keep_lists,
                    "file of SHA-256 values to keep, one per line (sha256sum output works; # comments); repeatable");
+    gc->add_option("--lock", args->keep_locks, "lockfile whose pinned packages, indexes and files are kept; repeatable");
     gc->add_flag("--all", args->all, "remove every entry");
     gc->add_flag("--dry-run", args->dry_run, "only print what would be removed");
     runners[gc] = [args] { return run_gc(*args); };

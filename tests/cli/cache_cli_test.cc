@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/cache.h"
+#include "builder/lockfile.h"
 #include "measure/base/digest.h"
 #include "tests/support/test_env.h"
 
@@ -143,4 +144,28 @@ TEST_CASE("cache import: a tar with a path outside the cache is refused, nothing
     r = cache_cmd({"import", (d / "missing.tar").string(), "--cache-dir", (d / "c").string()});
     REQUIRE(r.exit_code == 2);
     REQUIRE_THAT(r.err, TDX_CONTAINS("missing.tar"));
+}
+
+TEST_CASE("cache gc --lock keeps what a lockfile pins") {
+    tdx::test::TempDir d;
+    const std::string cache = (d / "cache").string();
+    tdx::builder::Cache c(cache);
+    const std::string kept = "pinned by the lock", dropped = "not pinned";
+    auto insert = [&](const std::string& content) {
+        std::vector<std::uint8_t> bytes(content.begin(), content.end());
+        return c.insert(bytes, {}, "x").filename().string();
+    };
+    const std::string kept_sha = insert(kept);
+    insert(dropped);
+    tdx::builder::Lockfile lock;
+    lock.recipe_file = "r.yaml";
+    lock.recipe_sha256 = std::string(64, 'a');
+    lock.files.push_back({"kernel", {"https://example.org/vmlinuz"}, kept.size(), kept_sha});
+    tdx::test::write_text(d / "r.yaml.lock", tdx::builder::render_lockfile(lock));
+    auto r = tdx::test::run({tdx::test::tool_path().string(), "cache", "gc", "--cache-dir", cache, "--lock", (d / "r.yaml.lock").string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto left = c.list();
+    REQUIRE(left.size() == 1);
+    CHECK(left[0].sha256 == kept_sha);
 }
