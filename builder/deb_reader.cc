@@ -32,8 +32,9 @@ std::vector<std::uint8_t> read_entry_data(struct archive* a, const std::string& 
     return out;
 }
 
-// Finds the data.tar.* member of the ar archive and returns its raw bytes.
-std::vector<std::uint8_t> data_tarball(const std::filesystem::path& deb) {
+// Finds the `prefix`.tar.* member (data or control) of the ar archive and
+// returns its raw bytes.
+std::vector<std::uint8_t> member_tarball(const std::filesystem::path& deb, const std::string& prefix) {
     InputFile file(deb);
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_format_ar(a.get());
@@ -47,17 +48,17 @@ std::vector<std::uint8_t> data_tarball(const std::filesystem::path& deb) {
         if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt ar archive: " + archive_error_string(a.get()));
         std::string name = archive_entry_pathname(e);
         if (name == "debian-binary") saw_binary = true;
-        if (name.rfind("data.tar", 0) == 0) {
-            if (!saw_binary) fail(deb.string() + ": data member before debian-binary; not a Debian package");
+        if (name.rfind(prefix + ".tar", 0) == 0) {
+            if (!saw_binary) fail(deb.string() + ": " + prefix + " member before debian-binary; not a Debian package");
             return read_entry_data(a.get(), deb.string() + ": " + name);
         }
     }
-    fail(deb.string() + ": no data.tar member; not a Debian binary package");
+    fail(deb.string() + ": no " + prefix + ".tar member; not a Debian binary package");
 }
 
-void for_each_data_entry(const std::filesystem::path& deb,
-                         const std::function<bool(struct archive*, struct archive_entry*, const std::string&)>& fn) {
-    std::vector<std::uint8_t> tar = data_tarball(deb);
+void for_each_entry(const std::filesystem::path& deb, const std::string& prefix,
+                    const std::function<bool(struct archive*, struct archive_entry*, const std::string&)>& fn) {
+    std::vector<std::uint8_t> tar = member_tarball(deb, prefix);
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_format_tar(a.get());
     archive_read_support_filter_gzip(a.get());
@@ -65,12 +66,12 @@ void for_each_data_entry(const std::filesystem::path& deb,
     archive_read_support_filter_zstd(a.get());
     archive_read_support_filter_bzip2(a.get());
     if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK)
-        fail(deb.string() + ": data tarball unreadable: " + archive_error_string(a.get()));
+        fail(deb.string() + ": " + prefix + " tarball unreadable: " + archive_error_string(a.get()));
     struct archive_entry* e = nullptr;
     for (;;) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) return;
-        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt data tarball: " + archive_error_string(a.get()));
+        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt " + prefix + " tarball: " + archive_error_string(a.get()));
         std::string name = archive_entry_pathname(e);
         // Member names are "./usr/..."; normalise to "/usr/...".
         if (name.rfind("./", 0) == 0) name.erase(0, 1);
@@ -85,7 +86,7 @@ void for_each_data_entry(const std::filesystem::path& deb,
 std::vector<std::uint8_t> deb_extract_file(const std::filesystem::path& deb, const std::string& path_in_package) {
     std::vector<std::uint8_t> out;
     bool found = false;
-    for_each_data_entry(deb, [&](struct archive* a, struct archive_entry* e, const std::string& name) {
+    for_each_entry(deb, "data", [&](struct archive* a, struct archive_entry* e, const std::string& name) {
         if (name != path_in_package) return true;
         if (archive_entry_filetype(e) != AE_IFREG)
             fail(deb.string() + ": " + path_in_package + " is not a regular file in the package");
@@ -97,9 +98,23 @@ std::vector<std::uint8_t> deb_extract_file(const std::filesystem::path& deb, con
     return out;
 }
 
+std::string deb_control(const std::filesystem::path& deb) {
+    std::vector<std::uint8_t> out;
+    bool found = false;
+    for_each_entry(deb, "control", [&](struct archive* a, struct archive_entry* e, const std::string& name) {
+        if (name != "/control") return true;
+        if (archive_entry_filetype(e) != AE_IFREG) fail(deb.string() + ": the control member is not a regular file");
+        out = read_entry_data(a, deb.string() + ": control");
+        found = true;
+        return false;
+    });
+    if (!found) fail(deb.string() + ": control.tar has no control file");
+    return std::string(out.begin(), out.end());
+}
+
 std::vector<std::string> deb_list_files(const std::filesystem::path& deb) {
     std::vector<std::string> names;
-    for_each_data_entry(deb, [&](struct archive*, struct archive_entry* e, const std::string& name) {
+    for_each_entry(deb, "data", [&](struct archive*, struct archive_entry* e, const std::string& name) {
         auto t = archive_entry_filetype(e);
         if (t == AE_IFREG || t == AE_IFLNK) names.push_back(name);
         return true;

@@ -17,6 +17,10 @@ namespace tdx::builder {
 // file).
 std::vector<std::uint8_t> deb_extract_file(const std::filesystem::path& deb, const std::string& path_in_package);
 
+// The package's control file (the "control" member of control.tar.*): the
+// stanza with Package, Version, Depends... Throws like deb_extract_file.
+std::string deb_control(const std::filesystem::path& deb);
+
 // Lists the regular files and symlinks of the data tarball, sorted, as absolute paths.
 std::vector<std::string> deb_list_files(const std::filesystem::path& deb);
 

@@ -91,3 +91,11 @@ TEST_CASE("deb reader errors name the package and the problem") {
     CHECK_THROWS_AS(tdx::builder::deb_extract_file(d / "cut.deb", "/boot/vmlinuz-1"), tdx::Error);
     CHECK_THROWS_WITH(tdx::builder::deb_extract_file(d / "missing.deb", "/x"), TDX_CONTAINS("missing.deb: cannot open"));
 }
+
+TEST_CASE("deb_control reads the control stanza from control.tar") {
+    TempDir d;
+    write_text(d / "p.deb", make_deb(2, "data.tar.xz"));
+    CHECK(tdx::builder::deb_control(d / "p.deb") == "Package: x\n");
+    write_text(d / "nobinary.deb", make_deb(1, "data.tar.gz", false));
+    CHECK_THROWS_WITH(tdx::builder::deb_control(d / "nobinary.deb"), TDX_CONTAINS("control member before debian-binary"));
+}
