@@ -354,7 +354,7 @@ std::vector<AptPackage> parse_packages_index(std::string_view text, const std::s
             fail(deb822_where(what, size.line) + ": Size of " + p.name + " is not a number: \"" + size.value + "\"");
         p.size = std::stoull(size.value);
         const Deb822Field& sha = required("SHA256");
-        if (sha.value.size() != 64 || sha.value.find_first_not_of("0123456789abcdef") != std::string::npos)
+        if (!is_sha256_hex(sha.value))
             fail(deb822_where(what, sha.line) + ": SHA256 of " + p.name + " is not 64 lowercase hex digits");
         p.sha256 = sha.value;
         p.multi_arch = s.get("Multi-Arch");

@@ -54,10 +54,6 @@ void check_key(const std::string& sha256) {
 
 }  // namespace
 
-bool is_sha256_hex(const std::string& s) {
-    return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 CacheLock::~CacheLock() {
     if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }

@@ -72,9 +72,6 @@ struct GcResult {
     std::size_t kept = 0;
 };
 
-// True for exactly 64 lowercase hex digits.
-bool is_sha256_hex(const std::string& s);
-
 class Cache {
 public:
     // Creates the root and its subdirectories when missing; throws tdx::Error

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
 

@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "measure/base/digest.h"
 #include "measure/base/error.h"
 
 namespace tdx::builder {
@@ -89,8 +90,7 @@ public:
     }
     std::string sha256(const std::string& key) const {
         const std::string s = string(key);
-        const bool ok = s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-        if (!ok) fail(where(name_, node_[key]) + ": \"" + key + "\" must be 64 lowercase hex digits");
+        if (!is_sha256_hex(s)) fail(where(name_, node_[key]) + ": \"" + key + "\" must be 64 lowercase hex digits");
         return s;
     }
     std::vector<std::string> strings(const std::string& key) const {

@@ -51,6 +51,10 @@ std::string to_hex(const std::array<std::uint8_t, N>& d) { return to_hex(Bytes(d
 // The value of one hex digit (either case), or -1 for any other character.
 int hex_digit_value(char c);
 
+// True for exactly 64 lowercase hex digits: how SHA-256 values are written
+// in lockfiles, indexes and cache entry names.
+bool is_sha256_hex(std::string_view s);
+
 // Parses exactly 96 hex characters (either case; surrounding whitespace
 // allowed) into a digest; throws naming `what` otherwise.
 Digest384 parse_digest384(std::string_view hex, const std::string& what);
