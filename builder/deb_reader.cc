@@ -112,6 +112,44 @@ std::string deb_control(const std::filesystem::path& deb) {
     return std::string(out.begin(), out.end());
 }
 
+void deb_for_each_data_entry(const std::filesystem::path& deb, const std::function<bool(const DebEntry&, const DebEntryReader& read)>& fn) {
+    for_each_entry(deb, "data", [&](struct archive* a, struct archive_entry* e, const std::string& name) {
+        DebEntry d;
+        d.path = name.empty() ? "/" : name;
+        d.mode = static_cast<unsigned>(archive_entry_perm(e)) & 07777u;
+        d.uid = static_cast<std::uint32_t>(archive_entry_uid(e));
+        d.gid = static_cast<std::uint32_t>(archive_entry_gid(e));
+        d.mtime = archive_entry_mtime(e);
+        d.size = archive_entry_size_is_set(e) ? static_cast<std::uint64_t>(archive_entry_size(e)) : 0;
+        if (const char* hl = archive_entry_hardlink(e)) {
+            d.type = DebEntry::Type::Hardlink;
+            std::string t = hl;
+            if (t.rfind("./", 0) == 0) t.erase(0, 1);
+            else if (t.empty() || t[0] != '/') t = "/" + t;
+            d.link_target = t;
+        } else {
+            switch (archive_entry_filetype(e)) {
+                case AE_IFREG: d.type = DebEntry::Type::File; break;
+                case AE_IFDIR: d.type = DebEntry::Type::Directory; break;
+                case AE_IFLNK:
+                    d.type = DebEntry::Type::Symlink;
+                    d.link_target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+                    break;
+                case AE_IFCHR: d.type = DebEntry::Type::CharDevice; break;
+                case AE_IFBLK: d.type = DebEntry::Type::BlockDevice; break;
+                case AE_IFIFO: d.type = DebEntry::Type::Fifo; break;
+                default: d.type = DebEntry::Type::Other; break;
+            }
+            if (d.type == DebEntry::Type::CharDevice || d.type == DebEntry::Type::BlockDevice) {
+                d.rdev_major = static_cast<std::uint32_t>(archive_entry_rdevmajor(e));
+                d.rdev_minor = static_cast<std::uint32_t>(archive_entry_rdevminor(e));
+            }
+        }
+        const DebEntryReader read = [&] { return read_entry_data(a, deb.string() + ": " + d.path); };
+        return fn(d, read);
+    });
+}
+
 std::vector<std::string> deb_list_files(const std::filesystem::path& deb) {
     std::vector<std::string> names;
     for_each_entry(deb, "data", [&](struct archive*, struct archive_entry* e, const std::string& name) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,7 +75,18 @@ struct FileSpec {
     LocalPath src;
     std::string dst;           // absolute, normalised guest path
     unsigned mode = 0644;
+    std::uint32_t uid = 0, gid = 0;
     SourceMark mark;
+};
+
+// Networking the generated /init configures before it starts the program.
+struct NetworkSpec {
+    enum class Mode { None, Dhcp, Static };
+    Mode mode = Mode::None;
+    std::string interface = "eth0";
+    std::string address;            // Static: "10.0.2.15/24"
+    std::string gateway;            // Static, optional: "10.0.2.2"
+    std::vector<std::string> dns;   // nameservers written to /etc/resolv.conf
 };
 
 struct InitSpec {
@@ -114,6 +126,10 @@ struct Recipe {
     VmShape vm;
     std::string profile = "upstream";
     InitramfsSpec initramfs;
+    NetworkSpec network;
+    // The time every entry of the initramfs carries, unless SOURCE_DATE_EPOCH
+    // is set in the environment; unset: the lock's.
+    std::optional<std::int64_t> source_date_epoch;
 
     const Source& source(const std::string& name) const;  // throws when unknown
 };

@@ -121,12 +121,26 @@ std::string canonical_recipe_json(const Recipe& r) {
     std::vector<FileSpec> fls = r.files;
     std::sort(fls.begin(), fls.end(), [](const FileSpec& a, const FileSpec& b) { return a.dst < b.dst; });
     std::vector<std::string> files;
-    for (const FileSpec& f : fls) files.push_back(obj({{"src", path_of(f.src, base)}, {"dst", str(f.dst)}, {"mode", str(mode_text(f.mode))}}));
+    // Keys added after the first recipes were locked appear only when they
+    // differ from their defaults, so those locks keep matching.
+    for (const FileSpec& f : fls) {
+        Members m = {{"src", path_of(f.src, base)}, {"dst", str(f.dst)}, {"mode", str(mode_text(f.mode))}};
+        if (f.uid) m.emplace_back("uid", num(f.uid));
+        if (f.gid) m.emplace_back("gid", num(f.gid));
+        files.push_back(obj(std::move(m)));
+    }
 
     Members env;
     for (const auto& [k, v] : r.init.env) env.emplace_back(k, str(v));
 
-    return obj({
+    Members extra;
+    if (r.network.mode != NetworkSpec::Mode::None) {
+        const char* mode = r.network.mode == NetworkSpec::Mode::Dhcp ? "dhcp" : "static";
+        extra.emplace_back("network", obj({{"mode", str(mode)}, {"interface", str(r.network.interface)}, {"address", str(r.network.address)},
+                                           {"gateway", str(r.network.gateway)}, {"dns", strs(r.network.dns)}}));
+    }
+    if (r.source_date_epoch) extra.emplace_back("source_date_epoch", num(static_cast<std::uint64_t>(*r.source_date_epoch)));
+    Members top = {
         {"schema", str(kRecipeSchema)},
         {"name", str(r.name)},
         {"sources", arr(sources)},
@@ -140,7 +154,9 @@ std::string canonical_recipe_json(const Recipe& r) {
         {"vm", obj({{"memory", num(r.vm.memory)}, {"cpus", num(r.vm.cpus)}})},
         {"profile", str(r.profile)},
         {"initramfs", obj({{"compression", str(to_string(r.initramfs.compression))}, {"level", num(static_cast<std::uint64_t>(r.initramfs.level))}})},
-    });
+    };
+    for (auto& m : extra) top.push_back(std::move(m));
+    return obj(std::move(top));
 }
 
 std::string recipe_sha256(const Recipe& r) {

@@ -310,13 +310,16 @@ FileSpec parse_file(Reader& r, const TreeNode& n, const std::string& path) {
     FileSpec f;
     f.mark = n.mark;
     if (!r.is_map(n, path)) return f;
-    r.known_keys(n, path, {"src", "dst", "mode"});
+    r.known_keys(n, path, {"src", "dst", "mode", "uid", "gid"});
     std::string s;
     if (const TreeNode* v = r.req(n, path, "src"); v && r.nonempty(*v, join_path(path, "src"), s)) f.src = Reader::local_path(*v);
     if (const TreeNode* v = r.req(n, path, "dst"); v && r.nonempty(*v, join_path(path, "dst"), f.dst))
         if (std::string why = check_guest_path(f.dst); !why.empty()) r.error(v->mark, join_path(path, "dst"), why);
     if (const TreeNode* v = Reader::opt(n, "mode"); v && r.scalar(*v, join_path(path, "mode"), s))
         if (std::string why = check_mode(s, f.mode); !why.empty()) r.error(v->mark, join_path(path, "mode"), why);
+    long id = 0;
+    if (const TreeNode* v = Reader::opt(n, "uid"); v && r.integer(*v, join_path(path, "uid"), 0, 65535, id)) f.uid = static_cast<std::uint32_t>(id);
+    if (const TreeNode* v = Reader::opt(n, "gid"); v && r.integer(*v, join_path(path, "gid"), 0, 65535, id)) f.gid = static_cast<std::uint32_t>(id);
     return f;
 }
 
@@ -386,6 +389,48 @@ void parse_initramfs(Reader& r, const TreeNode& n, InitramfsSpec& out) {
         if (a->c == Compression::None) r.error(v->mark, "initramfs.level", "no level without compression");
         else if (r.integer(*v, "initramfs.level", a->lo, a->hi, level)) out.level = static_cast<int>(level);
     }
+}
+
+void parse_network(Reader& r, const TreeNode& n, NetworkSpec& net) {
+    if (!r.is_map(n, "network")) return;
+    r.known_keys(n, "network", {"mode", "interface", "address", "gateway", "dns"});
+    std::string mode;
+    if (const TreeNode* v = r.req(n, "network", "mode"); v && r.scalar(*v, "network.mode", mode)) {
+        if (mode == "none") net.mode = NetworkSpec::Mode::None;
+        else if (mode == "dhcp") net.mode = NetworkSpec::Mode::Dhcp;
+        else if (mode == "static") net.mode = NetworkSpec::Mode::Static;
+        else r.error(v->mark, "network.mode", "'" + mode + "' is not one of none, dhcp, static");
+    }
+    const auto token = [](const std::string& t) {
+        return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '/' || c == '-' || c == '_'; });
+    };
+    if (const TreeNode* v = Reader::opt(n, "interface"); v && r.nonempty(*v, "network.interface", net.interface))
+        if (!token(net.interface) || net.interface.size() > 15) r.error(v->mark, "network.interface", "'" + net.interface + "' is not an interface name");
+    const TreeNode* address = Reader::opt(n, "address");
+    if (address && r.nonempty(*address, "network.address", net.address))
+        if (!token(net.address) || net.address.find('/') == std::string::npos)
+            r.error(address->mark, "network.address", "'" + net.address + "' is not an address with a prefix length (e.g. 10.0.2.15/24)");
+    if (const TreeNode* v = Reader::opt(n, "gateway"); v && r.nonempty(*v, "network.gateway", net.gateway))
+        if (!token(net.gateway) || net.gateway.find('/') != std::string::npos) r.error(v->mark, "network.gateway", "'" + net.gateway + "' is not an address");
+    if (const TreeNode* v = Reader::opt(n, "dns")) {
+        std::vector<const TreeNode*> nodes;
+        net.dns = r.strings(*v, "network.dns", true, &nodes);
+        for (std::size_t i = 0; i < net.dns.size(); ++i)
+            if (!token(net.dns[i]) || net.dns[i].find('/') != std::string::npos) r.error(nodes[i]->mark, index_path("network.dns", i), "'" + net.dns[i] + "' is not an address");
+    }
+    if (net.mode == NetworkSpec::Mode::Static && net.address.empty()) r.error(n.mark, "network", "mode static needs 'address'");
+    if (net.mode != NetworkSpec::Mode::Static && address) r.error(address->mark, "network.address", "only goes with mode static");
+}
+
+// Seconds since 1970 as SOURCE_DATE_EPOCH spells them; the newc header holds 32 bits.
+void parse_source_date_epoch(Reader& r, const TreeNode& n, std::optional<std::int64_t>& out) {
+    const bool digits = n.kind == Kind::Scalar && !n.quoted && !n.scalar.empty() && n.scalar.size() <= 10 &&
+                        std::all_of(n.scalar.begin(), n.scalar.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoll(n.scalar) > 0xffffffffLL) {
+        r.error(n.mark, "source_date_epoch", "expected seconds since 1970-01-01 UTC (0 to 4294967295), found " + (n.kind == Kind::Scalar ? "'" + n.scalar + "'" : n.kind_name()));
+        return;
+    }
+    out = std::stoll(n.scalar);
 }
 
 // Checks that need the whole recipe: names that refer to other entries,
@@ -463,7 +508,7 @@ Recipe load_recipe(const fs::path& file) {
     // "missing key" complaints would only mislead: stop here.
     errors.throw_if_any();
     r.known_keys(root, "", {"name", "description", "sources", "packages", "kernel", "ovmf", "modules", "files", "init", "cmdline", "vm", "profile",
-                            "initramfs", "extends"});
+                            "initramfs", "network", "source_date_epoch", "extends"});
 
     if (const TreeNode* v = r.req(root, "", "name"); v && r.nonempty(*v, "name", rec.name))
         if (std::string why = check_simple_name(rec.name); !why.empty()) r.error(v->mark, "name", why);
@@ -520,6 +565,8 @@ Recipe load_recipe(const fs::path& file) {
             r.error(v->mark, "profile", "unknown profile '" + rec.profile + "' (known: " + join_names(known) + "; see `tdximage profiles`)");
     }
     if (const TreeNode* v = Reader::opt(root, "initramfs")) parse_initramfs(r, *v, rec.initramfs);
+    if (const TreeNode* v = Reader::opt(root, "network")) parse_network(r, *v, rec.network);
+    if (const TreeNode* v = Reader::opt(root, "source_date_epoch")) parse_source_date_epoch(r, *v, rec.source_date_epoch);
 
     cross_check(r, rec);
     errors.throw_if_any();
