@@ -248,3 +248,37 @@ vm: {memory: 2048M}
     write_text(d / "x.yaml", std::string(kGood) + "vm: {cpus: 2}\n");
     CHECK(tdx::builder::recipe_sha256(load_recipe(d / "x.yaml")) != ha);
 }
+
+TEST_CASE("recipe: network, source_date_epoch and file owners") {
+    TempDir d;
+    write_text(d / "agent.conf", "x");
+    const std::string text = std::string(kGood) +
+                             "network: {mode: static, interface: eth1, address: 10.0.2.15/24, gateway: 10.0.2.2, dns: [10.0.2.3]}\n"
+                             "source_date_epoch: 1767225600\n"
+                             "files: [{src: agent.conf, dst: /etc/agent.conf, mode: '0600', uid: 1000, gid: 1000}]\n";
+    write_text(d / "r.yaml", text);
+    const Recipe r = load_recipe(d / "r.yaml");
+    CHECK(r.network.mode == tdx::builder::NetworkSpec::Mode::Static);
+    CHECK(r.network.interface == "eth1");
+    CHECK(r.network.address == "10.0.2.15/24");
+    CHECK(r.network.gateway == "10.0.2.2");
+    CHECK(r.network.dns == std::vector<std::string>{"10.0.2.3"});
+    REQUIRE(r.source_date_epoch);
+    CHECK(*r.source_date_epoch == 1767225600);
+    REQUIRE(r.files.size() == 1);
+    CHECK(r.files[0].uid == 1000);
+    CHECK(r.files[0].gid == 1000);
+    // The keys change the hash; leaving them out keeps the hash of a recipe
+    // written before they existed.
+    write_text(d / "plain.yaml", kGood);
+    const Recipe plain = load_recipe(d / "plain.yaml");
+    CHECK(tdx::builder::canonical_recipe_json(plain).find("network") == std::string::npos);
+    CHECK(tdx::builder::recipe_sha256(plain) != tdx::builder::recipe_sha256(r));
+
+    CHECK(error_of(d, std::string(kGood) + "network: {mode: static}\n").find("mode static needs 'address'") != std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "network: {mode: wifi}\n").find("not one of none, dhcp, static") != std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, address: 1.2.3.4/8}\n").find("only goes with mode static") != std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, interface: 'eth0; reboot'}\n").find("not an interface name") != std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "source_date_epoch: 99999999999\n").find("source_date_epoch") != std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "source_date_epoch: yesterday\n").find(":13:") != std::string::npos);
+}
