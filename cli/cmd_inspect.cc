@@ -1,5 +1,6 @@
 // tdximage inspect ovmf: the TDX metadata of a firmware image, both MR_TDs,
-// and every validation rule it breaks.
+// every validation rule it breaks, and the modules in its firmware volumes
+// (with a warning when the TD measurement driver is missing).
 #include <iostream>
 
 #include "cli/app.h"
@@ -9,6 +10,7 @@
 #include "measure/base/file_io.h"
 #include "measure/cfv.h"
 #include "measure/mrtd.h"
+#include "ovmf/firmware_volume.h"
 
 namespace tdx::cli {
 namespace {
@@ -17,6 +19,7 @@ struct InspectOvmfArgs {
     std::string file;
     std::string lint = "qemu";
     bool json = false;
+    bool modules = false;
 };
 
 ovmf::LintLevel parse_lint(const std::string& s) {
@@ -34,9 +37,18 @@ int run_inspect_ovmf(const InspectOvmfArgs& a) {
     std::optional<MrtdResult> mrtd;
     if (image.descriptor && !image.has_errors()) mrtd = compute_mrtd(f.bytes(), image, a.file);
     std::optional<Digest384> cfv = cfv_digest(f.bytes(), image);
-    if (a.json) std::cout << tdvf_inspect_json(image, id, mrtd, cfv).dump(2) << "\n";
-    else print_tdvf_inspect(std::cout, image, id, mrtd, cfv);
+    ovmf::FirmwareInventory inventory = ovmf::scan_firmware_volumes(f.bytes());
+    if (a.json) {
+        nlohmann::json j = tdvf_inspect_json(image, id, mrtd, cfv);
+        // The JSON names the file without its directory, like "file" above.
+        j.update(firmware_inventory_json(inventory, ovmf::firmware_warnings(inventory, id.file)));
+        std::cout << j.dump(2) << "\n";
+    } else {
+        print_tdvf_inspect(std::cout, image, id, mrtd, cfv);
+        print_firmware_inventory(std::cout, inventory, a.modules);
+    }
     std::cout.flush();
+    for (const std::string& w : ovmf::firmware_warnings(inventory, a.file)) std::cerr << "tdximage: warning: " << w << "\n";
     if (image.has_errors()) {
         std::size_t n = 0;
         for (const auto& x : image.findings) n += x.severity == ovmf::Finding::Severity::Error;
@@ -53,10 +65,11 @@ void add_inspect_command(CLI::App& app, Runners& runners) {
     CLI::App* inspect = app.add_subcommand("inspect", "Show what tdximage reads from an input file");
     inspect->require_subcommand(1);
     auto args = std::make_shared<InspectOvmfArgs>();
-    CLI::App* c = inspect->add_subcommand("ovmf", "GUID table, TDVF sections, both MR_TDs and validation findings of a firmware image");
+    CLI::App* c = inspect->add_subcommand("ovmf", "GUID table, TDVF sections, both MR_TDs, validation findings and modules of a firmware image");
     c->add_option("FILE", args->file, "OVMF/TDVF firmware image")->required();
     c->add_option("--lint", args->lint, "validation rules: qemu (what QEMU checks) | gce | td-shim")->capture_default_str();
     c->add_flag("--json", args->json, "print a JSON document");
+    c->add_flag("--modules", args->modules, "list every module of the firmware volumes (the JSON always has them)");
     runners[c] = [args] { return run_inspect_ovmf(*args); };
 }
 

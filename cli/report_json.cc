@@ -128,4 +128,34 @@ json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, 
     return j;
 }
 
+json firmware_inventory_json(const ovmf::FirmwareInventory& inventory, const std::vector<std::string>& warnings) {
+    auto opt_hex = [](const std::optional<std::uint64_t>& v) { return v ? json(hex_u64(*v)) : json(nullptr); };
+    auto opt_index = [](const std::optional<std::size_t>& v) { return v ? json(*v) : json(nullptr); };
+    auto text_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    json j;
+    json volumes = json::array();
+    for (std::size_t i = 0; i < inventory.volumes.size(); ++i) {
+        const ovmf::FirmwareVolume& v = inventory.volumes[i];
+        volumes.push_back({{"index", i}, {"offset", opt_hex(v.image_offset)}, {"in_module", opt_index(v.parent_file)},
+                           {"depth", v.depth}, {"length", v.length}, {"file_system", ovmf::file_system_name(v.file_system)},
+                           {"name", v.name ? json(v.name->to_string()) : json(nullptr)}, {"attributes", hex_u64(v.attributes)},
+                           {"pad_files", v.pad_files}});
+    }
+    j["firmware_volumes"] = volumes;
+    json modules = json::array();
+    for (std::size_t i = 0; i < inventory.files.size(); ++i) {
+        const ovmf::FfsFile& f = inventory.files[i];
+        modules.push_back({{"index", i}, {"volume", f.volume}, {"offset", hex_u64(f.offset)}, {"image_offset", opt_hex(f.image_offset)},
+                           {"guid", f.name.to_string()}, {"type", ovmf::ffs_file_type_name(f.type)}, {"name", text_or_null(f.ui_name)},
+                           {"version", text_or_null(f.version)}, {"size", f.size}, {"state", ovmf::file_state_name(f.state)},
+                           {"sections", f.sections}, {"undecoded", f.undecoded}, {"volumes", f.volumes}});
+    }
+    j["modules"] = modules;
+    const ovmf::TdMeasurementDrivers d = ovmf::td_measurement_drivers(inventory);
+    j["td_measurement"] = {{"tdtcg2dxe", d.td_tcg2_dxe}, {"tdtcg2pei", d.td_tcg2_pei}, {"tdxdxe", d.tdx_dxe}};
+    j["firmware_problems"] = inventory.problems;
+    j["firmware_warnings"] = warnings;
+    return j;
+}
+
 }  // namespace tdx::cli

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "measure/measurement.h"
+#include "ovmf/firmware_volume.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx::cli {
@@ -14,5 +15,8 @@ nlohmann::json profile_json(const Profile& p);
 nlohmann::json measure_report_json(const MeasureReport& r);
 nlohmann::json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file,
                                  const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
+// The keys tdximage.ovmf/v1 gained for the firmware's modules:
+// firmware_volumes, modules, td_measurement, firmware_problems, firmware_warnings.
+nlohmann::json firmware_inventory_json(const ovmf::FirmwareInventory& inventory, const std::vector<std::string>& warnings);
 
 }  // namespace tdx::cli

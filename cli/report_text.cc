@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iomanip>
+#include <map>
 
 #include "measure/event_types.h"
 
@@ -84,6 +85,51 @@ void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const I
     out << "\nfindings: " << (image.findings.empty() ? "none" : std::to_string(image.findings.size())) << "\n";
     for (const auto& f : image.findings)
         out << "  " << (f.severity == ovmf::Finding::Severity::Error ? "error   " : "warning ") << pad(f.rule, 28) << f.message << "\n";
+}
+
+void print_firmware_inventory(std::ostream& out, const ovmf::FirmwareInventory& inventory, bool modules) {
+    out << "\nfirmware volumes (" << inventory.volumes.size() << ")\n";
+    out << "  " << pad("#", 4) << pad("offset", 10) << pad("length", 11) << pad("fs", 9) << "name\n";
+    for (std::size_t i = 0; i < inventory.volumes.size(); ++i) {
+        const ovmf::FirmwareVolume& v = inventory.volumes[i];
+        std::string where = v.image_offset ? hex_u64(*v.image_offset) : "-";
+        out << "  " << pad(std::to_string(i), 4) << pad(where, 10) << pad(hex_u64(v.length), 11)
+            << pad(ovmf::file_system_name(v.file_system), 9) << (v.name ? v.name->to_string() : "-");
+        if (v.parent_file) {
+            const ovmf::FfsFile& parent = inventory.files[*v.parent_file];
+            out << "  (in module " << *v.parent_file << " of FV " << parent.volume << (v.image_offset ? "" : ", compressed") << ")";
+        }
+        out << "\n";
+    }
+    // Counts by type in the order of the type codes, so the line is stable.
+    std::map<std::uint8_t, std::size_t> by_type;
+    for (const ovmf::FfsFile& f : inventory.files) ++by_type[f.type];
+    out << "\nmodules: " << inventory.files.size();
+    const char* sep = " (";
+    for (const auto& [type, n] : by_type) {
+        out << sep << ovmf::ffs_file_type_name(type) << " " << n;
+        sep = ", ";
+    }
+    out << (by_type.empty() ? "" : ")") << (modules ? "" : "; --modules lists them") << "\n";
+    if (modules) {
+        out << "  " << pad("#", 5) << pad("FV", 4) << pad("type", 13) << pad("size", 10) << pad("GUID", 38) << "name\n";
+        for (std::size_t i = 0; i < inventory.files.size(); ++i) {
+            const ovmf::FfsFile& f = inventory.files[i];
+            std::string name = f.ui_name.empty() ? "-" : f.ui_name;
+            if (!f.usable()) name += "  [" + ovmf::file_state_name(f.state) + "]";
+            for (const std::string& u : f.undecoded) name += "  [" + u + "]";
+            out << "  " << pad(std::to_string(i), 5) << pad(std::to_string(f.volume), 4) << pad(ovmf::ffs_file_type_name(f.type), 13)
+                << pad(hex_u64(f.size), 10) << pad(f.name.to_string(), 38) << name << "\n";
+        }
+    }
+    const ovmf::TdMeasurementDrivers d = ovmf::td_measurement_drivers(inventory);
+    auto yes_no = [](bool b) { return b ? "present" : "absent"; };
+    out << "TD measurement drivers: TdTcg2Dxe " << yes_no(d.td_tcg2_dxe) << ", TdTcg2Pei " << yes_no(d.td_tcg2_pei)
+        << ", TdxDxe " << yes_no(d.tdx_dxe) << "\n";
+    if (!inventory.problems.empty()) {
+        out << "firmware volume problems: " << inventory.problems.size() << "\n";
+        for (const std::string& p : inventory.problems) out << "  " << p << "\n";
+    }
 }
 
 void print_profiles(std::ostream& out) {

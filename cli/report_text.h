@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "measure/measurement.h"
+#include "ovmf/firmware_volume.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx::cli {
@@ -11,6 +12,9 @@ namespace tdx::cli {
 void print_measure_report(std::ostream& out, const MeasureReport& r);
 void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,
                         const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
+// Volumes, module counts by type, the TD measurement drivers and walk
+// problems; every module with `modules`.
+void print_firmware_inventory(std::ostream& out, const ovmf::FirmwareInventory& inventory, bool modules);
 void print_profiles(std::ostream& out);
 
 }  // namespace tdx::cli
