@@ -16,7 +16,11 @@
 // /bin -> usr/bin), but resolved inside the tree with chroot semantics: an
 // absolute target starts at the tree's root and ".." at the root stays at the
 // root. A loop, more than 40 links, or a link to something that is not a
-// directory is an error. The last component is never followed.
+// directory (including a dangling one) is an error: missing directories are
+// created only for components of the path itself, never behind a link. So
+// "/etc -> ../../../../host" makes "/etc/passwd" land at "host/passwd" when
+// "host" is a directory of the tree, and fail otherwise; "/x -> /" makes
+// "/x/y" land at "y". The last component is never followed.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +67,10 @@ public:
     //    except that a non-empty directory is never replaced by a non-directory;
     //    with `replace` false it is an error naming the path and both origins.
     // All return the stored path (after resolving parent symlinks).
+    // add_directory replaces like `replace` true, except that a directory
+    // onto a symlink leading to a directory keeps the link and returns the
+    // directory it leads to (dpkg unpacking "./bin/" onto a usr-merged /bin).
+    // Modes with bits outside 07777 are an error.
     std::string add_directory(const std::string& path, const FsAttrs& attrs);
     std::string add_file(const std::string& path, std::vector<std::uint8_t> content, const FsAttrs& attrs, bool replace = true);
     std::string add_symlink(const std::string& path, const std::string& target, const FsAttrs& attrs, bool replace = true);
@@ -70,13 +78,19 @@ public:
                            const FsAttrs& attrs, bool replace = true);
     // A hard link to the regular file at `existing` (parent symlinks of both
     // paths resolved; `existing` itself must be a regular file, not a link).
+    // Both names are one inode: the link takes the mode, owner and mtime of
+    // `existing`, as link(2) does; `attrs` gives only its origin.
     std::string add_hardlink(const std::string& path, const std::string& existing, const FsAttrs& attrs, bool replace = true);
 
+    // find, resolve and remove take guest paths ("/etc/x") or stored ones
+    // ("etc/x"; "" is the root, as entries() lists it).
     // The entry at `path` exactly (no symlink followed at all), or nullptr.
     const FsNode* find(const std::string& path) const;
     // Follows symlinks in every component, including the last, inside the
     // tree; returns the stored path of what it names, or "" when it names
-    // nothing (dangling) — never a path outside the tree.
+    // nothing (dangling, a loop, through a non-directory) — never a path
+    // outside the tree. A path that leads to the root ("/", a link to "/")
+    // also gives "", the root's stored path.
     std::string resolve(const std::string& path) const;
     // Removes the entry and, for a directory, everything below it. Returns
     // the number of entries removed. The root cannot be removed.
@@ -94,7 +108,8 @@ public:
     static std::string normalize(const std::string& path, const std::string& what);
 
 private:
-    std::string place(const std::string& path, const std::string& origin);  // parent resolved + created
+    std::string place(const std::string& path, const FsAttrs& attrs);  // parent resolved + created
+    std::string insert(const std::string& stored, FsNode node, bool replace);  // the replace rules
     std::map<std::string, FsNode> nodes_;
     std::uint64_t next_link_id_ = 1;
 };
