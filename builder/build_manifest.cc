@@ -45,6 +45,7 @@ std::string render_manifest(const BuildManifest& m) {
           {"source_date_epoch", m.source_date_epoch}, {"source_date_epoch_from", m.source_date_epoch_from}}},
         {"inputs", in},
         {"outputs", out},
+        {"sbom", {{"name", m.sbom.name}, {"size", m.sbom.size}, {"sha256", m.sbom.sha256}}},
     };
     return doc.dump(2) + "\n";
 }

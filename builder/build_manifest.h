@@ -46,9 +46,12 @@ struct BuildManifest {
     std::vector<std::string> removed;    // leftovers removed from the tree
     std::uint64_t initramfs_entries = 0;
     std::vector<ManifestInput> inputs;
-    std::vector<ManifestOutput> outputs;
+    std::vector<ManifestOutput> outputs;  // the files the image digest covers
+    ManifestOutput sbom;                  // sbom.spdx.json: it names the digest, so it is not covered
 };
 
+// The image digest covers every output but manifest.json and sbom.spdx.json,
+// which both contain it.
 // SHA-256 over the lines "<sha256>  <name>\n" of `outputs` sorted by name
 // (sha256sum's format, so `sha256sum FILES | sort -k2 | sha256sum` agrees).
 std::string image_digest(std::vector<ManifestOutput> outputs);

@@ -64,6 +64,9 @@ void add_runtime_skeleton(FsTree& tree) {
     for (const char* d : {"dev", "proc", "sys", "run", "etc", "usr/bin", "usr/sbin", "var"}) {
         if (!tree.find(d)) tree.add_directory(std::string("/") + d, dir);
     }
+    // The console PID 1 writes to before devtmpfs is mounted over /dev; the
+    // kernel's built-in initramfs has one too, but not every kernel has that.
+    if (!tree.find("dev/console")) tree.add_device("/dev/console", FsNode::Type::CharDevice, 5, 1, FsAttrs{0600, 0, 0, 0, "tdximage"});
     if (!tree.find("root")) tree.add_directory("/root", FsAttrs{0700, 0, 0, 0, "tdximage"});
     if (!tree.find("tmp")) tree.add_directory("/tmp", FsAttrs{01777, 0, 0, 0, "tdximage"});
     auto text = [](const std::string& s) { return std::vector<std::uint8_t>(s.begin(), s.end()); };
