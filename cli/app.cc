@@ -27,6 +27,7 @@ int run_main(int argc, char** argv) {
     add_recipe_command(app, runners);
     add_cache_command(app, runners);
     add_lock_command(app, runners);
+    add_build_command(app, runners);
 
     // CLI11 reports an unknown first word as "A subcommand is required";
     // name the word and the commands instead.

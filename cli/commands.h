@@ -20,5 +20,6 @@ void add_eventlog_command(CLI::App& app, Runners& runners);  // cli/cmd_eventlog
 void add_recipe_command(CLI::App& app, Runners& runners);    // cli/cmd_recipe.cc
 void add_cache_command(CLI::App& app, Runners& runners);     // cli/cmd_cache.cc
 void add_lock_command(CLI::App& app, Runners& runners);      // cli/cmd_lock.cc: lock and fetch
+void add_build_command(CLI::App& app, Runners& runners);     // cli/cmd_build.cc
 
 }  // namespace tdx::cli
