@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "builder/parallel_gzip.h"
 #include "measure/base/error.h"
 
 namespace tdx::builder {
@@ -135,6 +136,7 @@ struct Compressor::Impl {
     std::vector<std::uint8_t> out;
     ArchivePtr archive{nullptr, archive_write_free};
     LzmaStream xz;
+    std::unique_ptr<ParallelGzip> gzip;
     bool finished = false;
 
     [[noreturn]] void archive_failed(const char* step) { fail(name + " compression (" + step + "): " + archive_message(archive.get())); }
@@ -146,20 +148,15 @@ struct Compressor::Impl {
         if (!a) fail(name + " compression: out of memory");
         archive.reset(a);
         if (archive_write_set_format_raw(a) != ARCHIVE_OK) archive_failed("raw format");
-        const int added = codec == Compression::Gzip ? archive_write_add_filter_gzip(a) : archive_write_add_filter_zstd(a);
+        const int added = archive_write_add_filter_zstd(a);
         // ARCHIVE_WARN would mean an external program: refuse, it is not pinned.
         if (added != ARCHIVE_OK) archive_failed("filter");
         const std::string lvl = std::to_string(level);
         if (archive_write_set_filter_option(a, name.c_str(), "compression-level", lvl.c_str()) != ARCHIVE_OK) archive_failed("level");
-        if (codec == Compression::Gzip) {
-            // Without this the header carries the wall clock.
-            if (archive_write_set_filter_option(a, "gzip", "timestamp", nullptr) != ARCHIVE_OK) archive_failed("timestamp");
-        } else {
-            // Single-threaded. Multi-threaded zstd gives the same bytes for any
-            // worker count, but not the single-threaded bytes, and a libzstd
-            // built without threads silently falls back to those.
-            if (archive_write_set_filter_option(a, "zstd", "threads", "0") != ARCHIVE_OK) archive_failed("threads");
-        }
+        // Single-threaded. Multi-threaded zstd gives the same bytes for any
+        // worker count, but not the single-threaded bytes, and a libzstd
+        // built without threads silently falls back to those.
+        if (archive_write_set_filter_option(a, "zstd", "threads", "0") != ARCHIVE_OK) archive_failed("threads");
         if (archive_write_set_bytes_per_block(a, 0) != ARCHIVE_OK) archive_failed("block size");
         if (archive_write_open2(a, &out, nullptr, append_output, nullptr, nullptr) != ARCHIVE_OK) archive_failed("open");
         EntryPtr e(archive_entry_new(), archive_entry_free);
@@ -195,7 +192,10 @@ Compressor::Compressor(Compression c, int level, std::uint64_t expected_input) :
     impl_->codec = c;
     impl_->name = codec_name(c);
     impl_->out.reserve(static_cast<std::size_t>(c == Compression::None ? expected_input : expected_input / 2));
-    if (c == Compression::Gzip || c == Compression::Zstd) impl_->open_libarchive(level);
+    // gzip is ours, on every core (builder/parallel_gzip.h); zstd goes
+    // through libarchive.
+    if (c == Compression::Gzip) impl_->gzip = std::make_unique<ParallelGzip>(level);
+    if (c == Compression::Zstd) impl_->open_libarchive(level);
     if (c == Compression::Xz) impl_->open_xz(level);
 }
 
@@ -205,7 +205,7 @@ void Compressor::write(Bytes data) {
     if (impl_->finished) fail(impl_->name + " compression: write after finish", ErrorKind::Usage);
     switch (impl_->codec) {
         case Compression::None: impl_->out.insert(impl_->out.end(), data.begin(), data.end()); return;
-        case Compression::Gzip:
+        case Compression::Gzip: impl_->gzip->write(data); return;
         case Compression::Zstd: {
             std::size_t done = 0;
             while (done < data.size()) {
@@ -224,6 +224,7 @@ std::vector<std::uint8_t> Compressor::finish() {
     impl_->finished = true;
     if (impl_->archive && archive_write_close(impl_->archive.get()) != ARCHIVE_OK) impl_->archive_failed("close");
     if (impl_->codec == Compression::Xz) impl_->code_xz({}, LZMA_FINISH);
+    if (impl_->gzip) return impl_->gzip->finish();
     return std::move(impl_->out);
 }
 
