@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <lzma.h>
+#include <zlib.h>
 
 #include <memory>
 #include <sstream>
@@ -251,11 +252,11 @@ std::string codec_versions() {
     // archive_version_details() lists every library libarchive was built
     // with; only those that produce our bytes matter.
     std::istringstream details(archive_version_details());
-    std::string word, zlib = "zlib/unknown", zstd = "libzstd/unknown";
-    while (details >> word) {
-        if (word.rfind("zlib/", 0) == 0) zlib = word;
+    std::string word, zstd = "libzstd/unknown";
+    while (details >> word)
         if (word.rfind("libzstd/", 0) == 0) zstd = word;
-    }
+    // Our gzip calls zlib itself: its version, as loaded.
+    const std::string zlib = std::string("zlib/") + zlibVersion();
     return std::string(archive_version_string()) + " " + zlib + " " + zstd + " liblzma/" + lzma_version_string();
 }
 

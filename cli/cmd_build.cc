@@ -81,6 +81,9 @@ int run_build(const BuildArgs& a) {
         if (!fs::is_regular_file(a.agent, ec)) fail(a.agent + ": --agent: no such regular file", ErrorKind::Usage);
     }
     const std::optional<std::int64_t> sde = env_source_date_epoch();
+    // Refused before any work (and before a lock is written) when the output
+    // directory is someone else's.
+    builder::StagedOutputDir out(a.out.empty() ? fs::path("out") / recipe.name : fs::path(a.out));
 
     builder::Cache cache(a.cache_dir.empty() ? builder::Cache::default_root() : fs::path(a.cache_dir));
     builder::CachingDownloaderOptions dlo;
@@ -111,7 +114,6 @@ int run_build(const BuildArgs& a) {
     builder::BuiltImage img = builder::build_image(recipe, *lock, lock_text, dl, bo);
 
     on_stage("measuring");
-    builder::StagedOutputDir out(a.out.empty() ? fs::path("out") / recipe.name : fs::path(a.out));
     std::vector<builder::ManifestOutput> outputs;
     auto put = [&](const std::string& name, Bytes content, bool exec = false) {
         out.write(name, content, exec);
@@ -166,13 +168,17 @@ int run_build(const BuildArgs& a) {
     out.write("sbom.spdx.json", sbom);
     img.manifest.outputs = outputs;
     img.manifest.sbom = {"sbom.spdx.json", sbom.size(), sha256_hex(Bytes(reinterpret_cast<const std::uint8_t*>(sbom.data()), sbom.size()))};
-    out.write("manifest.json", builder::render_manifest(img.manifest));
+    const std::string manifest = builder::render_manifest(img.manifest);
+    out.write("manifest.json", manifest);
     out.commit();
+    std::vector<builder::ManifestOutput> listed = outputs;
+    listed.push_back(img.manifest.sbom);
+    listed.push_back({"manifest.json", manifest.size(), sha256_hex(Bytes(reinterpret_cast<const std::uint8_t*>(manifest.data()), manifest.size()))});
 
     for (const std::string& w : img.warnings) std::cerr << "tdximage: warning: " << w << "\n";
     if (a.json) {
         nlohmann::json files = nlohmann::json::array();
-        for (const auto& o : outputs) files.push_back({{"name", o.name}, {"size", o.size}, {"sha256", o.sha256}});
+        for (const auto& o : listed) files.push_back({{"name", o.name}, {"size", o.size}, {"sha256", o.sha256}});
         const nlohmann::json doc = {{"schema", "tdximage.build/v1"},
                                     {"image", recipe.name},
                                     {"out_dir", out.final_dir().string()},
@@ -183,7 +189,7 @@ int run_build(const BuildArgs& a) {
         std::cout << doc.dump(2) << "\n";
     } else {
         std::cout << "built " << recipe.name << " in " << out.final_dir().string() << "\n\n";
-        for (const auto& o : outputs) std::cout << "  " << std::left << std::setw(22) << o.name << std::right << std::setw(11) << human_size(o.size) << "  " << o.sha256.substr(0, 16) << "…\n";
+        for (const auto& o : listed) std::cout << "  " << std::left << std::setw(22) << o.name << std::right << std::setw(11) << human_size(o.size) << "  " << o.sha256.substr(0, 16) << "…\n";
         std::cout << "\n  kernel   " << img.kernel_version << "\n  image    " << digest << "\n\n";
         std::cout << "  MR_TD    " << to_hex(report.mrtd_selected) << "\n";
         std::cout << "  RTMR0    " << (report.rtmr0 ? to_hex(*report.rtmr0) : "(not computed: " + report.rtmr0_note + ")") << "\n";
