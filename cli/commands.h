@@ -21,5 +21,6 @@ void add_recipe_command(CLI::App& app, Runners& runners);    // cli/cmd_recipe.c
 void add_cache_command(CLI::App& app, Runners& runners);     // cli/cmd_cache.cc
 void add_lock_command(CLI::App& app, Runners& runners);      // cli/cmd_lock.cc: lock and fetch
 void add_build_command(CLI::App& app, Runners& runners);     // cli/cmd_build.cc
+void add_diff_command(CLI::App& app, Runners& runners);      // cli/cmd_diff.cc
 
 }  // namespace tdx::cli
