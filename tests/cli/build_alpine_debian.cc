@@ -169,8 +169,10 @@ TEST_CASE("build refuses what it cannot do, naming it, and writes nothing") {
     CHECK(noinit.err.find("/bin/nothere is not in the image") != std::string::npos);
     CHECK_FALSE(fs::exists(s.d / "o"));
     // --locked without a lock, --agent that does not exist.
-    CHECK(s.tool({"build", recipe, "--locked"}).err.find("no lockfile") != std::string::npos);
-    CHECK(s.tool({"build", recipe, "--agent", (s.d / "missing").string()}).err.find("no such regular file") != std::string::npos);
+    CHECK(s.tool({"build", recipe, "--locked", "--out", (s.d / "o").string()}).err.find("no lockfile") != std::string::npos);
+    CHECK(s.tool({"build", recipe, "--agent", (s.d / "missing").string(), "--out", (s.d / "o").string()}).err.find("no such regular file") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(s.d / "o"));
     // Nothing but the lock, the cache and the staging leftovers-free dirs appeared.
     for (const auto& e : fs::directory_iterator(s.d.path())) CHECK(e.path().filename().string().rfind(".o.tmp", 0) != 0);
 }
