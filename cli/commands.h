@@ -22,5 +22,6 @@ void add_cache_command(CLI::App& app, Runners& runners);     // cli/cmd_cache.cc
 void add_lock_command(CLI::App& app, Runners& runners);      // cli/cmd_lock.cc: lock and fetch
 void add_build_command(CLI::App& app, Runners& runners);     // cli/cmd_build.cc
 void add_diff_command(CLI::App& app, Runners& runners);      // cli/cmd_diff.cc
+void add_verify_command(CLI::App& app, Runners& runners);    // cli/cmd_verify.cc
 
 }  // namespace tdx::cli

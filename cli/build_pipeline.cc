@@ -1,0 +1,173 @@
+// The build as one step: recipe, lock and cache in, a published output
+// directory and its measurements out. `build` prints the result; `verify`
+// builds into a temporary directory and compares.
+#include "cli/build_pipeline.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "builder/cache.h"
+#include "builder/caching_downloader.h"
+#include "builder/image_build.h"
+#include "builder/launch_script.h"
+#include "builder/lock_recipe.h"
+#include "builder/output_dir.h"
+#include "builder/spdx_sbom.h"
+#include "cli/report_json.h"
+#include "measure/base/digest.h"
+#include "measure/base/error.h"
+#include "measure/base/file_io.h"
+
+namespace tdx::cli {
+namespace fs = std::filesystem;
+namespace {
+
+std::optional<builder::Lockfile> read_lock(const fs::path& p, std::string& text) {
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return std::nullopt;
+    const std::vector<std::uint8_t> bytes = read_file(p);
+    text.assign(bytes.begin(), bytes.end());
+    return builder::parse_lockfile(text, p.string());
+}
+
+// SOURCE_DATE_EPOCH as the reproducible-builds spec defines it: a decimal
+// integer of seconds; anything else is refused rather than ignored.
+std::optional<std::int64_t> env_source_date_epoch() {
+    const char* v = std::getenv("SOURCE_DATE_EPOCH");
+    if (!v || !*v) return std::nullopt;
+    const std::string s = v;
+    if (s.size() > 10 || s.find_first_not_of("0123456789") != std::string::npos || std::stoll(s) > 0xffffffffLL)
+        fail("SOURCE_DATE_EPOCH='" + s + "' is not a number of seconds between 0 and 4294967295", ErrorKind::Usage);
+    return std::stoll(s);
+}
+
+std::string sha256_hex(Bytes b) {
+    Hasher h(Hasher::Algorithm::Sha256);
+    h.update(b);
+    return to_hex(h.final256());
+}
+
+
+}  // namespace
+
+BuildOutcome build_into_directory(const BuildArgs& a) {
+    const bool progress = !a.quiet && ::isatty(2);
+    int step = 0;
+    auto on_stage = [&](const std::string& s) {
+        if (progress) std::cerr << "tdximage: [" << ++step << "] " << s << "\n";
+    };
+    const builder::Recipe recipe = builder::load_recipe(a.recipe);
+    builder::check_local_files(recipe);
+    if (!a.agent.empty()) {
+        std::error_code ec;
+        if (!fs::is_regular_file(a.agent, ec)) fail(a.agent + ": --agent: no such regular file", ErrorKind::Usage);
+    }
+    const std::optional<std::int64_t> sde = env_source_date_epoch();
+    // Refused before any work (and before a lock is written) when the output
+    // directory is someone else's.
+    builder::StagedOutputDir out(a.out.empty() ? fs::path("out") / recipe.name : fs::path(a.out));
+
+    builder::Cache cache(a.cache_dir.empty() ? builder::Cache::default_root() : fs::path(a.cache_dir));
+    builder::CachingDownloaderOptions dlo;
+    dlo.offline = a.offline;
+    dlo.quiet = a.quiet || a.json;
+    builder::CachingDownloader dl(cache, dlo);
+
+    const fs::path lock_path = a.lock.empty() ? fs::path(a.recipe + ".lock") : fs::path(a.lock);
+    std::string lock_text;
+    std::optional<builder::Lockfile> lock = read_lock(lock_path, lock_text);
+    if (!lock) {
+        if (a.locked || a.offline) fail(lock_path.string() + ": no lockfile; run `tdximage lock " + a.recipe + "` first", ErrorKind::Usage);
+        on_stage("resolving " + a.recipe + " (no lockfile yet)");
+        lock = builder::lock_recipe(recipe, dl);
+        lock_text = builder::render_lockfile(*lock);
+        write_file_atomically(lock_path, lock_text);
+        if (!a.quiet) std::cerr << "tdximage: wrote " << lock_path.string() << " (" << lock->packages.size() << " packages)\n";
+        lock = builder::parse_lockfile(lock_text, lock_path.string());
+    }
+    builder::check_lock_matches(recipe, *lock, lock_path.string());
+
+    builder::BuildOptions bo;
+    if (!a.agent.empty()) bo.agent = fs::path(a.agent);
+    if (a.agent_args_given) bo.agent_args = a.agent_args;
+    bo.env_source_date_epoch = sde;
+    bo.tool_version = TDXIMAGE_VERSION;
+    bo.on_stage = on_stage;
+    builder::BuiltImage img = builder::build_image(recipe, *lock, lock_text, dl, bo);
+
+    on_stage("measuring");
+    std::vector<builder::ManifestOutput> outputs;
+    auto put = [&](const std::string& name, Bytes content, bool exec = false) {
+        out.write(name, content, exec);
+        outputs.push_back({name, content.size(), sha256_hex(content)});
+    };
+    auto put_text = [&](const std::string& name, const std::string& text, bool exec = false) {
+        put(name, Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), exec);
+    };
+    put("vmlinuz", Bytes(img.kernel));
+    put(img.initramfs_name, Bytes(img.initramfs));
+    put("OVMF.fd", Bytes(img.ovmf));
+
+    MeasureRequest req;
+    req.ovmf = out.staged("OVMF.fd");
+    req.kernel = out.staged("vmlinuz");
+    req.initrd = out.staged(img.initramfs_name);
+    req.cmdline = recipe.cmdline;
+    req.memory_size = recipe.vm.memory;
+    req.profile = find_profile(recipe.profile);
+    const MeasureReport report = measure(req);
+    for (const std::string& w : report.warnings) img.warnings.push_back(w);
+    const std::string measurements = measure_report_json(report).dump(2) + "\n";
+    put_text("mr_td.hex", to_hex(report.mrtd_selected) + "\n");
+    if (report.rtmr0) put_text("rtmr0.hex", to_hex(*report.rtmr0) + "\n");
+    if (report.rtmr1) put_text("rtmr1.hex", to_hex(*report.rtmr1) + "\n");
+    if (report.rtmr2) put_text("rtmr2.hex", to_hex(*report.rtmr2) + "\n");
+    put_text("measurements.json", measurements);
+
+    builder::LaunchPlan lp;
+    lp.image_name = recipe.name;
+    lp.initrd = img.initramfs_name;
+    lp.cmdline = recipe.cmdline;
+    lp.memory = recipe.vm.memory;
+    lp.cpus = recipe.vm.cpus;
+    for (const auto& o : outputs)
+        if (o.name == "OVMF.fd" || o.name == "vmlinuz" || o.name == img.initramfs_name) lp.files.push_back({o.name, o.sha256});
+    put_text("launch-qemu.sh", builder::render_launch_script(lp), true);
+
+    // The SBOM names the image by its digest, so it (like the manifest)
+    // stands outside the files the digest covers.
+    const std::string digest = builder::image_digest(outputs);
+    builder::SbomInput si;
+    si.image_name = recipe.name;
+    si.image_digest = digest;
+    si.tool_version = TDXIMAGE_VERSION;
+    si.source_date_epoch = img.manifest.source_date_epoch;
+    si.lock = *lock;
+    si.sources = recipe.sources;
+    for (const auto& in : img.manifest.inputs)
+        if (in.role == "agent") si.extra.push_back({"agent", in.name, in.sha256});
+    const std::string sbom = builder::render_spdx_sbom(si);
+    out.write("sbom.spdx.json", sbom);
+    img.manifest.outputs = outputs;
+    img.manifest.sbom = {"sbom.spdx.json", sbom.size(), sha256_hex(Bytes(reinterpret_cast<const std::uint8_t*>(sbom.data()), sbom.size()))};
+    const std::string manifest = builder::render_manifest(img.manifest);
+    out.write("manifest.json", manifest);
+    out.commit();
+    std::vector<builder::ManifestOutput> listed = outputs;
+    listed.push_back(img.manifest.sbom);
+    listed.push_back({"manifest.json", manifest.size(), sha256_hex(Bytes(reinterpret_cast<const std::uint8_t*>(manifest.data()), manifest.size()))});
+
+    BuildOutcome o;
+    o.out_dir = out.final_dir();
+    o.recipe_name = recipe.name;
+    o.kernel_version = img.kernel_version;
+    o.report = report;
+    o.files = listed;
+    o.digest = digest;
+    o.warnings = img.warnings;
+    return o;
+}
+
+}  // namespace tdx::cli
