@@ -1,10 +1,12 @@
 #include "cli/app.h"
 
-#include <openssl/opensslv.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
 
 #include <iostream>
 #include <map>
 
+#include "builder/compressor.h"
 #include "cli/commands.h"
 #include "measure/base/error.h"
 
@@ -15,7 +17,10 @@ int run_main(int argc, char** argv) {
     app.footer(
         "Exit status: 0 success; 1 checked and found different (comparing commands); "
         "2 trouble: usage error, bad input, I/O failure.");
-    app.set_version_flag("--version", std::string("tdximage ") + TDXIMAGE_VERSION + " (" + OPENSSL_VERSION_TEXT + ")");
+    // The libraries whose versions decide output bytes (codecs) or trust
+    // (crypto, transport), as they are loaded.
+    app.set_version_flag("--version", std::string("tdximage ") + TDXIMAGE_VERSION + "\n" + OpenSSL_version(OPENSSL_VERSION) + "\n" +
+                                          builder::codec_versions() + "\n" + curl_version());
     app.require_subcommand(1);
 
     Runners runners;

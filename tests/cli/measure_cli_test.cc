@@ -161,6 +161,11 @@ TEST_CASE("usage errors give exit 2 with a message") {
     auto v = run({tool_path().string(), "--version"});
     CHECK(v.exit_code == 0);
     CHECK_THAT(v.out, TDX_CONTAINS("tdximage "));
+    // The libraries that decide output bytes and trust are named with their versions.
+    CHECK_THAT(v.out, TDX_CONTAINS("OpenSSL 3"));
+    CHECK_THAT(v.out, TDX_CONTAINS("zlib/"));
+    CHECK_THAT(v.out, TDX_CONTAINS("liblzma/"));
+    CHECK_THAT(v.out, TDX_CONTAINS("libcurl/"));
 }
 
 TEST_CASE("profiles lists the shipped profiles with every axis") {
