@@ -14,6 +14,7 @@ struct BuildArgs {
     std::string recipe, lock, cache_dir, out, agent;
     std::vector<std::string> agent_args;
     bool agent_args_given = false;
+    bool twice = false;
     bool locked = false, offline = false, quiet = false, json = false;
 };
 

@@ -1,5 +1,8 @@
 // tdximage build: a recipe (and its lock) plus an agent binary in, the boot
 // files of a TD and their measurements out.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -7,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/varied_rebuild.h"
 #include "cli/app.h"
 #include "cli/build_pipeline.h"
 #include "cli/commands.h"
@@ -23,6 +27,43 @@ std::string human_size(std::uint64_t n) {
     else if (n >= 1024) o << std::fixed << std::setprecision(1) << static_cast<double>(n) / 1024 << " KiB";
     else o << n << " B";
     return o.str();
+}
+
+// --twice: the same build from the lock in another directory, umask, time
+// zone, locale and CPU count, in a child process; the two output directories
+// must be byte-identical.
+int build_again_and_compare(const BuildArgs& a, const BuildOutcome& first) {
+    auto abs = [](const std::string& p) { return fs::absolute(p).lexically_normal().string(); };
+    const char* base = std::getenv("TMPDIR");
+    std::string dir_template = (fs::path(base && *base ? base : "/tmp") / "tdximage-twice-XXXXXX").string();
+    if (!::mkdtemp(dir_template.data())) fail("--twice: cannot create a temporary directory", ErrorKind::Io);
+    const fs::path tmp = dir_template;
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() {
+            std::error_code ec;
+            fs::remove_all(p, ec);
+        }
+    } cleanup{tmp};
+    fs::create_directories(tmp / "elsewhere" / "deeper");
+    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "build", abs(a.recipe), "--lock",
+                                     abs(a.lock.empty() ? a.recipe + ".lock" : a.lock), "--out", "../second", "--locked", "--quiet"};
+    if (a.offline) argv.push_back("--offline");
+    if (!a.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", abs(a.cache_dir)});
+    if (!a.agent.empty()) argv.insert(argv.end(), {"--agent", abs(a.agent)});
+    for (const std::string& x : a.agent_args) argv.insert(argv.end(), {"--agent-arg", x});
+    if (!a.quiet) std::cerr << "tdximage: --twice: building again (" << builder::kVariedEnvironment << ")\n";
+    const int rc = builder::run_varied(argv, tmp / "elsewhere" / "deeper");
+    if (rc != 0) fail("--twice: the second build failed (exit " + std::to_string(rc) + ")", ErrorKind::Io);
+    const std::vector<std::string> diff = builder::differing_files(first.out_dir, tmp / "elsewhere" / "second");
+    if (diff.empty()) {
+        std::cout << "\nreproducible: a second build (" << builder::kVariedEnvironment << ") is byte-identical\n";
+        return kExitOk;
+    }
+    std::cout << "\nNOT reproducible: a second build (" << builder::kVariedEnvironment << ") differs in:";
+    for (const std::string& f : diff) std::cout << " " << f;
+    std::cout << "\n";
+    return kExitDifferent;
 }
 
 int run_build(const BuildArgs& a) {
@@ -52,7 +93,7 @@ int run_build(const BuildArgs& a) {
     }
     std::cout.flush();
     if (!std::cout) fail("cannot write to standard output", ErrorKind::Io);
-    return kExitOk;
+    return a.twice ? build_again_and_compare(a, o) : kExitOk;
 }
 
 }  // namespace
@@ -70,6 +111,9 @@ void add_build_command(CLI::App& app, Runners& runners) {
     c->add_flag("--offline", a->offline, "never use the network: every input must be in the cache (implies an existing lock)");
     c->add_flag("--quiet", a->quiet, "no progress on stderr");
     c->add_flag("--json", a->json, "print a JSON document (files, image digest, measurements) instead of the summary");
+    c->add_flag("--twice", a->twice,
+                "then build again from the lock in another directory, umask, time zone, locale and CPU count, and fail (exit 1) "
+                "unless both outputs are byte-identical");
     runners[c] = [a] { return run_build(*a); };
 }
 
