@@ -141,6 +141,11 @@ TEST_CASE("build an image with an Alpine userland from a local mirror and Debian
     REQUIRE(s.tool({"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out2").string(), "--locked", "--offline"})
                 .exit_code == 0);
     CHECK(read_text(s.d / "out2" / "initramfs.cpio.xz") == before);
+    // --twice: a second build in another directory, umask, TZ, locale and CPU count.
+    RunResult twice = s.tool({"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out3").string(), "--locked", "--twice"});
+    INFO(twice.err);
+    CHECK(twice.exit_code == 0);
+    CHECK(twice.out.find("reproducible: a second build") != std::string::npos);
     write_text(s.d / "motd", "changed\n");
     RunResult changed = s.tool({"build", recipe, "--out", out.string(), "--locked"});
     CHECK(changed.exit_code == 2);
