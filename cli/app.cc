@@ -35,6 +35,7 @@ int run_main(int argc, char** argv) {
     add_build_command(app, runners);
     add_diff_command(app, runners);
     add_verify_command(app, runners);
+    add_completion_command(app, runners);
 
     // CLI11 reports an unknown first word as "A subcommand is required";
     // name the word and the commands instead.

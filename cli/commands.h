@@ -23,5 +23,6 @@ void add_lock_command(CLI::App& app, Runners& runners);      // cli/cmd_lock.cc:
 void add_build_command(CLI::App& app, Runners& runners);     // cli/cmd_build.cc
 void add_diff_command(CLI::App& app, Runners& runners);      // cli/cmd_diff.cc
 void add_verify_command(CLI::App& app, Runners& runners);    // cli/cmd_verify.cc
+void add_completion_command(CLI::App& app, Runners& runners);  // cli/cmd_completion.cc: completion, man (register last)
 
 }  // namespace tdx::cli
