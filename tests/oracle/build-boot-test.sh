@@ -7,7 +7,10 @@
 #   2. measurements.json equals `tdximage measure` run on the output files;
 #   3. SOURCE_DATE_EPOCH changes the initramfs (and nothing else of the boot
 #      files), as the canonical form says;
-#   4. `launch-qemu.sh --no-tdx` boots the image under QEMU (TCG) with the
+#   4. `tdximage verify` of the recipe and lock reproduces the published
+#      directory, and refuses one built with other agent arguments, naming
+#      the initramfs;
+#   5. `launch-qemu.sh --no-tdx` boots the image under QEMU (TCG) with the
 #      firmware it ships, the agent prints its marker on the serial console,
 #      and /init reports the agent's exit status and powers the VM off.
 #
@@ -74,6 +77,14 @@ say "measurements.json equals tdximage measure on the output files"
 "$tdximage" measure --ovmf "$out/OVMF.fd" --kernel "$out/vmlinuz" --initrd "$out/initramfs.cpio.gz" \
     --cmdline "console=ttyS0" --memory 2G --profile ubuntu-25.04 --json > "$work/measure.json"
 cmp "$work/measure.json" "$out/measurements.json" || die "measurements.json differs from tdximage measure"
+
+say "verify: an operator's rebuild from recipe and lock reproduces the published directory"
+"$tdximage" verify "$recipe" --lock "$lock" --cache-dir "$cache" --agent "$agent" --agent-arg 3 --expect-dir "$out" --offline \
+    > "$work/verify.txt" || { cat "$work/verify.txt" >&2; die "verify did not reproduce the published image"; }
+grep -q "^verified: MR_TD, RTMR1, RTMR2 of debian-13 match" "$work/verify.txt" || die "verify did not say verified"
+"$tdximage" verify "$recipe" --lock "$lock" --cache-dir "$cache" --agent "$agent" --agent-arg 4 --expect-dir "$out" --offline \
+    > "$work/verify-other.txt" && die "verify accepted an image built with other agent arguments"
+grep -q "initrd) differs: the initramfs" "$work/verify-other.txt" || die "verify did not name the initramfs"
 
 say "SOURCE_DATE_EPOCH=1 changes the initramfs only"
 SOURCE_DATE_EPOCH=1 "$tdximage" build "$recipe" --agent "$agent" --agent-arg 3 --lock "$lock" --cache-dir "$cache" \
