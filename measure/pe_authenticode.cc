@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "measure/pe_sections.h"
+
 // The validation and the hash below follow edk2, because the digest that ends
 // up in RTMR1 is the one OVMF computes:
 //  - MdePkg/Library/BasePeCoffLib/BasePeCoff.c, PeCoffLoaderGetPeHeader():
@@ -143,17 +145,13 @@ Layout parse_layout(Bytes image, const std::string& name) {
         const std::uint64_t at = section_table + i * kSectionHeaderSize;
         Bytes header = slice(image, at, kSectionHeaderSize,
                              name + ": section table entry " + std::to_string(i) + " (outside the file)");
-        ByteReader r(header, name + ": section " + std::to_string(i));
+        const PeSectionHeader h = decode_pe_section_header(header, name + ": section " + std::to_string(i));
         PeSection s;
-        Bytes raw_name = r.bytes(8, "Name");
-        for (std::uint8_t c : raw_name) {
-            if (c == 0) break;
-            s.name.push_back(static_cast<char>(c));
-        }
-        s.virtual_size = r.le32("VirtualSize");
-        s.virtual_address = r.le32("VirtualAddress");
-        s.size_of_raw_data = r.le32("SizeOfRawData");
-        s.pointer_to_raw_data = r.le32("PointerToRawData");
+        s.name = h.name;
+        s.virtual_size = h.virtual_size;
+        s.virtual_address = h.virtual_address;
+        s.size_of_raw_data = h.size_of_raw_data;
+        s.pointer_to_raw_data = h.pointer_to_raw_data;
         if (s.size_of_raw_data > 0) {
             const std::string what = "section " + std::to_string(i) + " '" + s.name + "'";
             // edk2: section data must lie after the headers, in the file and in memory.

@@ -2,6 +2,22 @@
 
 namespace tdx {
 
+PeSectionHeader decode_pe_section_header(Bytes header, const std::string& what) {
+    ByteReader r(header, what);
+    PeSectionHeader s;
+    for (std::uint8_t c : r.bytes(8, "Name")) {
+        if (c == 0) break;
+        s.name.push_back(static_cast<char>(c));
+    }
+    s.virtual_size = r.le32("VirtualSize");
+    s.virtual_address = r.le32("VirtualAddress");
+    s.size_of_raw_data = r.le32("SizeOfRawData");
+    s.pointer_to_raw_data = r.le32("PointerToRawData");
+    r.skip(12, "relocation and line-number fields");
+    s.characteristics = r.le32("Characteristics");
+    return s;
+}
+
 std::vector<PeSectionHeader> read_pe_section_headers(Bytes image, const std::string& name) {
     return with_context(name, [&] {
         const bool has_mz = image.size() >= 2 && image[0] == 'M' && image[1] == 'Z';
@@ -11,21 +27,10 @@ std::vector<PeSectionHeader> read_pe_section_headers(Bytes image, const std::str
         const std::uint16_t count = load_le16(image, file_header + 2, "NumberOfSections");
         const std::uint16_t optional_size = load_le16(image, file_header + 16, "SizeOfOptionalHeader");
         const std::uint64_t table = checked_add(file_header + 20, optional_size, "section table");
-        ByteReader r(slice(image, table, 40ull * count, "section table"), "section table");
-        std::vector<PeSectionHeader> out(count);
-        for (PeSectionHeader& s : out) {
-            const Bytes raw = r.bytes(8, "Name");
-            for (std::uint8_t c : raw) {
-                if (c == 0) break;
-                s.name.push_back(static_cast<char>(c));
-            }
-            s.virtual_size = r.le32("VirtualSize");
-            s.virtual_address = r.le32("VirtualAddress");
-            s.size_of_raw_data = r.le32("SizeOfRawData");
-            s.pointer_to_raw_data = r.le32("PointerToRawData");
-            r.skip(12, "relocation and line-number fields");
-            s.characteristics = r.le32("Characteristics");
-        }
+        const Bytes entries = slice(image, table, 40ull * count, "section table");
+        std::vector<PeSectionHeader> out;
+        out.reserve(count);
+        for (std::uint16_t i = 0; i < count; ++i) out.push_back(decode_pe_section_header(entries.subspan(40u * i, 40), "section " + std::to_string(i)));
         return out;
     });
 }

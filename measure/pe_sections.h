@@ -20,6 +20,9 @@ struct PeSectionHeader {
     std::uint32_t characteristics = 0;
 };
 
+// One 40-byte IMAGE_SECTION_HEADER; `what` names it in errors.
+PeSectionHeader decode_pe_section_header(Bytes header, const std::string& what);
+
 // Header order. The PE header is at e_lfanew after an "MZ" stub, else at
 // offset 0 (as edk2 reads images without a stub). Throws tdx::Error naming
 // `name` when the signature is missing or the table runs past the file.
