@@ -71,7 +71,8 @@ void store_le32(std::span<std::uint8_t> data, std::uint64_t offset, std::uint32_
 void store_le64(std::span<std::uint8_t> data, std::uint64_t offset, std::uint64_t v) { store_le(data, offset, v); }
 
 void append_le(std::vector<std::uint8_t>& out, std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    // Wider than 8 bytes: zero-extended (a shift by 64 or more is undefined).
+    for (int i = 0; i < bytes; ++i) out.push_back(i < 8 ? static_cast<std::uint8_t>(v >> (8 * i)) : std::uint8_t{0});
 }
 
 }  // namespace tdx
