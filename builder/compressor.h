@@ -1,11 +1,12 @@
 // In-process compression of the initramfs with pinned settings.
 //
 // The compressed bytes are what the kernel's EFI stub measures into RTMR2,
-// so each codec runs with every parameter fixed here, single-threaded, and
-// in the form the kernel's initramfs unpacker (init/initramfs.c and
-// lib/decompress_*.c) accepts. docs/reproducibility.md gives the reasons:
-//  - gzip (libarchive's filter on zlib): no file name, MTIME 0, OS byte 3,
-//    XFL 2 at level 9 and 4 at level 1, one member;
+// so each codec runs with every parameter fixed here, with output that does
+// not depend on the thread count, and in the form the kernel's initramfs
+// unpacker (init/initramfs.c and lib/decompress_*.c) accepts. docs/reproducibility.md gives the reasons:
+//  - gzip (builder/parallel_gzip on zlib: fixed 128 KiB blocks, each primed
+//    with the previous 32 KiB): no file name, MTIME 0, OS byte 3, XFL 2 at
+//    level 9 and 4 at level 1, one member;
 //  - zstd (libarchive's filter on libzstd): one frame, no checksum, no
 //    dictionary, no long-distance mode, nbWorkers 0; levels 1..19 keep the
 //    window at 8 MiB or less;

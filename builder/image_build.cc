@@ -1,7 +1,5 @@
 #include "builder/image_build.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
@@ -15,6 +13,7 @@
 #include "builder/init_script.h"
 #include "builder/kernel_config.h"
 #include "builder/kernel_modules.h"
+#include "builder/lock_recipe.h"
 #include "builder/lock_timestamp.h"
 #include "builder/rootfs_policy.h"
 #include "builder/rootfs_stage.h"
@@ -28,9 +27,6 @@ namespace tdx::builder {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr char kLocalScheme[] = "recipe:";
-
-bool glob_match(const std::string& pattern, const std::string& text) { return ::fnmatch(pattern.c_str(), text.c_str(), 0) == 0; }
 
 Expected pinned(std::uint64_t size, const std::string& sha) {
     Expected e;
@@ -58,8 +54,7 @@ Inputs classify(const Recipe& recipe, const Lockfile& lock) {
         }
         bool kernel = false;
         if (recipe.kernel.kind == ArtifactSpec::Kind::Package) {
-            kernel = p.name == recipe.kernel.package;
-            for (const std::string& g : recipe.kernel.follow) kernel = kernel || glob_match(g, p.name);
+            kernel = p.name == recipe.kernel.package || matches_any(p.name, recipe.kernel.follow);
         }
         (kernel ? in.kernel : in.userland).push_back(&p);
     }
@@ -77,26 +72,22 @@ const LockedFile* locked_file(const Lockfile& lock, const std::string& role, con
 }
 
 // A local file named by the recipe, checked against the hash its lock pins.
-std::vector<std::uint8_t> read_pinned_local(const LocalPath& p, const LockedFile* pin, const fs::path& recipe_dir, const std::string& what) {
+std::vector<std::uint8_t> read_pinned_local(const LocalPath& p, const LockedFile* pin, const std::string& what) {
     if (!pin)
         fail(p.resolved.string() + ": " + what + " is not in the lock; run `tdximage lock --update`", ErrorKind::Usage);
     std::vector<std::uint8_t> bytes = read_file(p.resolved);
-    Hasher h(Hasher::Algorithm::Sha256);
-    h.update(Bytes(bytes));
-    const std::string sha = to_hex(h.final256());
+    const std::string sha = to_hex(sha256(Bytes(bytes)));
     if (sha != pin->sha256 || bytes.size() != pin->size)
         fail(p.resolved.string() + ": " + what + " changed since it was locked (sha256 " + sha.substr(0, 16) + "…, the lock pins " +
                  pin->sha256.substr(0, 16) + "…); run `tdximage lock --update` if the change is intended",
              ErrorKind::BadInput);
-    (void)recipe_dir;
     return bytes;
 }
 
-std::vector<std::uint8_t> artifact_file(const ArtifactSpec& a, const std::string& role, const Lockfile& lock, CachingDownloader& dl,
-                                        const fs::path& recipe_dir) {
+std::vector<std::uint8_t> artifact_file(const ArtifactSpec& a, const std::string& role, const Lockfile& lock, CachingDownloader& dl) {
     const LockedFile* pin = locked_file(lock, role);
     if (!pin) fail("the lock pins no " + role + " file; run `tdximage lock --update`", ErrorKind::Usage);
-    if (a.kind == ArtifactSpec::Kind::File) return read_pinned_local(a.file, pin, recipe_dir, role);
+    if (a.kind == ArtifactSpec::Kind::File) return read_pinned_local(a.file, pin, role);
     return dl.get(pin->urls, pinned(pin->size, pin->sha256));
 }
 
@@ -106,7 +97,7 @@ std::pair<const PackageRef*, std::string> find_in_packages(const std::vector<std
     std::vector<std::pair<const PackageRef*, std::string>> hits;
     for (const auto& [ref, path] : packages)
         for (const std::string& f : deb_list_files(path))
-            if (glob_match(pattern, f)) hits.emplace_back(ref, f);
+            if (matches_any(f, {pattern})) hits.emplace_back(ref, f);
     if (hits.empty()) fail(what + ": no file matching '" + pattern + "' in " + std::to_string(packages.size()) + " kernel package(s)");
     if (hits.size() > 1) {
         std::string names;
@@ -139,11 +130,7 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     man.image_name = recipe.name;
     man.recipe_file = recipe.file.filename().string();
     man.recipe_sha256 = recipe_sha256(recipe);
-    {
-        Hasher h(Hasher::Algorithm::Sha256);
-        h.update(std::string_view(lock_text));
-        man.lock_sha256 = to_hex(h.final256());
-    }
+    man.lock_sha256 = to_hex(sha256(Bytes(reinterpret_cast<const std::uint8_t*>(lock_text.data()), lock_text.size())));
     man.tool_version = options.tool_version;
     man.codec_versions = codec_versions();
     man.compression = to_string(recipe.initramfs.compression);
@@ -186,7 +173,7 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     if (recipe.ovmf.kind == ArtifactSpec::Kind::Package) {
         img.ovmf = deb_extract_file(dl.get_path(in.ovmf->urls, pinned(in.ovmf->size, in.ovmf->sha256)), recipe.ovmf.path);
     } else {
-        img.ovmf = artifact_file(recipe.ovmf, "ovmf", lock, dl, recipe_dir);
+        img.ovmf = artifact_file(recipe.ovmf, "ovmf", lock, dl);
     }
     for (const std::string& w : ovmf::firmware_warnings(ovmf::scan_firmware_volumes(Bytes(img.ovmf)), "OVMF.fd")) img.warnings.push_back(w);
 
@@ -198,7 +185,7 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
         const fs::path deb = dl.get_path(ref->urls, pinned(ref->size, ref->sha256));
         img.kernel = deb_extract_file(deb, path);
     } else {
-        img.kernel = artifact_file(recipe.kernel, "kernel", lock, dl, recipe_dir);
+        img.kernel = artifact_file(recipe.kernel, "kernel", lock, dl);
     }
     img.kernel_version = kernel_version_string(Bytes(img.kernel));
     // "6.12.48+deb13-cloud-amd64 (debian-kernel@...) #1 SMP ..." -> the release.
@@ -272,8 +259,7 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     // The recipe's files, then the agent: they override packages.
     stage("adding files");
     for (const FileSpec& f : recipe.files) {
-        const std::string url = kLocalScheme + fs::relative(f.src.resolved, recipe_dir).generic_string();
-        std::vector<std::uint8_t> bytes = read_pinned_local(f.src, locked_file(lock, "file", url), recipe_dir, "files: " + f.dst);
+        std::vector<std::uint8_t> bytes = read_pinned_local(f.src, locked_file(lock, "file", local_file_url(f.src.resolved, recipe_dir)), "files: " + f.dst);
         tree.add_file(f.dst, std::move(bytes), FsAttrs{f.mode, f.uid, f.gid, 0, "recipe"});
     }
     InitSpec init = recipe.init;
@@ -281,9 +267,7 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
         std::vector<std::uint8_t> bytes = read_file(*options.agent);
         const std::string name = options.agent->filename().string();
         if (name.empty() || name == "." || name == "..") fail(options.agent->string() + ": not a file name an agent can have", ErrorKind::Usage);
-        Hasher h(Hasher::Algorithm::Sha256);
-        h.update(Bytes(bytes));
-        man.inputs.push_back(ManifestInput{"agent", name, "", "", {}, bytes.size(), to_hex(h.final256())});
+        man.inputs.push_back(ManifestInput{"agent", name, "", "", {}, bytes.size(), to_hex(sha256(Bytes(bytes)))});
         init.program = "/usr/bin/" + name;
         init.args = options.agent_args.value_or(std::vector<std::string>{});
         tree.add_file(init.program, std::move(bytes), FsAttrs{0755, 0, 0, 0, "agent"});

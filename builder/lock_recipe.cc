@@ -28,9 +28,6 @@ std::string alpine_repository(const std::string& mirror, const Source& s, const 
     return base + "/" + release + "/" + repo;
 }
 
-bool matches_any(const std::string& name, const std::vector<std::string>& globs) {
-    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return fnmatch(g.c_str(), name.c_str(), 0) == 0; });
-}
 
 // The packages a source contributes: the recipe's own list (whole dependency
 // closure), and the kernel or firmware package (itself, plus for the kernel
@@ -125,12 +122,20 @@ LockedFile pin_artifact(const ArtifactSpec& a, const std::string& role, Download
         const std::string why = mismatch(d, e);
         if (!why.empty()) fail(a.file.resolved.string() + ": " + why + " (the recipe pins it)");
         f.size = d.size;
-        f.urls = {kLocalScheme + std::filesystem::relative(a.file.resolved, recipe_dir).generic_string()};
+        f.urls = {local_file_url(a.file.resolved, recipe_dir)};
     }
     return f;
 }
 
 }  // namespace
+
+bool matches_any(const std::string& name, const std::vector<std::string>& globs) {
+    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return fnmatch(g.c_str(), name.c_str(), 0) == 0; });
+}
+
+std::string local_file_url(const std::filesystem::path& file, const std::filesystem::path& recipe_dir) {
+    return kLocalScheme + std::filesystem::relative(file, recipe_dir).generic_string();
+}
 
 Lockfile lock_recipe(const Recipe& recipe, Downloader& dl) {
     Lockfile lock;
@@ -166,7 +171,7 @@ Lockfile lock_recipe(const Recipe& recipe, Downloader& dl) {
     if (recipe.ovmf.kind != ArtifactSpec::Kind::Package) lock.files.push_back(pin_artifact(recipe.ovmf, "ovmf", dl, recipe_dir));
     for (const FileSpec& f : recipe.files) {
         const FileDigest d = hash_file(f.src.resolved);
-        lock.files.push_back({"file", {kLocalScheme + std::filesystem::relative(f.src.resolved, recipe_dir).generic_string()}, d.size, d.sha256});
+        lock.files.push_back({"file", {local_file_url(f.src.resolved, recipe_dir)}, d.size, d.sha256});
     }
     return lock;
 }

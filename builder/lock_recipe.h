@@ -18,6 +18,14 @@ namespace tdx::builder {
 
 Lockfile lock_recipe(const Recipe& recipe, Downloader& downloader);
 
+// How the lock names a file from the build machine: "recipe:" and its path
+// relative to the recipe's directory, so the lock holds no host path.
+std::string local_file_url(const std::filesystem::path& file, const std::filesystem::path& recipe_dir);
+
+// Whether `name` matches one of the shell globs (fnmatch), as the kernel's
+// `follow` list is matched against package names.
+bool matches_any(const std::string& name, const std::vector<std::string>& globs);
+
 // Throws tdx::Error when the lock was made from another recipe (its hash
 // differs), naming both hashes and the way out (`tdximage lock --update`).
 void check_lock_matches(const Recipe& recipe, const Lockfile& lock, const std::string& lock_name);

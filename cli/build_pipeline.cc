@@ -43,14 +43,21 @@ std::optional<std::int64_t> env_source_date_epoch() {
     return std::stoll(s);
 }
 
-std::string sha256_hex(Bytes b) {
-    Hasher h(Hasher::Algorithm::Sha256);
-    h.update(b);
-    return to_hex(h.final256());
-}
+std::string sha256_hex(Bytes b) { return to_hex(sha256(b)); }
 
 
 }  // namespace
+
+MeasureRequest recipe_measure_request(const builder::Recipe& recipe, const fs::path& dir, const std::string& initramfs_name) {
+    MeasureRequest req;
+    req.ovmf = dir / "OVMF.fd";
+    req.kernel = dir / "vmlinuz";
+    req.initrd = dir / initramfs_name;
+    req.cmdline = recipe.cmdline;
+    req.memory_size = recipe.vm.memory;
+    req.profile = find_profile(recipe.profile);
+    return req;
+}
 
 BuildOutcome build_into_directory(const BuildArgs& a) {
     const bool progress = !a.quiet && ::isatty(2);
@@ -110,14 +117,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     put(img.initramfs_name, Bytes(img.initramfs));
     put("OVMF.fd", Bytes(img.ovmf));
 
-    MeasureRequest req;
-    req.ovmf = out.staged("OVMF.fd");
-    req.kernel = out.staged("vmlinuz");
-    req.initrd = out.staged(img.initramfs_name);
-    req.cmdline = recipe.cmdline;
-    req.memory_size = recipe.vm.memory;
-    req.profile = find_profile(recipe.profile);
-    const MeasureReport report = measure(req);
+    const MeasureReport report = measure(recipe_measure_request(recipe, out.staged(""), img.initramfs_name));
     for (const std::string& w : report.warnings) img.warnings.push_back(w);
     const std::string measurements = measure_report_json(report).dump(2) + "\n";
     put_text("mr_td.hex", to_hex(report.mrtd_selected) + "\n");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "builder/build_manifest.h"
+#include "builder/recipe.h"
 #include "measure/measurement.h"
 
 namespace tdx::cli {
@@ -27,6 +28,10 @@ struct BuildOutcome {
     std::string digest;                          // the image digest
     std::vector<std::string> warnings;
 };
+
+// The measurement `build` makes of a directory's boot files: the recipe's
+// command line, memory and profile (verify --image measures alike).
+MeasureRequest recipe_measure_request(const builder::Recipe& recipe, const std::filesystem::path& dir, const std::string& initramfs_name);
 
 // Builds RECIPE from its lock (resolving it first unless --locked/--offline
 // when there is none) into the output directory, replaced as a whole.

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/file_hash.h"
+#include "builder/image_build.h"
 #include "builder/recipe.h"
 #include "cli/app.h"
 #include "cli/build_pipeline.h"
@@ -33,19 +35,21 @@ std::string text_of(const fs::path& p) {
     return std::string(b.begin(), b.end());
 }
 
-std::string file_sha256(const fs::path& p) {
-    InputFile f(p);
-    Hasher h(Hasher::Algorithm::Sha256);
-    h.update(f.bytes());
-    return to_hex(h.final256());
+// What build may name its boot files: the firmware, the kernel, and the
+// initramfs under any of its compressions.
+std::vector<std::string> boot_file_names() {
+    std::vector<std::string> names = {"OVMF.fd", "vmlinuz"};
+    for (builder::Compression c : {builder::Compression::Gzip, builder::Compression::Zstd, builder::Compression::Xz, builder::Compression::None})
+        names.push_back(builder::initramfs_file_name(c));
+    return names;
 }
 
 // The boot files of an image directory: name -> SHA-256.
 std::map<std::string, std::string> boot_files(const fs::path& dir) {
     std::map<std::string, std::string> out;
     std::error_code ec;
-    for (const char* n : {"OVMF.fd", "vmlinuz", "initramfs.cpio.gz", "initramfs.cpio.zst", "initramfs.cpio.xz", "initramfs.cpio"})
-        if (fs::is_regular_file(dir / n, ec)) out[n] = file_sha256(dir / n);
+    for (const std::string& n : boot_file_names())
+        if (fs::is_regular_file(dir / n, ec)) out[n] = builder::hash_file(dir / n).sha256;
     return out;
 }
 
@@ -88,21 +92,11 @@ PublishedMeasurements expected_of(const VerifyArgs& a) {
 // Measures an existing directory of boot files with the recipe's command
 // line, memory and profile, as `build` would have.
 MeasureReport measure_image_dir(const fs::path& dir, const builder::Recipe& recipe) {
-    MeasureRequest req;
-    req.ovmf = dir / "OVMF.fd";
-    req.kernel = dir / "vmlinuz";
-    for (const char* n : {"initramfs.cpio.gz", "initramfs.cpio.zst", "initramfs.cpio.xz", "initramfs.cpio"}) {
+    for (const std::string& n : boot_file_names()) {
         std::error_code ec;
-        if (fs::is_regular_file(dir / n, ec)) {
-            req.initrd = dir / n;
-            break;
-        }
+        if (n.rfind("initramfs.cpio", 0) == 0 && fs::is_regular_file(dir / n, ec)) return measure(recipe_measure_request(recipe, dir, n));
     }
-    if (!req.initrd) fail(dir.string() + ": no initramfs.cpio[.gz|.zst|.xz] in the image directory", ErrorKind::BadInput);
-    req.cmdline = recipe.cmdline;
-    req.memory_size = recipe.vm.memory;
-    req.profile = find_profile(recipe.profile);
-    return measure(req);
+    fail(dir.string() + ": no initramfs.cpio[.gz|.zst|.xz] in the image directory", ErrorKind::BadInput);
 }
 
 struct TempDirectory {
