@@ -12,12 +12,12 @@
 
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace {
 
 using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
-constexpr std::uint64_t kMaxPackageData = std::uint64_t{1} << 31;
 
 std::vector<std::string> split_path(const std::string& p) {
     std::vector<std::string> out;
@@ -33,6 +33,8 @@ std::vector<std::string> split_path(const std::string& p) {
 
 // Returns the normalised entry path or throws; see the rules in the header.
 std::string check_entry_path(std::string name, const std::string& what) {
+    check_limit(Limit::PathLength, name.size(), what,
+                "the path of entry \"" + name.substr(0, 64) + "...\" (" + std::to_string(name.size()) + " bytes)");
     std::string orig = name;
     if (name.rfind("./", 0) == 0) name.erase(0, 2);
     while (name.size() > 1 && name.back() == '/') name.pop_back();
@@ -98,6 +100,7 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
     for (;;) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) break;
+        check_limit(Limit::ArchiveEntries, entries.size() + 1, what, "the number of entries in the data tarball");
         std::string at = what + ": data tar entry " + std::to_string(entries.size());
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN) fail(at + ": truncated or corrupt: " + archive_error_string(a.get()));
         const char* raw = archive_entry_pathname(e);
@@ -135,7 +138,7 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
                 if (n < 0) fail(what + ": \"" + ent.path + "\": truncated or corrupt: " + archive_error_string(a.get()));
                 if (n == 0) break;
                 total += static_cast<std::uint64_t>(n);
-                if (total > kMaxPackageData) fail(what + ": data decompresses to more than 2 GiB");
+                check_limit(Limit::DecompressedSize, total, what, "the decompressed size of the data tarball");
                 ent.data.insert(ent.data.end(), buf, buf + n);
             }
             ent.size = ent.data.size();

@@ -12,15 +12,13 @@
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace {
 
 using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
 
-// Decompressed-size cap: an APKINDEX is a few MiB, a kernel package tens of
-// MiB; more is a compression bomb.
-constexpr std::uint64_t kMaxDecompressed = std::uint64_t{1} << 31;
 // Each candidate member end costs one trial decompression; real members see
 // one or two, so many more means a crafted file.
 constexpr int kMaxBoundaryProbes = 256;
@@ -55,8 +53,8 @@ bool try_gunzip(Bytes gz, std::vector<std::uint8_t>& out, std::string& why) {
             return false;
         }
         if (n == 0) return true;
-        if (out.size() + static_cast<std::size_t>(n) > kMaxDecompressed) {
-            why = "decompresses to more than 2 GiB";
+        if (out.size() + static_cast<std::size_t>(n) > limit(Limit::DecompressedSize)) {
+            why = exceeded_message(Limit::DecompressedSize, "", "the decompressed size");
             return false;
         }
         out.insert(out.end(), buf, buf + n);

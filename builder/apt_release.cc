@@ -17,6 +17,7 @@
 #include "builder/deb822.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 extern char** environ;
 
@@ -409,7 +410,7 @@ std::vector<std::uint8_t> decompress_index(const std::vector<std::uint8_t>& data
         if (n < 0) fail(what + ": corrupt compressed index: " + archive_error_string(a.get()));
         if (n == 0) break;
         // A Packages index is tens of MiB; anything past 4 GiB is a bomb.
-        if (out.size() + static_cast<std::size_t>(n) > (std::size_t{1} << 32)) fail(what + ": decompressed index larger than 4 GiB");
+        check_limit(Limit::DecompressedSize, out.size() + static_cast<std::uint64_t>(n), what, "the decompressed size of the index");
         out.insert(out.end(), buf, buf + n);
     }
     return out;

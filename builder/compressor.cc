@@ -10,6 +10,7 @@
 
 #include "builder/parallel_gzip.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace {
@@ -73,12 +74,20 @@ struct LzmaStream {
     ~LzmaStream() { lzma_end(&s); }
 };
 
-void check_limit(std::uint64_t have, std::uint64_t max_output, const std::string& what) {
-    if (have > max_output)
-        fail(what + ": decompresses to more than " + std::to_string(max_output) + " bytes, the limit (a compression bomb?)");
+// A bound on decompressed output: the process-wide decompressed-size limit
+// (named in the error) or one a caller chose.
+struct OutputCap {
+    std::uint64_t max;
+    bool is_global_limit;
+};
+
+void check_limit(std::uint64_t have, const OutputCap& cap, const std::string& what) {
+    if (have <= cap.max) return;
+    if (cap.is_global_limit) exceeded(Limit::DecompressedSize, what, "the decompressed size");
+    fail(what + ": decompresses to more than " + std::to_string(cap.max) + " bytes, the limit (a compression bomb?)");
 }
 
-std::vector<std::uint8_t> xz_decompress(Bytes data, std::uint64_t max_output, const std::string& what) {
+std::vector<std::uint8_t> xz_decompress(Bytes data, const OutputCap& max_output, const std::string& what) {
     LzmaStream z;
     // 1 GiB of decoder memory is far above preset 9's 65 MiB dictionary.
     if (lzma_ret r = lzma_stream_decoder(&z.s, std::uint64_t{1} << 30, 0); r != LZMA_OK) fail(what + ": xz: " + lzma_message(r));
@@ -100,7 +109,7 @@ std::vector<std::uint8_t> xz_decompress(Bytes data, std::uint64_t max_output, co
     return out;
 }
 
-std::vector<std::uint8_t> libarchive_decompress(Compression c, Bytes data, std::uint64_t max_output, const std::string& what) {
+std::vector<std::uint8_t> libarchive_decompress(Compression c, Bytes data, const OutputCap& max_output, const std::string& what) {
     const std::string name = codec_name(c);
     ArchivePtr a(archive_read_new(), archive_read_free);
     if (!a) fail(what + ": out of memory");
@@ -236,7 +245,9 @@ std::vector<std::uint8_t> compress(Compression c, int level, Bytes data) {
     return z.finish();
 }
 
-std::vector<std::uint8_t> decompress(Compression c, Bytes data, std::uint64_t max_output, const std::string& what) {
+namespace {
+
+std::vector<std::uint8_t> decompress_capped(Compression c, Bytes data, const OutputCap& max_output, const std::string& what) {
     switch (c) {
         case Compression::None:
             check_limit(data.size(), max_output, what);
@@ -246,6 +257,16 @@ std::vector<std::uint8_t> decompress(Compression c, Bytes data, std::uint64_t ma
         case Compression::Xz: return xz_decompress(data, max_output, what);
     }
     fail("unknown compression", ErrorKind::Usage);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> decompress(Compression c, Bytes data, std::uint64_t max_output, const std::string& what) {
+    return decompress_capped(c, data, OutputCap{max_output, false}, what);
+}
+
+std::vector<std::uint8_t> decompress(Compression c, Bytes data, const std::string& what) {
+    return decompress_capped(c, data, OutputCap{limit(Limit::DecompressedSize), true}, what);
 }
 
 std::string codec_versions() {

@@ -56,6 +56,9 @@ private:
 // `max_output` bytes is refused (a compression bomb); `what` names the input
 // in messages.
 std::vector<std::uint8_t> decompress(Compression c, Bytes data, std::uint64_t max_output, const std::string& what);
+// The same, bounded by the decompressed-size limit (measure/base/limits.h),
+// for input from outside.
+std::vector<std::uint8_t> decompress(Compression c, Bytes data, const std::string& what);
 
 // "libarchive 3.6.2 zlib/1.2.13 libzstd/1.5.4 liblzma/5.4.1": the libraries
 // whose versions decide the compressed bytes, for the build manifest.

@@ -84,7 +84,7 @@ Archive open_archive(Bytes raw, const std::string& what) {
     const Compression c = codec_of(raw);
     Bytes cpio = raw;
     if (c != Compression::None) {
-        ar.owned = decompress(c, raw, kMaxDiffArchive, what);
+        ar.owned = decompress(c, raw, what);
         cpio = Bytes(ar.owned.data(), ar.owned.size());
     }
     ar.entries = read_newc(cpio, what);

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace {
@@ -49,6 +50,7 @@ std::vector<NewcEntry> read_newc(Bytes data, const std::string& what) {
         const std::uint64_t offset = r.offset();
         const std::string where = what + ": entry at offset " + hex_u64(offset);
         if (r.remaining() < kHeaderSize) fail(where + ": archive ends without a TRAILER!!! entry");
+        check_limit(Limit::ArchiveEntries, out.size() + 1, what, "the number of entries");
         Bytes header = r.bytes(kHeaderSize, "cpio header");
         std::string magic(header.begin(), header.begin() + 6);
         for (char& c : magic)
@@ -75,6 +77,7 @@ std::vector<NewcEntry> read_newc(Bytes data, const std::string& what) {
         e.check = f[12];
         const std::uint32_t namesize = f[11];
         if (namesize < 2) fail(where + ": namesize " + std::to_string(namesize) + " leaves no room for a name and its NUL");
+        check_limit(Limit::PathLength, namesize - 1, where, "the name's length (" + std::to_string(namesize - 1) + " bytes)");
         if (r.remaining() < namesize) fail(where + ": name runs past the end of the archive");
         Bytes name = r.bytes(namesize, "name");
         if (name.back() != 0) fail(where + ": name is not NUL-terminated within its namesize");

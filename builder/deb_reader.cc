@@ -8,16 +8,13 @@
 #include <memory>
 
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 #include "measure/base/file_io.h"
 
 namespace tdx::builder {
 namespace {
 
 using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
-
-// Upper bound for one extracted file: a kernel or firmware is tens of MiB;
-// anything larger in a test or build input is a compression bomb.
-constexpr std::int64_t kMaxMemberSize = std::int64_t{1} << 31;
 
 std::vector<std::uint8_t> read_entry_data(struct archive* a, const std::string& what) {
     std::vector<std::uint8_t> out;
@@ -26,7 +23,8 @@ std::vector<std::uint8_t> read_entry_data(struct archive* a, const std::string& 
         la_ssize_t n = archive_read_data(a, buf, sizeof buf);
         if (n < 0) fail(what + ": " + archive_error_string(a));
         if (n == 0) break;
-        if (static_cast<std::int64_t>(out.size()) + n > kMaxMemberSize) fail(what + ": member larger than 2 GiB");
+        std::uint64_t have = out.size() + static_cast<std::uint64_t>(n);
+        check_limit(Limit::DecompressedSize, have, what, "the decompressed size");
         out.insert(out.end(), buf, buf + n);
     }
     return out;
@@ -68,15 +66,18 @@ void for_each_entry(const std::filesystem::path& deb, const std::string& prefix,
     if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK)
         fail(deb.string() + ": " + prefix + " tarball unreadable: " + archive_error_string(a.get()));
     struct archive_entry* e = nullptr;
-    for (;;) {
+    for (std::uint64_t count = 1;; ++count) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) return;
+        check_limit(Limit::ArchiveEntries, count, deb.string(), "the number of entries in the " + prefix + " tarball");
         if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt " + prefix + " tarball: " + archive_error_string(a.get()));
         std::string name = archive_entry_pathname(e);
         // Member names are "./usr/..."; normalise to "/usr/...".
         if (name.rfind("./", 0) == 0) name.erase(0, 1);
         else if (name.empty() || name[0] != '/') name = std::string("/") + name;
         while (name.size() > 1 && name.back() == '/') name.pop_back();
+        check_limit(Limit::PathLength, name.size(), deb.string(),
+                    "the path of entry '" + name.substr(0, 64) + "...' (" + std::to_string(name.size()) + " bytes)");
         if (!fn(a.get(), e, name)) return;
     }
 }

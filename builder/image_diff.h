@@ -33,9 +33,6 @@ std::string to_string(FileKind k);  // "initramfs", "firmware", ...
 // TDVF metadata, setup header or PE signature, JSON schema), never its name.
 FileKind detect_kind(Bytes data);
 
-// Largest decompressed initramfs diff opens (a compression bomb is refused).
-inline constexpr std::uint64_t kMaxDiffArchive = 2ull << 30;
-
 // Per-kind comparisons; `where` prefixes every Difference::where. They throw
 // tdx::Error (BadInput) naming `where` when a side cannot be read as that
 // kind; diff_bytes_as() catches that and falls back to a byte diff.

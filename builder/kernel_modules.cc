@@ -13,6 +13,7 @@
 
 #include "builder/elf_modinfo.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 #include "measure/kernel_setup.h"
 
 namespace tdx::builder {
@@ -83,8 +84,8 @@ std::string lzma_problem(lzma_ret r) {
     }
 }
 
-[[noreturn]] void too_large(const std::string& name, std::uint64_t max_size) {
-    fail(name + ": decompresses to more than " + std::to_string(max_size) + " bytes, the limit for one module");
+[[noreturn]] void too_large(const std::string& name, std::uint64_t) {
+    exceeded(Limit::ModuleSize, name, "the decompressed size");
 }
 
 std::vector<std::uint8_t> xz_decode(Bytes data, const std::string& name, std::uint64_t max_size) {
@@ -178,8 +179,7 @@ struct Node {
 
 class Resolver {
 public:
-    Resolver(const ModuleDirectory& dir, const std::string& release, const ModuleOptions& options)
-        : dir_(dir), release_(release), options_(options) {
+    Resolver(const ModuleDirectory& dir, const std::string& release) : dir_(dir), release_(release) {
         index_files();
     }
 
@@ -206,7 +206,6 @@ private:
 
     const ModuleDirectory& dir_;
     std::string release_;
-    ModuleOptions options_;
     std::map<std::string, std::string> path_by_name_;   // canonical name -> shipped path
     std::set<std::string> builtin_;
     std::map<std::string, std::size_t> order_;          // uncompressed path -> modules.order line (last wins, as in depmod)
@@ -274,7 +273,7 @@ void Resolver::visit(const std::string& first, const std::string& first_needed_b
         Node n;
         n.name = name;
         n.shipped_path = path->second;
-        n.content = decompress_module(*file(n.shipped_path), n.shipped_path, options_.max_module_size);
+        n.content = decompress_module(*file(n.shipped_path), n.shipped_path);
         const std::vector<std::string> info = read_modinfo(n.content, n.shipped_path);
         const auto vermagic = modinfo_values(info, "vermagic");
         if (vermagic.empty()) fail(n.shipped_path + ": no vermagic in .modinfo, so the kernel it was built for is unknown");
@@ -535,7 +534,8 @@ std::string canonical_module_name(std::string_view name) {
     return out;
 }
 
-std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name, std::uint64_t max_size) {
+std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name) {
+    const std::uint64_t max_size = limit(Limit::ModuleSize);
     const auto suffix = compression_suffix(name);
     if (!suffix) fail(name + ": not a kernel module file name (.ko, .ko.xz, .ko.zst or .ko.gz)");
     if (*suffix == ".xz") return xz_decode(data, name, max_size);
@@ -546,8 +546,8 @@ std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name,
 }
 
 ModuleSelection select_modules(const ModuleDirectory& dir, const std::string& release,
-                               const std::vector<std::string>& requested, const ModuleOptions& options) {
-    Resolver resolver(dir, release, options);
+                               const std::vector<std::string>& requested) {
+    Resolver resolver(dir, release);
     return resolver.run(requested);
 }
 

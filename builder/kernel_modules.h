@@ -49,8 +49,6 @@
 
 namespace tdx::builder {
 
-inline constexpr std::uint64_t kMaxModuleSize = std::uint64_t{256} << 20;
-
 // One kernel's module directory as a package ships it.
 struct ModuleDirectory {
     std::string version;  // the directory's name, e.g. "6.12.117+deb13-cloud-amd64"
@@ -78,12 +76,9 @@ std::string canonical_module_name(std::string_view name);
 
 // The module's bytes, decompressed by suffix (.ko as is, .ko.xz with liblzma,
 // .ko.zst and .ko.gz with libarchive), in-process. Throws naming `name` when
-// the data is corrupt, has another suffix, or grows past `max_size` bytes.
-std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name, std::uint64_t max_size = kMaxModuleSize);
-
-struct ModuleOptions {
-    std::uint64_t max_module_size = kMaxModuleSize;  // decompressed, per module
-};
+// the data is corrupt, has another suffix, or grows past the module-size
+// limit (measure/base/limits.h).
+std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name);
 
 struct SelectedModule {
     std::string name;                    // canonical: "tdx_guest"
@@ -124,6 +119,6 @@ struct ModuleSelection {
 // kernel, or a module is corrupt or too large. The result depends only on
 // the inputs' content, not on the order anything was added in.
 ModuleSelection select_modules(const ModuleDirectory& dir, const std::string& release,
-                               const std::vector<std::string>& requested, const ModuleOptions& options = {});
+                               const std::vector<std::string>& requested);
 
 }  // namespace tdx::builder

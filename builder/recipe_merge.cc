@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace {
@@ -10,7 +11,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // Deeper than any sensible layering; stops a runaway chain of distinct files.
-constexpr std::size_t kMaxDepth = 16;
 
 TreeEntry* find_entry(TreeNode& map, const std::string& key) {
     for (TreeEntry& e : map.entries)
@@ -61,8 +61,8 @@ MergedTree load_chain(const fs::path& file, std::vector<fs::path>& stack, ErrorL
                 std::string cycle;
                 for (auto it = seen; it != stack.end(); ++it) cycle += it->filename().string() + " -> ";
                 errors.add(ext->mark, "extends: cycle: " + cycle + key.filename().string());
-            } else if (stack.size() >= kMaxDepth) {
-                errors.add(ext->mark, "extends: more than " + std::to_string(kMaxDepth) + " levels of recipes");
+            } else if (stack.size() >= limit(Limit::RecipeDepth)) {
+                errors.add(ext->mark, exceeded_message(Limit::RecipeDepth, "", "extends: the chain of recipes"));
             } else if (!fs::is_regular_file(parent, ec)) {
                 errors.add(ext->mark, "extends: '" + parent.string() + "' does not exist or is not a file");
             } else {

@@ -5,10 +5,12 @@
 
 #include <iostream>
 #include <map>
+#include <vector>
 
 #include "builder/compressor.h"
 #include "cli/commands.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::cli {
 
@@ -22,6 +24,17 @@ int run_main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("tdximage ") + TDXIMAGE_VERSION + "\n" + OpenSSL_version(OPENSSL_VERSION) + "\n" +
                                           builder::codec_versions() + "\n" + curl_version());
     app.require_subcommand(1);
+    // Options of the top level may follow the command ("tdximage build R
+    // --limit ..."); subcommands inherit this setting, so it comes first.
+    app.fallthrough();
+    std::string limit_names;
+    for (const LimitInfo& info : limit_table())
+        limit_names += std::string(limit_names.empty() ? "" : ", ") + info.name;
+    std::vector<std::string> limits;
+    app.add_option("--limit", limits, "raise or lower a bound on untrusted input, NAME=VALUE (repeat for several; names: " +
+                                  limit_names + "; see docs/limits.md)")
+        ->type_name("NAME=VALUE")
+        ->each([](const std::string& v) { set_limit_from_text(v); });
 
     Runners runners;
     add_measure_command(app, runners);

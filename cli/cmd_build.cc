@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/report_json.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::cli {
 namespace {
@@ -52,6 +53,7 @@ int build_again_and_compare(const BuildArgs& a, const BuildOutcome& first) {
     if (!a.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", abs(a.cache_dir)});
     if (!a.agent.empty()) argv.insert(argv.end(), {"--agent", abs(a.agent)});
     for (const std::string& x : a.agent_args) argv.insert(argv.end(), {"--agent-arg", x});
+    for (const std::string& l : changed_limits()) argv.insert(argv.end(), {"--limit", l});
     if (!a.quiet) std::cerr << "tdximage: --twice: building again (" << builder::kVariedEnvironment << ")\n";
     const int rc = builder::run_varied(argv, tmp / "elsewhere" / "deeper");
     if (rc != 0) fail("--twice: the second build failed (exit " + std::to_string(rc) + ")", ErrorKind::Io);

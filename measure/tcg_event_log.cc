@@ -1,19 +1,24 @@
 #include "measure/tcg_event_log.h"
 
 #include <cstring>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 #include "measure/event_types.h"
 
 namespace tdx {
 namespace {
 
 // Bounds on untrusted sizes. A real firmware log holds a few hundred events
-// of at most a few KiB each; these limits (and TcgParseLimits) only keep a
-// hostile or corrupt input from making the parser allocate without end.
+// of at most a few KiB each; these bounds (and the event-count and event-size
+// limits) only keep a hostile or corrupt input from making the parser allocate without end.
 constexpr std::uint32_t kMaxAlgorithms = 16;
+// The Spec ID event: fixed fields, kMaxAlgorithms entries and at most 255
+// bytes of vendor data, far below this.
+constexpr std::uint64_t kMaxSpecIdEventSize = 0x10000;
 constexpr std::uint16_t kMaxDigestSize = 64;          // SHA-512 is the largest TCG digest
 constexpr std::uint32_t kEndMarker = 0xFFFFFFFFu;
 constexpr std::uint64_t kSha1DigestSize = 20;
@@ -50,10 +55,13 @@ std::uint16_t known_digest_size(std::uint16_t alg) {
 // the file, the record offset and the field.
 class RecordCursor {
 public:
-    RecordCursor(Bytes log, std::uint64_t record_offset, const std::string& name, std::uint64_t max_event_size)
+    // max_event_size: the event-size limit, or none for the Spec ID header,
+    // which has a fixed bound of its own.
+    RecordCursor(Bytes log, std::uint64_t record_offset, const std::string& name, std::optional<std::uint64_t> max_event_size)
         : log_(log),
           pos_(record_offset),
-          max_event_size_(max_event_size),
+          max_event_size_(max_event_size.value_or(kMaxSpecIdEventSize)),
+          is_header_(!max_event_size),
           context_(name + ": record at offset " + hex_u64(record_offset)) {}
 
     const std::string& context() const { return context_; }
@@ -97,8 +105,9 @@ public:
         std::uint64_t at = pos_;
         std::uint32_t size = le32(field);
         if (size > max_event_size_) {
-            error(std::string(field) + " " + hex_u64(size) + " (at offset " + hex_u64(at) + ") exceeds the limit of " +
-                  hex_u64(max_event_size_) + " bytes per event");
+            const std::string what = std::string(field) + " " + hex_u64(size) + " (at offset " + hex_u64(at) + ")";
+            if (is_header_) error(what + " exceeds the " + hex_u64(max_event_size_) + " bytes a Spec ID event can hold");
+            error(exceeded_message(Limit::EventSize, "", what));
         }
         if (size > remaining()) {
             error(std::string(field) + " " + hex_u64(size) + " (at offset " + hex_u64(at) +
@@ -111,6 +120,7 @@ private:
     Bytes log_;
     std::uint64_t pos_;
     std::uint64_t max_event_size_;
+    bool is_header_;
     std::string context_;
 };
 
@@ -226,19 +236,14 @@ std::optional<Digest384> TcgEvent::sha384() const {
 }
 
 TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name) {
-    return parse_tcg2_event_log(log, name, TcgParseLimits{});
-}
-
-TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name, const TcgParseLimits& limits) {
+    const std::uint64_t max_event_size = limit(Limit::EventSize), max_events = limit(Limit::EventCount);
     if (log.empty()) fail(name + ": the event log is empty");
     TcgEventLog out;
 
     // Record 0: legacy TCG_PCClientPCREvent with the Spec ID event. It is a
     // format header, not a measurement: it is not reported in `events`.
     if (is_end_marker(log, 0)) fail(name + ": the log area holds no events (it starts with 0xFFFFFFFF)");
-    // The Spec ID event is small by construction; the per-record limit a
-    // caller chooses applies to the TCG_PCR_EVENT2 records only.
-    RecordCursor header(log, 0, name, TcgParseLimits{}.max_event_size);
+    RecordCursor header(log, 0, name, std::nullopt);
     out.spec_id.header_index = header.le32("PCR index");
     std::uint32_t header_type = header.le32("event type");
     if (header_type != ev::kNoAction) {
@@ -251,11 +256,9 @@ TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name, const TcgPa
 
     while (offset < log.size()) {
         if (is_end_marker(log, offset)) break;
-        if (out.events.size() >= limits.max_events) {
-            fail(name + ": record at offset " + hex_u64(offset) + ": the log has more than " +
-                 std::to_string(limits.max_events) + " events");
-        }
-        RecordCursor rec(log, offset, name, limits.max_event_size);
+        if (out.events.size() >= max_events)
+            exceeded(Limit::EventCount, name + ": record at offset " + hex_u64(offset), "the number of events");
+        RecordCursor rec(log, offset, name, max_event_size);
         TcgEvent e;
         e.offset = offset;
         e.index = rec.le32("PCR index");

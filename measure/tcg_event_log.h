@@ -61,15 +61,10 @@ struct TcgEventLog {
 // area; a tail shorter than a record header that is all 0xFF counts too).
 // A record may carry at most one digest per algorithm of the Spec ID table,
 // and no other. Throws tdx::Error naming `name`, the record offset and the
-// field for malformed input.
+// field for malformed input. The records after the Spec ID event and each
+// record's event data are bounded by the limits event-count and event-size
+// (measure/base/limits.h).
 TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name);
-
-// Bounds on untrusted sizes; the defaults are what parse_tcg2_event_log uses.
-struct TcgParseLimits {
-    std::uint64_t max_event_size = 16ull << 20;  // bytes of event data per record
-    std::uint64_t max_events = 1ull << 20;       // records after the Spec ID event
-};
-TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name, const TcgParseLimits& limits);
 
 // Replays the SHA-384 digests of `index` (skipping EV_NO_ACTION) from a zero
 // register: R = SHA384(R || digest).

@@ -142,10 +142,13 @@ void FvWalker::walk_guid_defined(Bytes section, std::uint64_t header_size, std::
     const Bytes payload = section.subspan(data_offset);
     if (known == "LZMA") {
         if (!descend_ok(depth, file, "LZMA section")) return;
-        const std::uint64_t total_left = limits_.max_total_output - std::min(decoded_total_, limits_.max_total_output);
+        const std::uint64_t max_section = limit(Limit::FirmwareSectionSize), max_total = limit(Limit::FirmwareTotalSize);
+        const std::uint64_t total_left = max_total - std::min(decoded_total_, max_total);
         std::vector<std::uint8_t> decoded;
         try {
-            decoded = decode_lzma_alone(payload, std::min(limits_.max_section_output, total_left), "LZMA section");
+            const bool section_binds = max_section <= total_left;
+            decoded = decode_lzma_alone(payload, section_binds ? max_section : total_left, "LZMA section",
+                                        section_binds ? Limit::FirmwareSectionSize : Limit::FirmwareTotalSize);
         } catch (const Error& e) {
             problem(file, e.what());
             inv_.files[file].undecoded.push_back("GUID_DEFINED LZMA: decoding failed");

@@ -144,8 +144,8 @@ void FvWalker::problem(std::size_t file, const std::string& message) {
 }
 
 bool FvWalker::descend_ok(unsigned depth, std::size_t file, const std::string& what) {
-    if (depth + 1 <= limits_.max_depth) return true;
-    problem(file, what + " nested deeper than " + std::to_string(limits_.max_depth) + " levels; not opened");
+    if (depth + 1 <= limit(Limit::FirmwareDepth)) return true;
+    problem(file, exceeded_message(Limit::FirmwareDepth, what, "the nesting depth") + "; not opened");
     inv_.files[file].undecoded.push_back(what + ": nesting limit");
     return false;
 }
@@ -249,10 +249,10 @@ std::size_t FirmwareInventory::undecoded_sections() const {
     return n;
 }
 
-FirmwareInventory scan_firmware_volumes(Bytes image, const FvScanLimits& limits) {
+FirmwareInventory scan_firmware_volumes(Bytes image) {
     using namespace detail;
     FirmwareInventory inv;
-    FvWalker walker(inv, limits);
+    FvWalker walker(inv);
     std::uint64_t pos = 0;
     while (pos < image.size() && image.size() - pos >= kFvHeaderMinSize) {
         if (load_le32(image, pos + 40, "FV signature") == kFvSignature) {

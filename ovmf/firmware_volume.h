@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "measure/base/byte_reader.h"
+#include "measure/base/limits.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx::ovmf {
@@ -68,14 +69,11 @@ struct FirmwareInventory {
     std::size_t undecoded_sections() const;
 };
 
-struct FvScanLimits {
-    std::uint64_t max_section_output = 64ull << 20;  // one decompressed section
-    std::uint64_t max_total_output = 256ull << 20;   // all decompressed sections together
-    unsigned max_depth = 8;                          // nested volumes and encapsulation sections
-};
-
 // Walks every firmware volume of `image`. Never throws for bad content.
-FirmwareInventory scan_firmware_volumes(Bytes image, const FvScanLimits& limits = {});
+// Decompression and nesting are bounded by the limits firmware-section-size,
+// firmware-total-size and firmware-depth (measure/base/limits.h); what they
+// stop is reported in `problems`.
+FirmwareInventory scan_firmware_volumes(Bytes image);
 
 // "SEC", "PEI_CORE", "PEIM", "DRIVER", ..., "OEM(0xc1)", "UNKNOWN(0x11)".
 std::string ffs_file_type_name(std::uint8_t type);

@@ -41,7 +41,9 @@ std::optional<FvHeader> read_fv_header(Bytes data, std::string& why);
 // Decodes an LZMA "alone" stream (13-byte header: properties, dictionary
 // size, u64 uncompressed size) into at most `max_output` bytes; throws
 // tdx::Error naming `what` on corrupt data or when the output would be larger.
-std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what);
+// `bound_by` names the limit (measure/base/limits.h) max_output comes from.
+std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what,
+                                            std::optional<Limit> bound_by = std::nullopt);
 inline constexpr std::uint64_t kLzmaDecoderMemory = 128ull << 20;
 
 // "PE32", "USER_INTERFACE", "FIRMWARE_VOLUME_IMAGE", ..., "UNKNOWN(0x1a)".
@@ -54,7 +56,7 @@ std::string utf16le_to_utf8(Bytes data);
 
 class FvWalker {
 public:
-    FvWalker(FirmwareInventory& inventory, const FvScanLimits& limits) : inv_(inventory), limits_(limits) {}
+    explicit FvWalker(FirmwareInventory& inventory) : inv_(inventory) {}
 
     // Walks the volume whose header starts `data` (already validated);
     // returns its index in inventory.volumes.
@@ -76,7 +78,6 @@ private:
     std::string describe_volume(std::size_t volume) const;
 
     FirmwareInventory& inv_;
-    const FvScanLimits& limits_;
     std::uint64_t decoded_total_ = 0;
 };
 

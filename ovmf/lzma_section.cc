@@ -27,12 +27,20 @@ struct StreamEnd {
 
 }  // namespace
 
-std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what) {
+std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what,
+                                            std::optional<Limit> bound_by) {
+    // Names the limit the cap comes from, so the message says how to raise it.
+    const auto over = [&](const std::string& detail) {
+        if (bound_by == Limit::FirmwareTotalSize)
+            exceeded(*bound_by, what, detail + " with the sections decompressed before it");
+        if (bound_by) exceeded(*bound_by, what, detail);
+        fail(what + ": " + detail + " exceeds the limit of " + mib(max_output));
+    };
     if (data.size() < kAloneHeaderSize)
         fail(what + ": " + std::to_string(data.size()) + " bytes, shorter than the 13-byte LZMA header");
     const std::uint64_t declared = load_le64(data, 5, "LZMA uncompressed size");
     if (declared != kUnknownSize && declared > max_output)
-        fail(what + ": declares " + std::to_string(declared) + " uncompressed bytes, over the limit of " + mib(max_output));
+        over("the declared uncompressed size (" + std::to_string(declared) + " bytes)");
 
     lzma_stream stream = LZMA_STREAM_INIT;
     if (lzma_alone_decoder(&stream, kLzmaDecoderMemory) != LZMA_OK) fail(what + ": cannot start the LZMA decoder");
@@ -46,7 +54,7 @@ std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output
     stream.avail_in = data.size();
     for (;;) {
         if (stream.total_out == out.size()) {
-            if (out.size() >= cap) fail(what + ": decompresses to more than the limit of " + mib(max_output));
+            if (out.size() >= cap) over("the decompressed size");
             out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(cap, 2 * std::uint64_t{out.size()})));
         }
         stream.next_out = out.data() + stream.total_out;
@@ -67,7 +75,7 @@ std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output
                 fail(what + ": LZMA decoder error " + std::to_string(static_cast<int>(r)));
         }
     }
-    if (stream.total_out > max_output) fail(what + ": decompresses to more than the limit of " + mib(max_output));
+    if (stream.total_out > max_output) over("the decompressed size");
     out.resize(static_cast<std::size_t>(stream.total_out));
     return out;
 }

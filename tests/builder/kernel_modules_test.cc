@@ -1,6 +1,8 @@
 #include "tests/support/catch.h"
 
 #include "builder/kernel_modules.h"
+
+#include "measure/base/limits.h"
 #include "tests/builder/ko_fixture.h"
 #include "tests/support/error_of.h"
 
@@ -114,9 +116,14 @@ TEST_CASE("corrupt, truncated and oversized compressed modules are errors", "[km
 
     for (const auto& [data, name] : std::vector<std::pair<std::vector<std::uint8_t>, std::string>>{
              {xz, "k/m.ko.xz"}, {zstd_compress(ko), "k/m.ko.zst"}, {gzip_compress(ko), "k/m.ko.gz"}, {ko, "k/m.ko"}}) {
-        CHECK(decompress_module(data, name, ko.size()) == ko);
-        CHECK(error_of([&] { decompress_module(data, name, ko.size() - 1); }) ==
-              name + ": decompresses to more than " + std::to_string(ko.size() - 1) + " bytes, the limit for one module");
+        {
+            tdx::ScopedLimit exact(tdx::Limit::ModuleSize, ko.size());
+            CHECK(decompress_module(data, name) == ko);
+        }
+        tdx::ScopedLimit below(tdx::Limit::ModuleSize, ko.size() - 1);
+        CHECK(error_of([&] { decompress_module(data, name); }) ==
+              name + ": the decompressed size exceeds the limit module-size (" + std::to_string(ko.size() - 1) +
+                  " bytes); if the input is legitimate, raise it with --limit module-size=VALUE");
     }
 }
 
@@ -291,10 +298,12 @@ TEST_CASE("broken module files are errors naming the file", "[kmod]") {
     d.files["kernel/d/left.ko.xz"][30] ^= 0x55;
     CHECK(error_of([&] { select_modules(d, kRelease, {"top"}); }).rfind("kernel/d/left.ko.xz: corrupt xz data", 0) == 0);
     d = diamond();
-    ModuleOptions small;
-    small.max_module_size = 200;
-    CHECK(error_of([&] { select_modules(d, kRelease, {"top"}, small); }) ==
-          "kernel/d/top.ko.xz: decompresses to more than 200 bytes, the limit for one module");
+    {
+        tdx::ScopedLimit small(tdx::Limit::ModuleSize, 200);
+        CHECK(error_of([&] { select_modules(d, kRelease, {"top"}); }) ==
+              "kernel/d/top.ko.xz: the decompressed size exceeds the limit module-size (200 bytes); "
+              "if the input is legitimate, raise it with --limit module-size=VALUE");
+    }
     d.files["kernel/e/top.ko"] = make_module("top", "");
     CHECK(error_of([&] { select_modules(d, kRelease, {"top"}); }) ==
           "kernel 6.1.0-test: two files provide module top: kernel/d/top.ko.xz and kernel/e/top.ko");

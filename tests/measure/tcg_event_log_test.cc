@@ -10,6 +10,7 @@
 #include "measure/base/error.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
+#include "measure/base/limits.h"
 
 using namespace tdx;
 
@@ -255,7 +256,7 @@ TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with
         w.header(spec);
         w.b[0x1c + 3] = 0x01;  // 0x01000021 bytes
         CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS("event size 0x1000021 (at offset 0x1c) exceeds the limit of 0x1000000 bytes"));
+                          TDX_CONTAINS("event size 0x1000021 (at offset 0x1c) exceeds the 0x10000 bytes a Spec ID event can hold"));
     }
     SECTION("wrong signature") {
         LogWriter w;
@@ -399,27 +400,28 @@ TEST_CASE("tcg_event_log: malformed TCG_PCR_EVENT2 records are rejected with fil
         CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
                           TDX_CONTAINS(at + "event size 0x1000001"));
         CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS("exceeds the limit of 0x1000000 bytes per event"));
+                          TDX_CONTAINS("exceeds the limit event-size (16 MiB); if the input is legitimate, "
+                                       "raise it with --limit event-size=VALUE"));
     }
     SECTION("event size just at a custom limit is accepted, one above is not") {
         LogWriter w = base;
         w.event(4, ev::kEfiAction, {{kTpmAlgSha384, Buf(48, 0)}}, Buf(8, 0));
-        TcgParseLimits limits;
-        limits.max_event_size = 8;
-        CHECK(parse_tcg2_event_log(w.bytes(), "log.bin", limits).events.size() == 1);
-        limits.max_event_size = 7;
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin", limits),
-                          TDX_CONTAINS("event size 0x8 (at offset"));
+        {
+            tdx::ScopedLimit limit(tdx::Limit::EventSize, 8);
+            CHECK(parse_tcg2_event_log(w.bytes(), "log.bin").events.size() == 1);
+        }
+        tdx::ScopedLimit limit(tdx::Limit::EventSize, 7);
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS("event size 0x8 (at offset"));
     }
     SECTION("more events than the limit") {
         LogWriter w = base;
         for (int i = 0; i < 4; ++i) w.event(4, ev::kEfiAction, {}, Buf{});
-        TcgParseLimits limits;
-        limits.max_events = 4;
-        CHECK(parse_tcg2_event_log(w.bytes(), "log.bin", limits).events.size() == 4);
+        tdx::ScopedLimit limit(tdx::Limit::EventCount, 4);
+        CHECK(parse_tcg2_event_log(w.bytes(), "log.bin").events.size() == 4);
         w.event(4, ev::kEfiAction, {}, Buf{});
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin", limits),
-                          TDX_CONTAINS(": the log has more than 4 events"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
+                          TDX_CONTAINS(": the number of events exceeds the limit event-count (4); "
+                                       "if the input is legitimate, raise it with --limit event-count=VALUE"));
     }
     SECTION("a truncated record header that is not 0xFF padding") {
         LogWriter w = base;

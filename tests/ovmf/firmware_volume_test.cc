@@ -16,8 +16,8 @@ namespace fv = tdx::test::fv;
 
 namespace {
 
-FirmwareInventory scan(const fv::Buf& img, const FvScanLimits& limits = {}) {
-    return scan_firmware_volumes(Bytes(img.data(), img.size()), limits);
+FirmwareInventory scan(const fv::Buf& img) {
+    return scan_firmware_volumes(Bytes(img.data(), img.size()));
 }
 
 std::string dump(const FirmwareInventory& inv) {
@@ -149,11 +149,15 @@ TEST_CASE("decode_lzma_alone: round trip, the declared-size limit, the output li
     fv::Buf bomb = stream;
     store_le64(bomb, 5, (64ull << 20) + 1);
     CHECK_THROWS_WITH(detail::decode_lzma_alone(bomb, 64ull << 20, "LZMA section"),
-                      TDX_CONTAINS("LZMA section: declares 67108865 uncompressed bytes, over the limit of 64 MiB"));
+                      TDX_CONTAINS("LZMA section: the declared uncompressed size (67108865 bytes) exceeds the limit of 64 MiB"));
+    CHECK_THROWS_WITH(detail::decode_lzma_alone(bomb, 64ull << 20, "LZMA section", tdx::Limit::FirmwareSectionSize),
+                      TDX_CONTAINS("LZMA section: the declared uncompressed size (67108865 bytes) exceeds the limit "
+                                   "firmware-section-size (64 MiB); if the input is legitimate, raise it with "
+                                   "--limit firmware-section-size=VALUE"));
 
     fv::Buf unknown = fv::lzma_alone(fv::Buf(2u << 20, 0));  // 2 MiB of zeros in a few hundred bytes
     CHECK(unknown.size() < 4096);
-    CHECK_THROWS_WITH(detail::decode_lzma_alone(unknown, 1u << 20, "s"), TDX_CONTAINS("decompresses to more than the limit of 1 MiB"));
+    CHECK_THROWS_WITH(detail::decode_lzma_alone(unknown, 1u << 20, "s"), TDX_CONTAINS("the decompressed size exceeds the limit of 1 MiB"));
     CHECK(detail::decode_lzma_alone(unknown, 2u << 20, "s").size() == 2u << 20);
 
     fv::Buf cut(stream.begin(), stream.begin() + 1000);
@@ -170,12 +174,15 @@ TEST_CASE("an LZMA bomb inside a volume is a listed problem and the section coun
     fv::Buf top = fv::volume({{fv::ffs_file({fv::guid("9e21fd93-9c72-4c15-8c4b-e77f1db2d792"), 0x0b,
                                              fv::guid_section(fv::guid(fv::kLzmaGuid), 1, fv::lzma_alone(inner))})}});
     auto img = fv::image(top.size(), {{0, top}});
-    FvScanLimits small;
-    small.max_section_output = 1u << 20;
-    FirmwareInventory inv = scan(img, small);
+    FirmwareInventory inv;
+    {
+        tdx::ScopedLimit small(tdx::Limit::FirmwareSectionSize, 1u << 20);
+        inv = scan(img);
+    }
     INFO(dump(inv));
     REQUIRE(inv.files.size() == 1);
-    CHECK(has_problem(inv, "LZMA section: decompresses to more than the limit of 1 MiB"));
+    CHECK(has_problem(inv, "LZMA section: the decompressed size exceeds the limit firmware-section-size (1 MiB); "
+                           "if the input is legitimate, raise it with --limit firmware-section-size=VALUE"));
     CHECK(inv.files[0].undecoded == std::vector<std::string>{"GUID_DEFINED LZMA: decoding failed"});
     auto w = firmware_warnings(inv, "fw.fd");
     REQUIRE(w.size() == 1);
@@ -184,13 +191,16 @@ TEST_CASE("an LZMA bomb inside a volume is a listed problem and the section coun
     // The budget over all sections: two files of 3 MiB each against 4 MiB.
     fv::Buf two = fv::volume({{fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000001"), 0x0b, fv::lzma_section(inner)}),
                                fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000002"), 0x0b, fv::lzma_section(inner)})}});
-    FvScanLimits total;
-    total.max_total_output = 4u << 20;
-    FirmwareInventory t = scan(fv::image(two.size(), {{0, two}}), total);
+    FirmwareInventory t;
+    {
+        tdx::ScopedLimit total(tdx::Limit::FirmwareTotalSize, 4u << 20);
+        t = scan(fv::image(two.size(), {{0, two}}));
+    }
     INFO(dump(t));
     CHECK(t.files[0].undecoded.empty());
     CHECK(t.files[1].undecoded.size() == 1);
-    CHECK(has_problem(t, "00000000-0000-0000-0000-000000000002: LZMA section: declares 3145732 uncompressed bytes, over the limit of 1048572 bytes"));
+    CHECK(has_problem(t, "00000000-0000-0000-0000-000000000002: LZMA section: the declared uncompressed size (3145732 bytes) "
+                         "with the sections decompressed before it exceeds the limit firmware-total-size (4 MiB)"));
 }
 
 TEST_CASE("corrupt LZMA data, unknown and Brotli GUIDs, Tiano compression: listed, the walk goes on") {
@@ -343,13 +353,13 @@ TEST_CASE("volumes nested deeper than the limit are not opened") {
     CHECK(inv.volumes.size() == 9);  // depths 0..8
     CHECK(inv.volumes.back().depth == 8);
     REQUIRE(inv.problems.size() == 1);
-    CHECK_THAT(inv.problems[0], TDX_CONTAINS("firmware volume nested deeper than 8 levels; not opened"));
+    CHECK_THAT(inv.problems[0], TDX_CONTAINS("firmware volume: the nesting depth exceeds the limit firmware-depth (8); "
+                                             "if the input is legitimate, raise it with --limit firmware-depth=VALUE; not opened"));
     CHECK_FALSE(td_measurement_drivers(inv).td_tcg2_dxe);
     CHECK_THAT(firmware_warnings(inv, "deep.fd")[0], TDX_CONTAINS("not decoded"));
 
-    FvScanLimits generous;
-    generous.max_depth = 16;
-    CHECK(td_measurement_drivers(scan(v, generous)).td_tcg2_dxe);
+    tdx::ScopedLimit generous(tdx::Limit::FirmwareDepth, 16);
+    CHECK(td_measurement_drivers(scan(v)).td_tcg2_dxe);
 }
 
 TEST_CASE("every single-byte corruption of a small image is walked without an exception") {
