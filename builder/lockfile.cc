@@ -9,6 +9,7 @@
 
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/file_io.h"
 
 namespace tdx::builder {
 namespace {
@@ -233,6 +234,16 @@ std::vector<LockChange> diff_lockfiles(const Lockfile& before, const Lockfile& a
         if (!fa.count(k)) out.push_back({LockChange::Kind::Added, "file " + k, "", h});
     if (before.recipe_sha256 != after.recipe_sha256)
         out.push_back({LockChange::Kind::Changed, "recipe " + after.recipe_file, before.recipe_sha256, after.recipe_sha256});
+    return out;
+}
+
+std::optional<LoadedLockfile> read_lockfile(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return std::nullopt;
+    const std::vector<std::uint8_t> bytes = read_file(path);
+    LoadedLockfile out;
+    out.text.assign(bytes.begin(), bytes.end());
+    out.lock = parse_lockfile(out.text, path.string());
     return out;
 }
 

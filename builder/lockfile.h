@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,15 @@ std::string render_lockfile(Lockfile lock);
 // Strict: unknown keys, missing keys, wrong types, a sha256 that is not 64
 // lowercase hex digits are errors naming `name`, the line and the column.
 Lockfile parse_lockfile(const std::string& text, const std::string& name);
+
+// A lockfile as read from disk, with its text (the build hashes the text).
+struct LoadedLockfile {
+    Lockfile lock;
+    std::string text;
+};
+// nullopt when `path` does not exist; throws tdx::Error when it cannot be
+// read or parsed.
+std::optional<LoadedLockfile> read_lockfile(const std::filesystem::path& path);
 
 struct LockChange {
     enum class Kind { Added, Removed, Changed } kind = Kind::Added;

@@ -24,14 +24,6 @@ namespace tdx::cli {
 namespace fs = std::filesystem;
 namespace {
 
-std::optional<builder::Lockfile> read_lock(const fs::path& p, std::string& text) {
-    std::error_code ec;
-    if (!fs::exists(p, ec)) return std::nullopt;
-    const std::vector<std::uint8_t> bytes = read_file(p);
-    text.assign(bytes.begin(), bytes.end());
-    return builder::parse_lockfile(text, p.string());
-}
-
 // SOURCE_DATE_EPOCH as the reproducible-builds spec defines it: a decimal
 // integer of seconds; anything else is refused rather than ignored.
 std::optional<std::int64_t> env_source_date_epoch() {
@@ -83,8 +75,10 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     builder::CachingDownloader dl(cache, dlo);
 
     const fs::path lock_path = a.lock.empty() ? fs::path(a.recipe + ".lock") : fs::path(a.lock);
-    std::string lock_text;
-    std::optional<builder::Lockfile> lock = read_lock(lock_path, lock_text);
+    std::optional<builder::LoadedLockfile> loaded = builder::read_lockfile(lock_path);
+    std::string lock_text = loaded ? loaded->text : std::string();
+    std::optional<builder::Lockfile> lock;
+    if (loaded) lock = std::move(loaded->lock);
     if (!lock) {
         if (a.locked || a.offline) fail(lock_path.string() + ": no lockfile; run `tdximage lock " + a.recipe + "` first", ErrorKind::Usage);
         on_stage("resolving " + a.recipe + " (no lockfile yet)");

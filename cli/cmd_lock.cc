@@ -37,10 +37,9 @@ struct Session {
 };
 
 std::optional<builder::Lockfile> read_lock(const std::filesystem::path& p) {
-    std::error_code ec;
-    if (!std::filesystem::exists(p, ec)) return std::nullopt;
-    const std::vector<std::uint8_t> bytes = read_file(p);
-    return builder::parse_lockfile(std::string(bytes.begin(), bytes.end()), p.string());
+    std::optional<builder::LoadedLockfile> loaded = builder::read_lockfile(p);
+    if (!loaded) return std::nullopt;
+    return std::move(loaded->lock);
 }
 
 const char* kind_word(builder::LockChange::Kind k) {
