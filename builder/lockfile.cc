@@ -26,10 +26,7 @@ std::string quote(const std::string& s) {
             case '\t': out += "\\t"; break;
             default:
                 if (c < 0x20 || c == 0x7f) {
-                    static const char* hex = "0123456789abcdef";
-                    out += "\\x";
-                    out.push_back(hex[c >> 4]);
-                    out.push_back(hex[c & 15]);
+                    append_hex_escape(out, c);
                 } else {
                     out.push_back(static_cast<char>(c));
                 }

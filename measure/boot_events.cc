@@ -1,5 +1,6 @@
 #include "measure/boot_events.h"
 
+#include "measure/base/digest.h"
 #include "measure/event_types.h"
 #include "measure/pe_authenticode.h"
 
@@ -57,12 +58,7 @@ std::string printable(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out.push_back(static_cast<char>(c));
-        else {
-            static const char* d = "0123456789abcdef";
-            out += "\\x";
-            out.push_back(d[c >> 4]);
-            out.push_back(d[c & 15]);
-        }
+        else append_hex_escape(out, c);
     }
     return out;
 }

@@ -4,16 +4,12 @@
 #include <cstdint>
 #include <utility>
 
+#include "measure/base/digest.h"
+
 namespace tdx {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-void append_escaped_byte(std::string& out, std::uint8_t b) {
-    out += "\\x";
-    out += kHexDigits[b >> 4];
-    out += kHexDigits[b & 15];
-}
+void append_escaped_byte(std::string& out, std::uint8_t b) { append_hex_escape(out, b); }
 
 void append_utf8(std::string& out, std::uint32_t cp) {
     if (cp < 0x80) {
@@ -130,11 +126,7 @@ std::string quoted(const std::string& s) {
 std::string hex_prefix(Bytes data, std::size_t max) {
     std::string out;
     const std::size_t n = data.size() < max ? data.size() : max;
-    out.reserve(2 * n + 3);
-    for (std::size_t i = 0; i < n; ++i) {
-        out += kHexDigits[data[i] >> 4];
-        out += kHexDigits[data[i] & 15];
-    }
+    out = to_hex(data.first(n));
     if (data.size() > n) out += "...";
     return out;
 }

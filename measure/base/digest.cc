@@ -78,6 +78,11 @@ void extend_register(Digest384& reg, const Digest384& digest) {
     reg = h.final384();
 }
 
+void append_hex_escape(std::string& out, std::uint8_t b) {
+    out += "\\x";
+    out += to_hex(Bytes(&b, 1));
+}
+
 std::string to_hex(Bytes data) {
     static const char* digits = "0123456789abcdef";
     std::string s;

@@ -45,6 +45,9 @@ Digest256 sha256(Bytes data);
 void extend_register(Digest384& reg, const Digest384& digest);
 
 std::string to_hex(Bytes data);
+// Appends the four characters "\xNN" (lowercase): how text output shows a
+// byte that is not printable.
+void append_hex_escape(std::string& out, std::uint8_t b);
 template <std::size_t N>
 std::string to_hex(const std::array<std::uint8_t, N>& d) { return to_hex(Bytes(d.data(), d.size())); }
 
