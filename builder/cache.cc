@@ -194,7 +194,27 @@ void Cache::set_name(const std::string& sha256, const std::string& name) {
     std::string line = name;
     std::replace(line.begin(), line.end(), '\n', ' ');
     std::replace(line.begin(), line.end(), '\r', ' ');
-    write_file_atomically(root_ / "names" / sha256, line + "\n");
+    line += "\n";
+    // Written in tmp/ (same file system, so the rename is atomic): a run
+    // killed here leaves its temporary where gc looks for stale ones, not in
+    // names/ beside the sidecars.
+    CacheTempFile tmp = temp_file();
+    const int fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) fail(tmp.path().string() + ": cannot open: " + errno_text(), ErrorKind::Io);
+    try {
+        write_all(fd, reinterpret_cast<const std::uint8_t*>(line.data()), line.size(), tmp.path());
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    const bool ok = ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0;
+    const std::string why = ok ? "" : errno_text();
+    ::close(fd);
+    if (!ok) fail(tmp.path().string() + ": cannot finish writing: " + why, ErrorKind::Io);
+    const fs::path dest = root_ / "names" / sha256;
+    if (::rename(tmp.path().c_str(), dest.c_str()) != 0) fail(dest.string() + ": cannot rename into the cache: " + errno_text(), ErrorKind::Io);
+    tmp.release();
+    fsync_dir(dest.parent_path());
 }
 
 bool Cache::remove(const std::string& sha256) {

@@ -10,8 +10,16 @@
 //   locks/<hex>    flock(2) target serialising work on one entry
 //
 // Readers never see partial entries: content is written to tmp/, fsynced,
-// hashed and only then renamed into sha256/. Entries are verified when read;
-// one whose bytes no longer match its name is deleted and reported missing.
+// hashed and only then renamed into sha256/ (sidecars likewise into names/).
+// Entries are verified when read; one whose bytes no longer match its name
+// is deleted and reported missing.
+//
+// A process killed at any moment leaves the cache consistent; what it may
+// leave in tmp/ is never taken for an entry: <hex>.part, a partial download
+// the next fetch of that entry resumes (or restarts, when its bytes prove
+// wrong) and gc drops when nothing keeps it; dl-XXXXXX, a temporary of an
+// unpinned fetch, an import or a sidecar, which gc removes once a day old
+// (it cannot tell a dead writer's from a live one's before that).
 #pragma once
 
 #include <cstdint>

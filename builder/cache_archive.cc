@@ -180,6 +180,10 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
         fail(out.string() + ": cannot finish writing: " + errno_text(), ErrorKind::Io);
     if (::rename(tmpl.c_str(), out.c_str()) != 0) fail(out.string() + ": cannot rename into place: " + errno_text(), ErrorKind::Io);
     cleanup.path.clear();
+    // The rename reaches the disk with the directory, not with the file.
+    Fd d;
+    d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d.fd >= 0) ::fsync(d.fd);
     return entries.size();
 }
 

@@ -102,6 +102,8 @@ TEST_CASE("cache: insert, lookup, read, list with names, remove") {
     REQUIRE_FALSE(cache.remove(hex_of(a)));
     REQUIRE(cache.list().size() == 1);
     REQUIRE(files_in(d.path() / "c" / "tmp") == 0);
+    // Sidecars are written through tmp/ and renamed: names/ holds only them.
+    REQUIRE(files_in(d.path() / "c" / "names") == 1);
 }
 
 TEST_CASE("cache: content that does not match the expectation never enters") {
@@ -291,6 +293,13 @@ TEST_CASE("cache: import refuses hostile archives and writes nothing") {
         {"uppercase hex", {{"sha256/" + std::string(64, 'A'), "x"}}, "not sha256/<hex>"},
         {"orphan name", {{"names/" + hex_of("nothing"), "http://x\n"}}, "no matching"},
         {"duplicate", {{good_name, good}, {good_name, good}}, "twice"},
+        {"character device", {{"sha256/" + hex_of("chr"), "", AE_IFCHR}}, "character device"},
+        {"block device", {{"sha256/" + hex_of("blk"), "", AE_IFBLK}}, "block device"},
+        {"symlink sidecar", {{good_name, good}, {"names/" + hex_of(good), "", AE_IFLNK, "/etc/passwd"}}, "symbolic link"},
+        {"hard link to a host path", {{"sha256/" + hex_of("passwd"), "", AE_IFREG, "/etc/passwd"}}, "hard link"},
+        {"parent in a sidecar", {{good_name, good}, {"names/../../escaped", "x"}}, "outside the cache"},
+        {"trailing parent", {{"sha256/..", "x"}}, "outside the cache"},
+        {"absolute entry", {{"/sha256/" + hex_of(good), good}}, "absolute path"},
     };
     for (const Case& c : cases) {
         SECTION(c.what) {
@@ -309,6 +318,35 @@ TEST_CASE("cache: import refuses hostile archives and writes nothing") {
         tdx::test::write_text(d / "evil.tar", std::string(2000, 'z'));
         Cache cache(d / "cache");
         CHECK_THAT(error_of([&] { import_cache(cache, d / "evil.tar"); }), TDX_CONTAINS("evil.tar"));
+    }
+}
+
+TEST_CASE("cache: a refused import leaves an existing cache exactly as it was") {
+    TempDir d;
+    Cache cache(d / "cache");
+    const std::string kept = "already cached";
+    cache.insert(bytes_of(kept), pinned(kept), "http://mirror/kept.deb");
+    const std::string fresh = "would be new";
+    // Good members first, then one bad one: nothing of the archive is added,
+    // and an entry it claims to replace keeps its bytes and its name.
+    const std::vector<std::vector<Member>> archives = {
+        {{"sha256/" + hex_of(fresh), fresh}, {"names/" + hex_of(fresh), "http://x\n"}, {"sha256/" + hex_of(kept), "other bytes"}},
+        {{"sha256/" + hex_of(fresh), fresh}, {"sha256/" + hex_of(kept), "", AE_IFLNK, (d / "outside").string()}},
+        {{"sha256/" + hex_of(fresh), fresh}, {"sha256/" + hex_of("dev"), "", AE_IFBLK}},
+        {{"sha256/" + hex_of(fresh), fresh}, {"names/" + hex_of(kept), "http://evil/\n"}, {"../outside", "x"}},
+    };
+    for (std::size_t i = 0; i < archives.size(); ++i) {
+        INFO("archive " << i);
+        write_tar(d / "evil.tar", archives[i]);
+        CHECK_THAT(error_of([&] { import_cache(cache, d / "evil.tar"); }), TDX_CONTAINS("evil.tar: member"));
+        const auto entries = cache.list();
+        REQUIRE(entries.size() == 1);
+        CHECK(entries[0].sha256 == hex_of(kept));
+        CHECK(entries[0].name == "http://mirror/kept.deb");
+        CHECK(cache.lookup(hex_of(kept)));
+        CHECK(files_in(d / "cache" / "tmp") == 0);
+        CHECK(files_in(d / "cache" / "names") == 1);
+        CHECK_FALSE(fs::exists(d / "outside"));
     }
 }
 

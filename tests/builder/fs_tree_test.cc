@@ -120,6 +120,27 @@ TEST_CASE("fs tree: hostile links resolve inside the tree", "[fs_tree]") {
     CHECK(t.add_file("/up/z", bytes("z"), attrs()) == "z");
 }
 
+TEST_CASE("fs tree: hard links name files of the tree only, whatever links lie on the way", "[fs_tree]") {
+    FsTree t;
+    CHECK_THAT(error_of([&] { t.add_hardlink("/h", "../../etc/passwd", attrs()); }), TDX_CONTAINS("contains \"..\""));
+    // An absolute target is a path of the image, not of the host.
+    CHECK_THAT(error_of([&] { t.add_hardlink("/h", "/etc/passwd", attrs()); }), TDX_CONTAINS("/etc/passwd, which does not exist in the tree"));
+    t.add_file("/etc/passwd", bytes("image"), attrs());
+    t.add_symlink("/r", "/", attrs(0777));
+    t.add_symlink("/u", "../..", attrs(0777));
+    t.add_symlink("/dangling", "/nowhere", attrs(0777));
+    CHECK(t.add_hardlink("/h1", "/r/etc/passwd", attrs()) == "h1");
+    CHECK(t.add_hardlink("/h2", "/u/u/r/etc/passwd", attrs()) == "h2");
+    CHECK(t.add_hardlink("/r/h3", "/etc/passwd", attrs()) == "h3");  // the new name goes through a link too
+    CHECK(*t.find("h2")->content == bytes("image"));
+    CHECK(t.find("h3")->link_id == t.find("etc/passwd")->link_id);
+    const std::string err = error_of([&] { t.add_hardlink("/h4", "/dangling/passwd", attrs()); });
+    CHECK_THAT(err, TDX_CONTAINS("/nowhere"));
+    CHECK_THAT(err, TDX_CONTAINS("does not exist in the tree"));
+    CHECK(t.find("nowhere") == nullptr);
+    CHECK(paths(t) == std::vector<std::string>{"", "dangling", "etc", "etc/passwd", "h1", "h2", "h3", "r", "u"});
+}
+
 TEST_CASE("fs tree: loops, link limits and links to non-directories", "[fs_tree]") {
     FsTree t;
     t.add_symlink("/a", "b", attrs(0777));

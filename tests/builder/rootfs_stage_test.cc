@@ -8,11 +8,14 @@
 #include "builder/rootfs_policy.h"
 #include "builder/rootfs_stage.h"
 #include "measure/base/error.h"
+#include "tests/builder/apk_fixture.h"
 #include "tests/builder/deb_fixture.h"
+#include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::builder;
 using namespace tdx::test;
+using tdx::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -102,7 +105,112 @@ TEST_CASE("staging: hostile members are refused or stay inside the image", "[sta
     CHECK(count_entries(sentinel) == 0);
 }
 
-TEST_CASE("leftovers are removed by the documented rule; licences stay", "[stage]") {
+// The error of staging `members` as package "evil 1", which must name it.
+std::string deb_error(const TempDir& d, const std::vector<DebMember>& members, FsTree& t) {
+    try {
+        stage_deb(t, deb_at(d, "evil", members), "evil 1");
+    } catch (const tdx::Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
+TEST_CASE("staging: links in a package never lead a write or a hard link out of the image", "[stage]") {
+    TempDir d;
+    const fs::path sentinel = d / "host";
+    fs::create_directories(sentinel);
+    FsTree t;
+    SECTION("etc -> /etc, then etc/evil: a loop inside the tree, refused naming package and entry") {
+        const std::string err = deb_error(d, {deb_symlink("./etc", "/etc"), deb_file("./etc/evil", "x")}, t);
+        CHECK_THAT(err, TDX_CONTAINS("evil 1: /etc/evil"));
+        CHECK_THAT(err, TDX_CONTAINS("a loop?"));
+        CHECK(t.find("etc")->type == FsNode::Type::Symlink);
+    }
+    SECTION("x -> ../../.., then x/evil in the same archive: lands at the image's root") {
+        stage_deb(t, deb_at(d, "climb", {deb_symlink("./x", "../../.."), deb_dir("./x/sub"), deb_file("./x/sub/evil", "x")}), "climb 1");
+        CHECK(content(t, "sub/evil") == "x");
+        CHECK(t.find("x")->type == FsNode::Type::Symlink);
+        CHECK(t.find("x/sub") == nullptr);
+    }
+    SECTION("a host path as the target of a link with a directory there: the image's directory") {
+        stage_deb(t, deb_at(d, "tmp", {deb_dir("./tmp"), deb_symlink("./host", sentinel.string()), deb_dir("." + sentinel.string()),
+                                        deb_file("./host/pwned", "x")}),
+                  "tmp 1");
+        CHECK(content(t, sentinel.string() + "/pwned") == "x");
+    }
+    SECTION("a hard link to ../../etc/passwd is refused naming package and entry") {
+        const std::string err = deb_error(d, {deb_dir("./etc"), deb_hardlink("./etc/h", "../../etc/passwd")}, t);
+        CHECK_THAT(err, TDX_CONTAINS("evil 1: /etc/h"));
+        CHECK_THAT(err, TDX_CONTAINS("contains \"..\""));
+        CHECK(t.find("etc/h") == nullptr);
+    }
+    SECTION("a hard link to an absolute host path names a file of the image, never the host's") {
+        const std::string err = deb_error(d, {deb_hardlink("./stolen", "/etc/passwd")}, t);
+        CHECK_THAT(err, TDX_CONTAINS("evil 1: /stolen"));
+        CHECK_THAT(err, TDX_CONTAINS("/etc/passwd, which does not exist in the tree"));
+        stage_deb(t, deb_at(d, "passwd", {deb_dir("./etc"), deb_file("./etc/passwd", "root:x:0:0:image")}), "passwd 1");
+        stage_deb(t, deb_at(d, "linker", {deb_hardlink("./stolen", "/etc/passwd")}), "linker 1");
+        CHECK(content(t, "stolen") == "root:x:0:0:image");
+    }
+    SECTION("a hard link through links created earlier in the same archive resolves inside the tree") {
+        stage_deb(t, deb_at(d, "via", {deb_dir("./etc"), deb_file("./etc/shadow", "image shadow"), deb_symlink("./root-link", "/"),
+                                        deb_symlink("./up", "../../.."), deb_hardlink("./a", "./root-link/etc/shadow"),
+                                        deb_hardlink("./b", "./up/etc/shadow")}),
+                  "via 1");
+        CHECK(content(t, "a") == "image shadow");
+        CHECK(content(t, "b") == "image shadow");
+        CHECK(t.find("a")->link_id == t.find("etc/shadow")->link_id);
+    }
+    SECTION("an entry through a link to a file is refused") {
+        const std::string err = deb_error(d, {deb_file("./f", "x"), deb_symlink("./l", "f"), deb_file("./l/x", "y")}, t);
+        CHECK_THAT(err, TDX_CONTAINS("evil 1: /l/x"));
+        CHECK_THAT(err, TDX_CONTAINS("not a directory"));
+    }
+    CHECK(count_entries(sentinel) == 0);
+}
+
+TEST_CASE("staging: an apk's hostile members are refused when read and confined when staged", "[stage]") {
+    using tdx::test::apk::PkgSpec;
+    const tdx::test::apk::TestKey key("stage@example.org-5f00aa11.rsa.pub");
+    const auto read_evil = [&](const std::vector<tdx::test::apk::TarMember>& files) {
+        PkgSpec spec("evil", "1-r0");
+        spec.files = files;
+        const std::string bytes = tdx::test::apk::build_apk(spec, key).bytes;
+        return read_apk(tdx::Bytes(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), "evil-1-r0.apk");
+    };
+    // read_apk refuses what could climb out, naming the package file and the
+    // entry (tests/builder/apk_package_test.cc has the single-member cases).
+    const auto refused = [&](const std::vector<tdx::test::apk::TarMember>& files, const std::string& entry, const std::string& why) {
+        const std::string err = error_of([&] { read_evil(files); });
+        CHECK_THAT(err, TDX_CONTAINS("evil-1-r0.apk"));
+        CHECK_THAT(err, TDX_CONTAINS(entry));
+        CHECK_THAT(err, TDX_CONTAINS(why));
+    };
+    refused({{"etc", "", AE_IFLNK, "/etc", 0777}, {"etc/evil", "x"}}, "etc", "is absolute");
+    refused({{"x", "", AE_IFLNK, "../../..", 0777}, {"x/evil", "x"}}, "x", "climbs above the package root");
+    refused({{"h", "", AE_IFREG, "../../etc/passwd"}}, "../../etc/passwd", "path traversal");
+
+    // The tree confines what a package built by hand (no read_apk checks) holds.
+    ApkPackage p;
+    const auto entry = [](const std::string& path, ApkEntry::Type type, const std::string& target = "", const std::string& data = "") {
+        ApkEntry e;
+        e.path = path, e.type = type, e.mode = type == ApkEntry::Type::Directory ? 0755 : 0644, e.link_target = target;
+        e.data.assign(data.begin(), data.end());
+        return e;
+    };
+    p.entries = {entry("x", ApkEntry::Type::Symlink, "../../.."), entry("x/evil", ApkEntry::Type::File, "", "evil")};
+    FsTree t;
+    stage_apk(t, p, "evil 1-r0");
+    CHECK(content(t, "evil") == "evil");
+    p.entries = {entry("h", ApkEntry::Type::Hardlink, "../../etc/passwd")};
+    const std::string err = error_of([&] { stage_apk(t, p, "evil 1-r0"); });
+    CHECK_THAT(err, TDX_CONTAINS("evil 1-r0: /h"));
+    CHECK_THAT(err, TDX_CONTAINS("contains \"..\""));
+    p.entries = {entry("etc", ApkEntry::Type::Symlink, "/etc"), entry("etc/evil", ApkEntry::Type::File, "", "x")};
+    CHECK_THAT(error_of([&] { stage_apk(t, p, "evil 1-r0"); }), TDX_CONTAINS("evil 1-r0: /etc/evil"));
+}
+
+TEST_CASE("leftovers are removed by the documented rule, licences stay", "[stage]") {
     FsTree t;
     const FsAttrs f{0644, 0, 0, 0, "p"};
     auto text = [](const std::string& s) { return std::vector<std::uint8_t>(s.begin(), s.end()); };

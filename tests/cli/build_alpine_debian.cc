@@ -6,7 +6,7 @@
 // that must leave an output directory alone.
 #include "builder/compressor.h"
 #include "builder/cpio_newc.h"
-#include "tests/builder/apk_fixture.h"
+#include "tests/cli/alpine_scenario.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
@@ -15,69 +15,10 @@
 #include <nlohmann/json.hpp>
 
 using namespace tdx::test;
-using namespace tdx::test::apk;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string sha256_of_file(const fs::path& p) {
-    const std::vector<std::uint8_t> b = tdx::read_file(p);
-    return tdx::to_hex(tdx::sha256(tdx::Bytes(b.data(), b.size())));
-}
-
-struct AlpineBuild {
-    TempDir d;
-    TestKey key{"test@example.org-61234567.rsa.pub"};
-    Repo repo{d / "mirror" / "v3.22" / "main", "", {}};
-
-    AlpineBuild() {
-        fs::create_directories(d / "keys");
-        key.write_public(d / "keys");
-        PkgSpec musl("musl", "1.2.5-r10");
-        musl.provides = "so:libc.musl-x86_64.so.1=1";
-        musl.files = {{"lib", "", AE_IFDIR, "", 0755}, {"lib/ld-musl-x86_64.so.1", "musl", AE_IFREG, "", 0755}};
-        PkgSpec busybox("busybox", "1.37.0-r18");
-        busybox.depends = "so:libc.musl-x86_64.so.1";
-        busybox.files = {{"bin", "", AE_IFDIR, "", 0755},
-                         {"bin/busybox", "#!busybox", AE_IFREG, "", 0755},
-                         {"bin/bbsuid", "suid", AE_IFREG, "", 04755},
-                         {"bin/sh", "", AE_IFLNK, "busybox", 0777},
-                         {"var/log", "", AE_IFDIR, "", 0755},
-                         {"var/log/install.log", "noise", AE_IFREG, "", 0644}};
-        repo.add(musl, key);
-        repo.add(busybox, key);
-        repo.publish(key);
-        const fs::path inputs = debian_inputs_dir();
-        fs::copy_file(inputs / "vmlinuz", d / "vmlinuz");
-        fs::copy_file(inputs / "OVMF-trixie.fd", d / "OVMF.fd");
-        write_text(d / "agent", "#!/bin/sh\necho agent\n");
-        write_text(d / "motd", "hello\n");
-        const std::string text =
-            "name: alpine-local\n"
-            "sources:\n"
-            "  - name: alpine\n"
-            "    distribution: alpine\n"
-            "    release: \"3.22\"\n"
-            "    mirrors: [\"file://" + (d / "mirror").string() + "\"]\n"
-            "    keyring: [keys/" + key.name() + "]\n"
-            "packages: [busybox]\n"
-            "kernel: {file: vmlinuz, sha256: " + sha256_of_file(d / "vmlinuz") + "}\n"
-            "ovmf: {file: OVMF.fd, sha256: " + sha256_of_file(d / "OVMF.fd") + "}\n"
-            "files: [{src: motd, dst: /etc/motd, mode: '0600', uid: 7, gid: 8}]\n"
-            "init: {program: /bin/busybox, args: [sh]}\n"
-            "cmdline: console=ttyS0 quiet\n"
-            "vm: {memory: 1G, cpus: 1}\n"
-            "initramfs: {compression: xz}\n";
-        write_text(d / "alpine.yaml", text);
-    }
-    RunResult tool(std::vector<std::string> args) {
-        args.insert(args.begin(), tool_path().string());
-        for (const std::string& a : {std::string("--cache-dir"), (d / "cache").string(), std::string("--quiet")}) args.push_back(a);
-        return run(args);
-    }
-};
-
-}  // namespace
+using alpine::AlpineBuild;
+using alpine::sha256_of_file;
 
 TEST_CASE("build an image with an Alpine userland from a local mirror and Debian's kernel and firmware") {
     AlpineBuild s;
@@ -182,7 +123,7 @@ TEST_CASE("build refuses what it cannot do, naming it, and writes nothing") {
     for (const auto& e : fs::directory_iterator(s.d.path())) CHECK(e.path().filename().string().rfind(".o.tmp", 0) != 0);
 }
 
-TEST_CASE("verify: a rebuild from recipe and lock matches the published image; changed inputs are named") {
+TEST_CASE("verify: a rebuild from recipe and lock matches the published image, changed inputs are named") {
     AlpineBuild s;
     const std::string recipe = (s.d / "alpine.yaml").string();
     const std::string agent = (s.d / "agent").string();

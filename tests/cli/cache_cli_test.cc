@@ -34,7 +34,7 @@ RunResult cache_cmd(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("cache ls: sorted lines and JSON; an empty cache lists nothing") {
+TEST_CASE("cache ls: sorted lines and JSON, an empty cache lists nothing") {
     TempDir d;
     const std::string dir = (d / "c").string();
     auto r = cache_cmd({"ls", "--cache-dir", dir});
@@ -144,6 +144,52 @@ TEST_CASE("cache import: a tar with a path outside the cache is refused, nothing
     r = cache_cmd({"import", (d / "missing.tar").string(), "--cache-dir", (d / "c").string()});
     REQUIRE(r.exit_code == 2);
     REQUIRE_THAT(r.err, TDX_CONTAINS("missing.tar"));
+}
+
+TEST_CASE("cache import: links, devices and content that lies about its name are refused, the cache stays as it was") {
+    TempDir d;
+    const std::string dir = (d / "c").string();
+    Cache c(dir);
+    add(c, "kept bytes", "http://deb.debian.org/kept.deb");
+    const std::string before = cache_cmd({"ls", "--cache-dir", dir}).out;
+    struct Bad {
+        std::string name;
+        unsigned type;
+        std::string content, link, message;
+    };
+    const std::vector<Bad> bads = {
+        {"sha256/" + hex_of("x"), AE_IFLNK, "", "/etc/passwd", "is a symbolic link"},
+        {"sha256/" + hex_of("x"), AE_IFREG, "", "/etc/passwd", "is a hard link"},
+        {"sha256/" + hex_of("x"), AE_IFCHR, "", "", "is a character device"},
+        {"/etc/cron.d/x", AE_IFREG, "x", "", "has an absolute path"},
+        {"sha256/" + hex_of("kept bytes"), AE_IFREG, "not the kept bytes", "", "not the one its name claims"},
+    };
+    for (const Bad& b : bads) {
+        INFO(b.name << " " << b.message);
+        archive* a = archive_write_new();
+        archive_write_set_format_pax_restricted(a);
+        REQUIRE(archive_write_open_filename(a, (d / "evil.tar").c_str()) == ARCHIVE_OK);
+        archive_entry* e = archive_entry_new();
+        archive_entry_set_pathname(e, b.name.c_str());
+        archive_entry_set_filetype(e, b.type);
+        archive_entry_set_perm(e, 0644);
+        if (b.type == AE_IFLNK) archive_entry_set_symlink(e, b.link.c_str());
+        if (b.type == AE_IFREG && !b.link.empty()) archive_entry_set_hardlink(e, b.link.c_str());
+        if (b.type == AE_IFCHR) archive_entry_set_rdev(e, 0x0501);
+        archive_entry_set_size(e, static_cast<la_int64_t>(b.content.size()));
+        archive_write_header(a, e);
+        if (!b.content.empty()) archive_write_data(a, b.content.data(), b.content.size());
+        archive_entry_free(e);
+        archive_write_close(a);
+        archive_write_free(a);
+
+        auto r = cache_cmd({"import", (d / "evil.tar").string(), "--cache-dir", dir});
+        CHECK(r.exit_code == 2);
+        CHECK_THAT(r.err, TDX_CONTAINS((d / "evil.tar").string() + ": member '" + b.name + "'"));
+        CHECK_THAT(r.err, TDX_CONTAINS(b.message));
+        CHECK(cache_cmd({"ls", "--cache-dir", dir}).out == before);
+        CHECK(fs::is_empty(d / "c" / "tmp"));
+    }
 }
 
 TEST_CASE("cache gc --lock keeps what a lockfile pins") {

@@ -2,7 +2,7 @@
 // mirror with a signed APKINDEX built here (Alpine's mirrors are not
 // reachable from the test machines), a kernel and firmware given as local
 // files pinned by SHA-256.
-#include "tests/builder/apk_fixture.h"
+#include "tests/cli/alpine_scenario.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
@@ -14,20 +14,12 @@ namespace {
 
 std::string sha256_hex(const std::string& data) { return hex(md_bytes(EVP_sha256(), data)); }
 
-struct AlpineScenario {
-    TempDir d;
-    TestKey key{"test@example.org-61234567.rsa.pub"};
-    Repo repo{d / "mirror" / "v3.22" / "main", "", {}};
-
+// busybox and musl without files, and strace, which nothing depends on; a
+// kernel and firmware that are only pinned text.
+struct AlpineScenario : alpine::LocalMirror {
     AlpineScenario() {
-        fs::create_directories(d / "keys");
-        key.write_public(d / "keys");
-        PkgSpec musl("musl", "1.2.5-r10");
-        musl.provides = "so:libc.musl-x86_64.so.1=1";
-        PkgSpec busybox("busybox", "1.37.0-r18");
-        busybox.depends = "so:libc.musl-x86_64.so.1";
-        repo.add(musl, key);
-        repo.add(busybox, key);
+        repo.add(alpine::musl_spec(false), key);
+        repo.add(alpine::busybox_spec(false), key);
         repo.add(PkgSpec("strace", "6.15-r0"), key);
         repo.publish(key);
         write_text(d / "vmlinuz", "not a kernel, but pinned");
@@ -35,26 +27,13 @@ struct AlpineScenario {
     }
     std::string recipe(const std::string& packages) {
         const std::string text =
-            "name: alpine-local\n"
-            "sources:\n"
-            "  - name: alpine\n"
-            "    distribution: alpine\n"
-            "    release: \"3.22\"\n"
-            "    repositories: [main]\n"
-            "    mirrors: [\"file://" + (d / "mirror").string() + "\"]\n"
-            "    keyring: [keys/" + key.name() + "]\n"
+            "name: alpine-local\n" + sources_yaml(true) +
             "packages: " + packages + "\n"
             "kernel: {file: vmlinuz, sha256: " + sha256_hex("not a kernel, but pinned") + "}\n"
             "ovmf: {file: OVMF.fd, sha256: " + sha256_hex("not firmware, but pinned") + "}\n"
             "init: {program: /bin/busybox, args: [sh]}\n";
         write_text(d / "alpine.yaml", text);
         return (d / "alpine.yaml").string();
-    }
-    RunResult tool(std::vector<std::string> args) {
-        args.insert(args.begin(), tool_path().string());
-        for (const char* a : {"--cache-dir", "", "--quiet"}) args.push_back(a);
-        args[args.size() - 2] = (d / "cache").string();
-        return run(args);
     }
 };
 
