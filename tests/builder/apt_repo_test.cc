@@ -164,7 +164,7 @@ TEST_CASE("Packages parsing names file:line of a bad stanza") {
     CHECK(pk.size() == 2);  // foreign architecture skipped
 }
 
-TEST_CASE("a correctly signed repository loads; Packages.xz is checked and decompressed") {
+TEST_CASE("a correctly signed repository loads, Packages.xz is checked and decompressed") {
     if (!have_gpg()) {
         WARN("gpg/gpgv not installed; skipping");
         return;

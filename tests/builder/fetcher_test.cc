@@ -296,7 +296,7 @@ TEST_CASE("downloader: wrong content never enters the cache") {
     REQUIRE_FALSE(cache.lookup(hex_of(kBody)));
 }
 
-TEST_CASE("downloader: mirrors are tried in order; the first 404 falls through to the second") {
+TEST_CASE("downloader: mirrors are tried in order, the first 404 falls through to the second") {
     TestServer s;
     s.file("/m2/pool/k.deb", kBody);
     TempDir d;
@@ -317,7 +317,7 @@ TEST_CASE("downloader: mirrors are tried in order; the first 404 falls through t
     REQUIRE_THAT(err, TDX_CONTAINS(s.url("/b/x.deb") + ": HTTP 404"));
 }
 
-TEST_CASE("downloader: a cache hit needs no network; a corrupted entry is fetched again") {
+TEST_CASE("downloader: a cache hit needs no network, a corrupted entry is fetched again") {
     TestServer s;
     s.file("/k.deb", kBody);
     TempDir d;

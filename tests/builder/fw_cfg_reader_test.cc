@@ -226,7 +226,7 @@ TEST_CASE("fw_cfg directory: big-endian count and 64-byte entries") {
     }
 }
 
-TEST_CASE("fw_cfg DMA descriptor: big-endian control, length, address; select in the top half of control") {
+TEST_CASE("fw_cfg DMA descriptor: big-endian control, length, address, select in the top half of control") {
     CHECK(fw_cfg_dma_read_control(std::uint16_t{0x25}) == 0x0025000a);
     CHECK(fw_cfg_dma_read_control(std::nullopt) == 0x02);
     auto d = fw_cfg_dma_descriptor(0x0025000a, 0x20000, 0x101000);

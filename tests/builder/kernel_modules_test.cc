@@ -214,7 +214,7 @@ TEST_CASE("a shipped modules.dep gives the same selection as depends=", "[kmod]"
           "kernel 6.1.0-test: module top needs gone, which the kernel package does not have");
 }
 
-TEST_CASE("requests keep their order; '-' and '_' name the same module", "[kmod]") {
+TEST_CASE("requests keep their order, '-' and '_' name the same module", "[kmod]") {
     ModuleDirectory d;
     d.version = kRelease;
     d.files["kernel/z/zeta.ko"] = make_module("zeta", "");
@@ -228,7 +228,7 @@ TEST_CASE("requests keep their order; '-' and '_' name the same module", "[kmod]
     CHECK(names_of(select_modules(d, kRelease, {"tdx_guest", "zeta"})) == std::vector<std::string>{"tsm", "tdx_guest", "zeta"});
 }
 
-TEST_CASE("built-in modules need no file; missing ones are errors with near names", "[kmod]") {
+TEST_CASE("built-in modules need no file, missing ones are errors with near names", "[kmod]") {
     auto d = diamond();
     d.files["kernel/d/uses_ext4.ko.xz"] = xz_compress(make_module("uses_ext4", "ext4,base"));
     const auto s = select_modules(d, kRelease, {"virtio-pci", "uses_ext4", "ext4"});

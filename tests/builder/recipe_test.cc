@@ -203,7 +203,7 @@ TEST_CASE("recipe: extends cycles are found") {
     CHECK_THAT(error_of(d, "extends: self.yaml\n", "self.yaml"), TDX_CONTAINS("extends: cycle: self.yaml -> self.yaml"));
 }
 
-TEST_CASE("recipe: the hash ignores key order, quoting, comments, layout and extends; values change it") {
+TEST_CASE("recipe: the hash ignores key order, quoting, comments, layout and extends, values change it") {
     TempDir d;
     write_text(d / "a.yaml", kGood);
     write_text(d / "b.yaml", R"(# the same recipe, written differently

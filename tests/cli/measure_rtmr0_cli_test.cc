@@ -69,7 +69,7 @@ TEST_CASE("measure --cpus must agree with the tables' MADT") {
     CHECK(!std::filesystem::exists(in.d / "out"));
 }
 
-TEST_CASE("measure --acpi-dir errors name the blob; --secure-boot-dir changes the SecureBoot event") {
+TEST_CASE("measure --acpi-dir errors name the blob, --secure-boot-dir changes the SecureBoot event") {
     Inputs in;
     std::filesystem::remove(in.d / "acpi" / "etc" / "acpi" / "rsdp");
     auto r = in.measure({"--acpi-dir", (in.d / "acpi").string()});

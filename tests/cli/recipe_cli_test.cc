@@ -37,7 +37,7 @@ TEST_CASE("recipe check: valid recipes exit 0 and print their hash") {
     CHECK_THAT(r.out, TDX_CONTAINS("alpine.yaml: ok, sha256 "));
 }
 
-TEST_CASE("recipe check: a broken recipe exits 2 naming file, line and column; the others are still checked") {
+TEST_CASE("recipe check: a broken recipe exits 2 naming file, line and column, the others are still checked") {
     TempDir d;
     write_text(d / "bad.yaml", std::string(kRecipe) + "vm: {cpuz: 2}\n");
     write_text(d / "good.yaml", kRecipe);
@@ -59,7 +59,7 @@ TEST_CASE("recipe check: a missing local file is an error, recipe show does not 
     CHECK_THAT(s.out, TDX_CONTAINS("kernel:    package linux-image-cloud-amd64 (source trixie), /boot/vmlinuz-*"));
 }
 
-TEST_CASE("recipe show --json: the merged recipe and its hash; --canonical is what is hashed") {
+TEST_CASE("recipe show --json: the merged recipe and its hash, --canonical is what is hashed") {
     auto r = run({tool_path().string(), "recipe", "show", "--json", (recipes_dir() / "debian-13-debug.yaml").string()});
     REQUIRE(r.exit_code == 0);
     const auto doc = nlohmann::json::parse(r.out);

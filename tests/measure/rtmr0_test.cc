@@ -82,7 +82,7 @@ TEST_CASE("RTMR0 event list per firmware layout") {
     }
 }
 
-TEST_CASE("RTMR0: memory size changes only the TD HOB event; Secure Boot data changes its variable") {
+TEST_CASE("RTMR0: memory size changes only the TD HOB event, Secure Boot data changes its variable") {
     Fixture f;
     Rtmr0Input a = f.input(FirmwareLayout::Edk2_202411, true);
     Rtmr0Input b = a;
