@@ -2,12 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 #include "measure/base/digest.h"
@@ -149,92 +143,6 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
     return entries;
 }
 
-// ---- staging ----
-
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() { if (fd >= 0) ::close(fd); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-    Fd& operator=(Fd&& o) noexcept {
-        if (this != &o) {
-            if (fd >= 0) ::close(fd);
-            fd = o.fd;
-            o.fd = -1;
-        }
-        return *this;
-    }
-};
-
-std::string errno_text() { return std::strerror(errno); }
-
-// Opens (creating when missing) the directory holding `path`'s last
-// component, refusing to follow any symlink on the way.
-Fd open_parent(int root, const std::string& path, bool create, const std::string& what, std::string& leaf) {
-    std::vector<std::string> parts = split_path(path);
-    leaf = parts.back();
-    parts.pop_back();
-    Fd dir(::fcntl(root, F_DUPFD_CLOEXEC, 0));
-    if (dir.fd < 0) fail(what + ": cannot duplicate the staging directory descriptor: " + errno_text(), ErrorKind::Io);
-    std::string sofar;
-    for (const std::string& c : parts) {
-        sofar += (sofar.empty() ? "" : "/") + c;
-        int next = ::openat(dir.fd, c.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (next < 0 && errno == ENOENT && create) {
-            if (::mkdirat(dir.fd, c.c_str(), 0755) != 0 && errno != EEXIST)
-                fail(what + ": cannot create directory " + sofar + ": " + errno_text(), ErrorKind::Io);
-            next = ::openat(dir.fd, c.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        }
-        if (next < 0)
-            fail(what + ": " + sofar + " is not a directory inside the staging area (" + errno_text() + "); refusing to follow it",
-                 ErrorKind::Io);
-        dir = Fd(next);
-    }
-    return dir;
-}
-
-void stage_one(int root, const ApkEntry& e, const std::string& what) {
-    std::string leaf;
-    std::string at = what + ": " + e.path;
-    Fd dir = open_parent(root, e.path, true, at, leaf);
-    switch (e.type) {
-    case ApkEntry::Type::Directory: {
-        if (::mkdirat(dir.fd, leaf.c_str(), 0755) != 0 && errno != EEXIST) fail(at + ": mkdir: " + errno_text(), ErrorKind::Io);
-        Fd check(::openat(dir.fd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (check.fd < 0) fail(at + ": exists and is not a directory (" + errno_text() + ")", ErrorKind::Io);
-        break;
-    }
-    case ApkEntry::Type::File: {
-        Fd f(::openat(dir.fd, leaf.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
-        if (f.fd < 0) fail(at + ": cannot create file (" + errno_text() + ")", ErrorKind::Io);
-        std::size_t off = 0;
-        while (off < e.data.size()) {
-            ssize_t n = ::write(f.fd, e.data.data() + off, e.data.size() - off);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                fail(at + ": write: " + errno_text(), ErrorKind::Io);
-            }
-            off += static_cast<std::size_t>(n);
-        }
-        break;
-    }
-    case ApkEntry::Type::Symlink:
-        if (::symlinkat(e.link_target.c_str(), dir.fd, leaf.c_str()) != 0)
-            fail(at + ": cannot create symlink (" + errno_text() + ")", ErrorKind::Io);
-        break;
-    case ApkEntry::Type::Hardlink: {
-        std::string target_leaf;
-        Fd tdir = open_parent(root, e.link_target, false, at, target_leaf);
-        // Flags 0: a symlink at the target is linked itself, never followed.
-        if (::linkat(tdir.fd, target_leaf.c_str(), dir.fd, leaf.c_str(), 0) != 0)
-            fail(at + ": cannot hard-link to " + e.link_target + " (" + errno_text() + ")", ErrorKind::Io);
-        break;
-    }
-    }
-}
-
 }  // namespace
 
 ApkPackage read_apk(Bytes file, const std::string& what, const ApkReadOptions& options) {
@@ -272,19 +180,6 @@ ApkPackage read_apk(Bytes file, const std::string& what, const ApkReadOptions& o
     if (options.keys) pkg.signer = verify_apk_signatures(s, *options.keys, covered, what);
     pkg.entries = read_data_entries(s.data_members(), what);
     return pkg;
-}
-
-void stage_apk_entries(const std::vector<ApkEntry>& entries, const std::filesystem::path& staging, const std::string& what) {
-    Fd root(::open(staging.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (root.fd < 0) fail(staging.string() + ": cannot open the staging directory: " + errno_text(), ErrorKind::Io);
-    for (const ApkEntry& e : entries) {
-        // Re-check: entries may have been built by a caller rather than read_apk.
-        std::string path = check_entry_path(e.path, what);
-        if (path != e.path) fail(what + ": entry \"" + e.path + "\" is not in normal form");
-        if (e.type == ApkEntry::Type::Symlink) check_symlink_target(e.path, e.link_target, what);
-        if (e.type == ApkEntry::Type::Hardlink) check_entry_path(e.link_target, what);
-        stage_one(root.fd, e, what);
-    }
 }
 
 }  // namespace tdx::builder

@@ -1,10 +1,8 @@
 // One Alpine .apk (v2): checked against the identity its index promised,
 // optionally signature-verified, its data tar read into memory as an entry
-// list, and written into a staging directory without ever leaving it.
-//
-// Ownership, modes and mtimes are recorded, not applied: the initramfs is
-// built from the entry list, so the build needs no root and the host's umask
-// cannot leak in.
+// list. Nothing is written to disk: builder/rootfs_stage puts the entries
+// into the in-memory image tree, with ownership, modes and mtimes as
+// recorded, so the build needs no root and the host's umask cannot leak in.
 //
 // Path rules (checked while reading, before anything is written):
 //  - entry paths are relative, with no empty, "." or ".." component
@@ -16,9 +14,6 @@
 //  - hard links must name an earlier regular file of the same package;
 //  - device nodes, FIFOs and sockets are rejected (an initramfs gets its
 //    /dev from devtmpfs).
-// Staging never follows a symlink (every component is opened with
-// O_NOFOLLOW below the staging directory's descriptor), so even a link that
-// another package placed cannot redirect a write.
 #pragma once
 
 #include <cstdint>
@@ -65,10 +60,5 @@ struct ApkReadOptions {
 // datahash (then the data members' SHA-256 must equal datahash), else of the
 // control and data members together (old packages), as apk computes it.
 ApkPackage read_apk(Bytes file, const std::string& what, const ApkReadOptions& options = {});
-
-// Writes `entries` below `staging` (which must exist). Files are created
-// 0644 and directories 0755 whatever the package says. Throws naming the
-// entry when a path is occupied by something of another kind or by a symlink.
-void stage_apk_entries(const std::vector<ApkEntry>& entries, const std::filesystem::path& staging, const std::string& what);
 
 }  // namespace tdx::builder

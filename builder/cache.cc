@@ -28,25 +28,6 @@ void make_dir(const fs::path& dir) {
     if (ec) fail(dir.string() + ": cannot create the cache directory: " + ec.message(), ErrorKind::Io);
 }
 
-// After a rename the directory entry itself must reach the disk, or a crash
-// could lose an entry the lockfile already relies on.
-void fsync_dir(const fs::path& dir) {
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
-}
-
-void write_all(int fd, const std::uint8_t* p, std::size_t n, const fs::path& path) {
-    while (n > 0) {
-        ssize_t w = ::write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) fail(path.string() + ": write error: " + errno_text(), ErrorKind::Io);
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-}
-
 void check_key(const std::string& sha256) {
     if (!is_sha256_hex(sha256))
         fail("'" + sha256 + "' is not a SHA-256 (64 lowercase hex digits)", ErrorKind::BadInput);
@@ -143,7 +124,7 @@ fs::path Cache::insert(const std::vector<std::uint8_t>& bytes, const Expected& e
     int fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) fail(tmp.path().string() + ": cannot open: " + errno_text(), ErrorKind::Io);
     try {
-        write_all(fd, bytes.data(), bytes.size(), tmp.path());
+        write_all(fd, Bytes(bytes.data(), bytes.size()), tmp.path());
     } catch (...) {
         ::close(fd);
         throw;
@@ -183,7 +164,9 @@ fs::path Cache::publish(const fs::path& temp, const std::string& sha256, const s
         ::unlink(temp.c_str());
         fail(dest.string() + ": cannot rename into the cache: " + why, ErrorKind::Io);
     }
-    fsync_dir(dest.parent_path());
+    // The directory entry must reach the disk too, or a crash could lose an
+    // entry the lockfile already relies on.
+    sync_directory(dest.parent_path());
     if (!name.empty()) set_name(sha256, name);
     return dest;
 }
@@ -202,19 +185,17 @@ void Cache::set_name(const std::string& sha256, const std::string& name) {
     const int fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) fail(tmp.path().string() + ": cannot open: " + errno_text(), ErrorKind::Io);
     try {
-        write_all(fd, reinterpret_cast<const std::uint8_t*>(line.data()), line.size(), tmp.path());
+        write_all(fd, Bytes(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()), tmp.path());
+        finish_file(fd, 0644, tmp.path());
     } catch (...) {
         ::close(fd);
         throw;
     }
-    const bool ok = ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0;
-    const std::string why = ok ? "" : errno_text();
     ::close(fd);
-    if (!ok) fail(tmp.path().string() + ": cannot finish writing: " + why, ErrorKind::Io);
     const fs::path dest = root_ / "names" / sha256;
     if (::rename(tmp.path().c_str(), dest.c_str()) != 0) fail(dest.string() + ": cannot rename into the cache: " + errno_text(), ErrorKind::Io);
     tmp.release();
-    fsync_dir(dest.parent_path());
+    sync_directory(dest.parent_path());
 }
 
 bool Cache::remove(const std::string& sha256) {

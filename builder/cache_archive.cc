@@ -16,6 +16,7 @@
 
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/file_io.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -176,14 +177,10 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
         fail(out.string() + ": cannot finish the archive: " + archive_error_string(a.get()), ErrorKind::Io);
-    if (::fchmod(tmp.fd, 0644) != 0 || ::fsync(tmp.fd) != 0)
-        fail(out.string() + ": cannot finish writing: " + errno_text(), ErrorKind::Io);
+    finish_file(tmp.fd, 0644, out);
     if (::rename(tmpl.c_str(), out.c_str()) != 0) fail(out.string() + ": cannot rename into place: " + errno_text(), ErrorKind::Io);
     cleanup.path.clear();
-    // The rename reaches the disk with the directory, not with the file.
-    Fd d;
-    d.fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d.fd >= 0) ::fsync(d.fd);
+    sync_directory(dir);
     return entries.size();
 }
 
@@ -234,12 +231,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
             if (n < 0) fail(where + ": cannot read: " + archive_error_string(a.get()), ErrorKind::BadInput);
             if (n == 0) break;
             h.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-            for (la_ssize_t done = 0; done < n;) {
-                ssize_t w = ::write(out.fd, buf.data() + done, static_cast<std::size_t>(n - done));
-                if (w < 0 && errno == EINTR) continue;
-                if (w <= 0) fail(tmp.path().string() + ": write error: " + errno_text(), ErrorKind::Io);
-                done += w;
-            }
+            write_all(out.fd, Bytes(reinterpret_cast<const std::uint8_t*>(buf.data()), static_cast<std::size_t>(n)), tmp.path());
         }
         const std::string got = to_hex(h.final256());
         if (got != m.hex)

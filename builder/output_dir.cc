@@ -14,6 +14,7 @@
 
 #include "builder/build_manifest.h"
 #include "measure/base/error.h"
+#include "measure/base/file_io.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -63,13 +64,6 @@ bool replaceable(const fs::path& dir) {
     }
     text.resize(got);
     return text.find(std::string("\"") + kManifestSchema + "\"") != std::string::npos;
-}
-
-void sync_dir(const fs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;
-    ::fsync(fd);
-    ::close(fd);
 }
 
 std::string type_name(const fs::file_status& st) {
@@ -225,21 +219,12 @@ void StagedOutputDir::write(const std::string& name, Bytes content, bool executa
     const fs::path p = staging_ / name;
     const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) fail(p.string() + ": cannot create: " + errno_text(), ErrorKind::Io);
-    std::size_t off = 0;
-    while (off < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            const std::string why = errno_text();
-            ::close(fd);
-            fail(p.string() + ": write error: " + why, ErrorKind::Io);
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    if (::fchmod(fd, executable ? 0755 : 0644) != 0 || ::fsync(fd) != 0) {
-        const std::string why = errno_text();
+    try {
+        write_all(fd, content, p);
+        finish_file(fd, executable ? 0755 : 0644, p);
+    } catch (...) {
         ::close(fd);
-        fail(p.string() + ": cannot finish writing: " + why, ErrorKind::Io);
+        throw;
     }
     if (::close(fd) != 0) fail(p.string() + ": close failed: " + errno_text(), ErrorKind::Io);
 }
@@ -249,7 +234,7 @@ void StagedOutputDir::write(const std::string& name, const std::string& content,
 }
 
 void StagedOutputDir::commit() {
-    sync_dir(staging_);
+    sync_directory(staging_);
     std::error_code ec;
     const fs::file_status st = fs::symlink_status(final_, ec);
     if (fs::exists(st)) {
@@ -259,7 +244,7 @@ void StagedOutputDir::commit() {
         if (::renameat2(AT_FDCWD, staging_.c_str(), AT_FDCWD, final_.c_str(), RENAME_EXCHANGE) != 0)
             fail(final_.string() + ": cannot swap in the new output: " + errno_text(), ErrorKind::Io);
         committed_ = true;
-        sync_dir(final_.parent_path());
+        sync_directory(final_.parent_path());
         // The staging name now holds the old output; killed before this
         // ends, the next build removes what is left (it is unlocked).
         remove_dir(staging_);
@@ -267,7 +252,7 @@ void StagedOutputDir::commit() {
     }
     if (::rename(staging_.c_str(), final_.c_str()) != 0) fail(final_.string() + ": cannot move the new output into place: " + errno_text(), ErrorKind::Io);
     committed_ = true;
-    sync_dir(final_.parent_path());
+    sync_directory(final_.parent_path());
 }
 
 }  // namespace tdx::builder

@@ -81,24 +81,13 @@ void write_files_atomically(const std::vector<std::pair<std::filesystem::path, s
             int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
             if (fd < 0) fail(path.string() + ": cannot create a temporary file in " + dir.string() + ": " + errno_text(), ErrorKind::Io);
             temps.emplace_back(tmpl);
-            const char* p = content.data();
-            std::size_t left = content.size();
-            while (left > 0) {
-                ssize_t n = ::write(fd, p, left);
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) {
-                    std::string why = errno_text();
-                    ::close(fd);
-                    fail(path.string() + ": write error: " + why, ErrorKind::Io);
-                }
-                p += n;
-                left -= static_cast<std::size_t>(n);
-            }
-            // Outputs are published artifacts: world-readable whatever the umask.
-            if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
-                std::string why = errno_text();
+            try {
+                write_all(fd, Bytes(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()), path);
+                // Outputs are published artifacts: world-readable whatever the umask.
+                finish_file(fd, 0644, path);
+            } catch (...) {
                 ::close(fd);
-                fail(path.string() + ": cannot finish writing: " + why, ErrorKind::Io);
+                throw;
             }
             if (::close(fd) != 0) fail(path.string() + ": close failed: " + errno_text(), ErrorKind::Io);
         }
@@ -107,10 +96,34 @@ void write_files_atomically(const std::vector<std::pair<std::filesystem::path, s
                 fail(files[i].first.string() + ": cannot rename into place: " + errno_text(), ErrorKind::Io);
         }
         temps.clear();
+        for (const auto& [path, content] : files)
+            sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
     } catch (...) {
         cleanup();
         throw;
     }
+}
+
+void write_all(int fd, Bytes data, const std::filesystem::path& path) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail(path.string() + ": write error: " + errno_text(), ErrorKind::Io);
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+void finish_file(int fd, unsigned mode, const std::filesystem::path& path) {
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0 || ::fsync(fd) != 0)
+        fail(path.string() + ": cannot finish writing: " + errno_text(), ErrorKind::Io);
+}
+
+void sync_directory(const std::filesystem::path& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
 }
 
 }  // namespace tdx

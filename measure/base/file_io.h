@@ -43,6 +43,19 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 // is touched, so either all outputs are replaced or none is.
 void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files);
 
+// Writes all of `data` to `fd`, through short writes and EINTR; throws
+// tdx::Error (Io) naming `path`. The caller still owns (and closes) `fd`.
+void write_all(int fd, Bytes data, const std::filesystem::path& path);
+
+// Gives the file its final mode and flushes it to disk before it is renamed
+// into place; throws tdx::Error (Io) naming `path`.
+void finish_file(int fd, unsigned mode, const std::filesystem::path& path);
+
+// Flushes a directory after a rename in it, so that the new entry survives a
+// crash along with the file's bytes. Best effort: a file system that cannot
+// sync directories loses nothing it would not lose anyway.
+void sync_directory(const std::filesystem::path& dir);
+
 inline void write_file_atomically(const std::filesystem::path& path, std::string content) {
     write_files_atomically({{path, std::move(content)}});
 }
