@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace {
@@ -154,8 +155,7 @@ std::string FsTree::normalize(const std::string& path, const std::string& what) 
         }
         i = j + 1;
     }
-    if (out.size() > kMaxPathLength)
-        fail(what + ": path is " + std::to_string(out.size()) + " bytes long, over the limit of " + std::to_string(kMaxPathLength));
+    check_limit(Limit::PathLength, out.size(), what, "the path (" + std::to_string(out.size()) + " bytes long)");
     return out;
 }
 
@@ -259,9 +259,7 @@ std::string FsTree::add_symlink(const std::string& path, const std::string& targ
     check_mode(path, attrs.mode);
     if (target.empty()) fail(path + ": symlink with an empty target");
     if (target.find('\0') != std::string::npos) fail(path + ": symlink target contains a NUL byte");
-    if (target.size() > kMaxPathLength)
-        fail(path + ": symlink target is " + std::to_string(target.size()) + " bytes long, over the limit of " +
-             std::to_string(kMaxPathLength));
+    check_limit(Limit::PathLength, target.size(), path, "the symlink target (" + std::to_string(target.size()) + " bytes long)");
     const std::string stored = place(path, attrs);
     FsNode n;
     n.type = FsNode::Type::Symlink;

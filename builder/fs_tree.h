@@ -7,7 +7,8 @@
 //
 // Paths are absolute guest paths ("/usr/bin/busybox"), stored without the
 // leading "/" ("usr/bin/busybox"; the root directory is ""). Components are
-// never empty, "." or ".."; paths longer than kMaxPathLength are refused.
+// never empty, "." or ".."; paths longer than the path-length limit
+// (measure/base/limits.h) are refused.
 // Every entry's parent exists and is a directory: a missing parent is
 // created (0755, owner 0:0, the entry's mtime) when an entry is added.
 //
@@ -30,8 +31,6 @@
 #include <vector>
 
 namespace tdx::builder {
-
-inline constexpr std::size_t kMaxPathLength = 4095;
 
 struct FsNode {
     enum class Type { Directory, File, Symlink, CharDevice, BlockDevice, Fifo };
@@ -104,7 +103,7 @@ public:
     std::uint64_t total_file_bytes() const;  // each hard-linked content counted once
 
     // "usr//bin/./x/" -> "usr/bin/x"; throws tdx::Error (BadInput) on "..",
-    // an empty path or one over kMaxPathLength; `what` names the source.
+    // an empty path or one over the path-length limit; `what` names the source.
     static std::string normalize(const std::string& path, const std::string& what);
 
 private:
