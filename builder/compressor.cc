@@ -271,8 +271,11 @@ std::vector<std::uint8_t> decompress(Compression c, Bytes data, const std::strin
 
 std::string codec_versions() {
     // archive_version_details() lists every library libarchive was built
-    // with; only those that produce our bytes matter.
-    std::istringstream details(archive_version_details());
+    // with; only those that produce our bytes matter. libarchive 3.6 rebuilds
+    // its static string on every call and loses the previous one (a leak
+    // LeakSanitizer reports), so it is asked once per process.
+    static const std::string all_details = archive_version_details();
+    std::istringstream details(all_details);
     std::string word, zstd = "libzstd/unknown";
     while (details >> word)
         if (word.rfind("libzstd/", 0) == 0) zstd = word;
