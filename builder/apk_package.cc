@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <set>
 
+#include "builder/archive_message.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
@@ -86,7 +87,7 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
     archive_read_support_filter_gzip(a.get());
     archive_read_support_format_tar(a.get());
     if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
-        fail(what + ": data part unreadable: " + archive_error_string(a.get()));
+        fail(what + ": data part unreadable: " + archive_message(a.get()));
     std::vector<ApkEntry> entries;
     std::set<std::string> files, seen;
     std::uint64_t total = 0;
@@ -96,7 +97,7 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
         if (r == ARCHIVE_EOF) break;
         check_limit(Limit::ArchiveEntries, entries.size() + 1, what, "the number of entries in the data tarball");
         std::string at = what + ": data tar entry " + std::to_string(entries.size());
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) fail(at + ": truncated or corrupt: " + archive_error_string(a.get()));
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) fail(at + ": truncated or corrupt: " + archive_message(a.get()));
         const char* raw = archive_entry_pathname(e);
         ApkEntry ent;
         ent.path = check_entry_path(raw ? raw : "", what);
@@ -129,7 +130,7 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
             std::uint8_t buf[65536];
             for (;;) {
                 la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
-                if (n < 0) fail(what + ": \"" + ent.path + "\": truncated or corrupt: " + archive_error_string(a.get()));
+                if (n < 0) fail(what + ": \"" + ent.path + "\": truncated or corrupt: " + archive_message(a.get()));
                 if (n == 0) break;
                 total += static_cast<std::uint64_t>(n);
                 check_limit(Limit::DecompressedSize, total, what, "the decompressed size of the data tarball");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 
+#include "builder/archive_message.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
@@ -32,12 +33,12 @@ bool try_gunzip(Bytes gz, std::vector<std::uint8_t>& out, std::string& why) {
     archive_read_support_filter_gzip(a.get());
     archive_read_support_format_raw(a.get());
     if (archive_read_open_memory(a.get(), gz.data(), gz.size()) != ARCHIVE_OK) {
-        why = archive_error_string(a.get()) ? archive_error_string(a.get()) : "unreadable";
+        why = archive_message(a.get());
         return false;
     }
     struct archive_entry* e = nullptr;
     if (archive_read_next_header(a.get(), &e) != ARCHIVE_OK) {
-        why = archive_error_string(a.get()) ? archive_error_string(a.get()) : "empty gzip stream";
+        why = archive_message(a.get());
         return false;
     }
     // The raw format accepts anything; insist the gzip filter was what decoded it.
@@ -49,7 +50,7 @@ bool try_gunzip(Bytes gz, std::vector<std::uint8_t>& out, std::string& why) {
     for (;;) {
         la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
         if (n < 0) {
-            why = archive_error_string(a.get()) ? archive_error_string(a.get()) : "decompression failed";
+            why = archive_message(a.get());
             return false;
         }
         if (n == 0) return true;
@@ -119,14 +120,14 @@ std::vector<ApkTarFile> read_tar_segment(const std::vector<std::uint8_t>& seg, c
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_format_tar(a.get());
     if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK)
-        fail(what + ": not a tar segment: " + archive_error_string(a.get()));
+        fail(what + ": not a tar segment: " + archive_message(a.get()));
     std::vector<ApkTarFile> files;
     struct archive_entry* e = nullptr;
     for (;;) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) break;
         if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            fail(what + ": corrupt tar after " + std::to_string(files.size()) + " entries: " + archive_error_string(a.get()));
+            fail(what + ": corrupt tar after " + std::to_string(files.size()) + " entries: " + archive_message(a.get()));
         std::string name = archive_entry_pathname(e) ? archive_entry_pathname(e) : "";
         if (archive_entry_filetype(e) != AE_IFREG)
             fail(what + ": entry \"" + name + "\" is not a regular file (only files belong in this segment)");
@@ -134,7 +135,7 @@ std::vector<ApkTarFile> read_tar_segment(const std::vector<std::uint8_t>& seg, c
         std::uint8_t buf[65536];
         for (;;) {
             la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
-            if (n < 0) fail(what + ": entry \"" + name + "\": " + archive_error_string(a.get()));
+            if (n < 0) fail(what + ": entry \"" + name + "\": " + archive_message(a.get()));
             if (n == 0) break;
             f.data.insert(f.data.end(), buf, buf + n);
         }

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "builder/deb822.h"
+#include "builder/archive_message.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
@@ -398,16 +399,16 @@ std::vector<std::uint8_t> decompress_index(const std::vector<std::uint8_t>& data
     archive_read_support_format_raw(a.get());
     archive_read_support_format_empty(a.get());
     if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
-        fail(what + ": cannot open index: " + archive_error_string(a.get()));
+        fail(what + ": cannot open index: " + archive_message(a.get()));
     struct archive_entry* e = nullptr;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) return {};
-    if (r != ARCHIVE_OK) fail(what + ": cannot decompress index: " + archive_error_string(a.get()));
+    if (r != ARCHIVE_OK) fail(what + ": cannot decompress index: " + archive_message(a.get()));
     std::vector<std::uint8_t> out;
     std::uint8_t buf[1 << 16];
     for (;;) {
         la_ssize_t n = archive_read_data(a.get(), buf, sizeof buf);
-        if (n < 0) fail(what + ": corrupt compressed index: " + archive_error_string(a.get()));
+        if (n < 0) fail(what + ": corrupt compressed index: " + archive_message(a.get()));
         if (n == 0) break;
         // A Packages index is tens of MiB; anything past 4 GiB is a bomb.
         check_limit(Limit::DecompressedSize, out.size() + static_cast<std::uint64_t>(n), what, "the decompressed size of the index");

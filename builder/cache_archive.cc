@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "builder/archive_message.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
@@ -52,10 +53,10 @@ void add_member(archive* a, const fs::path& out, const std::string& name, std::u
     archive_entry_set_uid(e.get(), 0);
     archive_entry_set_gid(e.get(), 0);
     if (archive_write_header(a, e.get()) != ARCHIVE_OK)
-        fail(out.string() + ": cannot write member " + name + ": " + archive_error_string(a), ErrorKind::Io);
+        fail(out.string() + ": cannot write member " + name + ": " + archive_message(a), ErrorKind::Io);
     if (fd < 0) {
         if (archive_write_data(a, text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
-            fail(out.string() + ": cannot write member " + name + ": " + archive_error_string(a), ErrorKind::Io);
+            fail(out.string() + ": cannot write member " + name + ": " + archive_message(a), ErrorKind::Io);
         return;
     }
     Hasher h(Hasher::Algorithm::Sha256);
@@ -67,7 +68,7 @@ void add_member(archive* a, const fs::path& out, const std::string& name, std::u
         if (n <= 0) fail(name + ": cache entry shrank or cannot be read while exporting", ErrorKind::Io);
         h.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
         if (archive_write_data(a, buf.data(), static_cast<std::size_t>(n)) != n)
-            fail(out.string() + ": cannot write member " + name + ": " + archive_error_string(a), ErrorKind::Io);
+            fail(out.string() + ": cannot write member " + name + ": " + archive_message(a), ErrorKind::Io);
         left -= static_cast<std::uint64_t>(n);
     }
     // A corrupted entry must not travel to another builder.
@@ -150,7 +151,7 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
     archive_write_set_format_ustar(a.get());
     archive_write_add_filter_none(a.get());
     if (archive_write_open_fd(a.get(), tmp.fd) != ARCHIVE_OK)
-        fail(out.string() + ": cannot start the archive: " + archive_error_string(a.get()), ErrorKind::Io);
+        fail(out.string() + ": cannot start the archive: " + archive_message(a.get()), ErrorKind::Io);
 
     // Member order is fixed: for each entry in sha256 order, "names/<hex>"
     // sorts before "sha256/<hex>" only within one entry; sort all names to
@@ -176,7 +177,7 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
         add_member(a.get(), out, name, static_cast<std::uint64_t>(st.st_size), in.fd, {}, e->sha256);
     }
     if (archive_write_close(a.get()) != ARCHIVE_OK)
-        fail(out.string() + ": cannot finish the archive: " + archive_error_string(a.get()), ErrorKind::Io);
+        fail(out.string() + ": cannot finish the archive: " + archive_message(a.get()), ErrorKind::Io);
     finish_file(tmp.fd, 0644, out);
     if (::rename(tmpl.c_str(), out.c_str()) != 0) fail(out.string() + ": cannot rename into place: " + errno_text(), ErrorKind::Io);
     cleanup.path.clear();
@@ -189,7 +190,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
     archive_read_support_format_tar(a.get());
     archive_read_support_filter_all(a.get());  // a .tar.gz or .tar.zst made by hand is fine too
     if (archive_read_open_filename(a.get(), archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
-        fail(archive_path.string() + ": cannot open as a tar archive: " + archive_error_string(a.get()), ErrorKind::Io);
+        fail(archive_path.string() + ": cannot open as a tar archive: " + archive_message(a.get()), ErrorKind::Io);
 
     // Everything is staged first; the cache changes only after the last
     // member passed every check.
@@ -200,7 +201,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
         int rc = archive_read_next_header(a.get(), &e);
         if (rc == ARCHIVE_EOF) break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-            fail(archive_path.string() + ": not a readable tar archive: " + archive_error_string(a.get()), ErrorKind::BadInput);
+            fail(archive_path.string() + ": not a readable tar archive: " + archive_message(a.get()), ErrorKind::BadInput);
         const char* raw = archive_entry_pathname(e);
         const std::string name = raw ? raw : "";
         const std::string where = archive_path.string() + ": member '" + name + "'";
@@ -215,7 +216,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
             if (archive_entry_size(e) > 4096) fail(where + " is too large for a name sidecar; refusing the archive", ErrorKind::BadInput);
             std::string text(static_cast<std::size_t>(archive_entry_size(e)), '\0');
             if (archive_read_data(a.get(), text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
-                fail(where + ": cannot read: " + archive_error_string(a.get()), ErrorKind::BadInput);
+                fail(where + ": cannot read: " + archive_message(a.get()), ErrorKind::BadInput);
             if (text.find('\0') != std::string::npos) fail(where + " is not text; refusing the archive", ErrorKind::BadInput);
             names[m.hex] = text.substr(0, text.find('\n'));
             continue;
@@ -228,7 +229,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
         std::vector<char> buf(1 << 20);
         for (;;) {
             la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-            if (n < 0) fail(where + ": cannot read: " + archive_error_string(a.get()), ErrorKind::BadInput);
+            if (n < 0) fail(where + ": cannot read: " + archive_message(a.get()), ErrorKind::BadInput);
             if (n == 0) break;
             h.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
             write_all(out.fd, Bytes(reinterpret_cast<const std::uint8_t*>(buf.data()), static_cast<std::size_t>(n)), tmp.path());

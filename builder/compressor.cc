@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "builder/archive_message.h"
 #include "builder/parallel_gzip.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
@@ -41,11 +42,6 @@ void check_level(Compression c, int level) {
     if (level < lo || level > hi)
         fail(std::string(codec_name(c)) + " level " + std::to_string(level) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi),
              ErrorKind::Usage);
-}
-
-std::string archive_message(struct archive* a) {
-    const char* m = archive_error_string(a);
-    return m ? m : "unknown libarchive error";
 }
 
 la_ssize_t append_output(struct archive*, void* client, const void* buffer, size_t length) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "builder/archive_message.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
 #include "measure/base/file_io.h"
@@ -21,7 +22,7 @@ std::vector<std::uint8_t> read_entry_data(struct archive* a, const std::string& 
     std::uint8_t buf[65536];
     for (;;) {
         la_ssize_t n = archive_read_data(a, buf, sizeof buf);
-        if (n < 0) fail(what + ": " + archive_error_string(a));
+        if (n < 0) fail(what + ": " + archive_message(a));
         if (n == 0) break;
         std::uint64_t have = out.size() + static_cast<std::uint64_t>(n);
         check_limit(Limit::DecompressedSize, have, what, "the decompressed size");
@@ -37,13 +38,13 @@ std::vector<std::uint8_t> member_tarball(const std::filesystem::path& deb, const
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_format_ar(a.get());
     if (archive_read_open_memory(a.get(), file.bytes().data(), file.bytes().size()) != ARCHIVE_OK)
-        fail(deb.string() + ": not a Debian package (not an ar archive): " + archive_error_string(a.get()));
+        fail(deb.string() + ": not a Debian package (not an ar archive): " + archive_message(a.get()));
     bool saw_binary = false;
     struct archive_entry* e = nullptr;
     for (;;) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) break;
-        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt ar archive: " + archive_error_string(a.get()));
+        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt ar archive: " + archive_message(a.get()));
         std::string name = archive_entry_pathname(e);
         if (name == "debian-binary") saw_binary = true;
         if (name.rfind(prefix + ".tar", 0) == 0) {
@@ -64,13 +65,13 @@ void for_each_entry(const std::filesystem::path& deb, const std::string& prefix,
     archive_read_support_filter_zstd(a.get());
     archive_read_support_filter_bzip2(a.get());
     if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK)
-        fail(deb.string() + ": " + prefix + " tarball unreadable: " + archive_error_string(a.get()));
+        fail(deb.string() + ": " + prefix + " tarball unreadable: " + archive_message(a.get()));
     struct archive_entry* e = nullptr;
     for (std::uint64_t count = 1;; ++count) {
         int r = archive_read_next_header(a.get(), &e);
         if (r == ARCHIVE_EOF) return;
         check_limit(Limit::ArchiveEntries, count, deb.string(), "the number of entries in the " + prefix + " tarball");
-        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt " + prefix + " tarball: " + archive_error_string(a.get()));
+        if (r != ARCHIVE_OK) fail(deb.string() + ": corrupt " + prefix + " tarball: " + archive_message(a.get()));
         std::string name = archive_entry_pathname(e);
         // Member names are "./usr/..."; normalise to "/usr/...".
         if (name.rfind("./", 0) == 0) name.erase(0, 1);

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "builder/elf_modinfo.h"
+#include "builder/archive_message.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
 #include "measure/kernel_setup.h"
@@ -135,7 +136,7 @@ std::vector<std::uint8_t> archive_decode(Bytes data, const std::string& name, st
     std::vector<std::uint8_t> buf(1 << 16);
     for (;;) {
         const la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-        if (n < 0) fail(name + ": corrupt " + what + " data: " + archive_error_string(a.get()));
+        if (n < 0) fail(name + ": corrupt " + what + " data: " + archive_message(a.get()));
         if (n == 0) break;
         if (out.size() + static_cast<std::uint64_t>(n) > max_size) too_large(name, max_size);
         out.insert(out.end(), buf.begin(), buf.begin() + n);

@@ -59,6 +59,7 @@ public:
         : node_(node), name_(name), what_(what) {
         if (!node.IsMap()) fail(where(name, node) + ": " + what + " must be a mapping");
         for (const auto& kv : node) {
+            if (!kv.first.IsScalar()) fail(where(name, kv.first) + ": keys in " + what + " must be plain names, not a list or a mapping");
             const std::string key = kv.first.as<std::string>();
             if (std::find(known.begin(), known.end(), key) == known.end())
                 fail(where(name, kv.first) + ": unknown key \"" + key + "\" in " + what);

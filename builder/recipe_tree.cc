@@ -15,6 +15,11 @@ namespace {
 // More than this many errors usually means one mistake repeated (a wrong
 // indentation level); the rest would only bury the first.
 constexpr std::size_t kMaxErrors = 50;
+// yaml-cpp keeps an alias as one shared node, but walking it visits the
+// target again at every use: nine nested anchors of ten aliases each make a
+// 430-byte file of 10^9 nodes (the recipe fuzzer's alias bomb). A real
+// recipe has a few hundred.
+constexpr std::size_t kMaxNodes = 100000;
 
 std::string source_line(const std::string& file, int line) {
     std::ifstream in(file);
@@ -29,9 +34,17 @@ SourceMark mark_of(const YAML::Mark& m, const std::string& file) {
     return {file, m.line + 1, m.column + 1};
 }
 
-TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& errors) {
+TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& errors, std::size_t& nodes) {
     TreeNode out;
     out.mark = mark_of(node.Mark(), file);
+    // Past the bound every node converts to null without looking inside, so
+    // the walk ends after about kMaxNodes steps; the error is reported once.
+    if (++nodes > kMaxNodes) {
+        if (nodes == kMaxNodes + 1)
+            errors.add(out.mark, "the recipe expands to more than " + std::to_string(kMaxNodes) +
+                                     " YAML nodes (aliases are expanded at every use); refusing it");
+        return out;
+    }
     switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:
@@ -45,7 +58,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
             break;
         case YAML::NodeType::Sequence:
             out.kind = TreeNode::Kind::Seq;
-            for (const YAML::Node& item : node) out.items.push_back(convert(item, file, errors));
+            for (const YAML::Node& item : node) out.items.push_back(convert(item, file, errors, nodes));
             break;
         case YAML::NodeType::Map:
             out.kind = TreeNode::Kind::Map;
@@ -66,7 +79,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
                     errors.add(key_mark, "duplicate key '" + key + "' (first given at line " + std::to_string(prev->key_mark.line) + ")");
                     continue;
                 }
-                out.entries.push_back({key, key_mark, convert(it->second, file, errors)});
+                out.entries.push_back({key, key_mark, convert(it->second, file, errors, nodes)});
             }
             break;
     }
@@ -141,7 +154,8 @@ TreeNode parse_tree(const std::string& text, const std::string& file, ErrorList&
         errors.add(mark_of(e.mark, file), "YAML syntax: " + e.msg);
         return TreeNode{TreeNode::Kind::Null, {}, false, {}, {}, {file, 1, 1}};
     }
-    TreeNode tree = convert(root, file, errors);
+    std::size_t nodes = 0;
+    TreeNode tree = convert(root, file, errors, nodes);
     if (tree.mark.line <= 0) tree.mark = {file, 1, 1};
     return tree;
 }

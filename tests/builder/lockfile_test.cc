@@ -86,6 +86,11 @@ TEST_CASE("lockfile: strict parsing names the line and column") {
     SECTION("not YAML") {
         CHECK_THROWS_WITH(parse_lockfile("a: [\n", "x.lock"), TDX_CONTAINS("x.lock:") && TDX_CONTAINS("not valid YAML"));
     }
+    SECTION("a key that is a list (the lockfile fuzzer's finding)") {
+        CHECK_THROWS_WITH(parse_lockfile("? [a]\n", "x.lock"),
+                          TDX_CONTAINS("x.lock:1:3: keys in the lockfile must be plain names, not a list or a mapping"));
+        CHECK_THROWS_AS(parse_lockfile("{[a]: 1}\n", "x.lock"), tdx::Error);
+    }
     SECTION("size not a number") {
         std::string bad = good;
         bad.replace(bad.find("    size: 1234"), 14, "    size: -1");

@@ -166,6 +166,20 @@ TEST_CASE("recipe: snapshots must reach every mirror, and Alpine has none") {
     CHECK_THAT(msg, TDX_CONTAINS("sources[0].suites: is for debian and ubuntu sources; alpine sources use 'repositories'"));
 }
 
+TEST_CASE("recipe: aliases are expanded under a bound, so an alias bomb is refused (the recipe fuzzer's finding)") {
+    TempDir d;
+    std::string bomb = "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n";
+    for (int i = 1; i <= 9; ++i) {
+        const std::string prev = "*a" + std::to_string(i - 1);
+        bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+        for (int j = 1; j < 10; ++j) bomb += "," + prev;
+        bomb += "]\n";
+    }
+    CHECK_THAT(error_of(d, bomb), TDX_CONTAINS("r.yaml:") && TDX_CONTAINS("the recipe expands to more than 100000 YAML nodes"));
+    // An alias used for real still works.
+    CHECK_THAT(error_of(d, std::string(kGood) + "packages: &p [busybox-static]\nmodules: *p\n"), !TDX_CONTAINS("YAML nodes"));
+}
+
 TEST_CASE("recipe: extends overrides values, appends with KEY+, and removes with null") {
     TempDir d;
     write_text(d / "base.yaml", std::string(kGood) + "vm: {memory: 2G, cpus: 2}\nmodules: [tdx_guest]\n");
