@@ -40,10 +40,11 @@ void validate(const LaunchPlan& plan) {
 
 constexpr char kUsage[] = R"sh(usage() {
     cat <<'EOF'
-Usage: launch-qemu.sh [--no-tdx] [--qemu BIN] [--qgs-port PORT] [-- QEMU-ARGS...]
+Usage: launch-qemu.sh [--no-tdx [--tcg]] [--qemu BIN] [--qgs-port PORT] [-- QEMU-ARGS...]
 Boots the image beside this script, after checking each file's SHA-256.
   (default)        as a TD: KVM with TDX on the host, QEMU 10.1 or later
   --no-tdx         as a plain VM: KVM when /dev/kvm is usable, else TCG
+  --tcg            with --no-tdx: software emulation even where /dev/kvm exists
   --qemu BIN       QEMU binary (default qemu-system-x86_64)
   --qgs-port PORT  let the TD reach the host's Quote Generation Service on vsock port PORT
   -- QEMU-ARGS     more QEMU arguments, appended as given (devices may change RTMR0)
@@ -55,10 +56,12 @@ constexpr char kOptions[] = R"sh(die() { printf '%s: %s\n' "$prog" "$*" >&2; exi
 
 qemu=qemu-system-x86_64
 tdx=1
+tcg=0
 qgs_port=
 while [ $# -gt 0 ]; do
     case $1 in
     --no-tdx) tdx=0; shift ;;
+    --tcg) tcg=1; shift ;;
     --qemu) [ $# -ge 2 ] || die "--qemu needs a program"; qemu=$2; shift 2 ;;
     --qemu=*) qemu=${1#--qemu=}; shift ;;
     --qgs-port) [ $# -ge 2 ] || die "--qgs-port needs a port number"; qgs_port=$2; shift 2 ;;
@@ -72,6 +75,7 @@ case $qgs_port in
 *[!0-9]*) die "--qgs-port: '$qgs_port' is not a port number" ;;
 esac
 [ "$tdx" = 1 ] || [ -z "$qgs_port" ] || die "--qgs-port needs a TD: drop --no-tdx"
+[ "$tdx" = 0 ] || [ "$tcg" = 0 ] || die "--tcg needs --no-tdx: a TD runs under KVM"
 command -v "$qemu" >/dev/null 2>&1 || die "$qemu: not found (choose one with --qemu BIN)"
 
 # Every file is checked before anything starts, and every mismatch is named.
@@ -146,7 +150,9 @@ std::string render_launch_script(const LaunchPlan& plan) {
          "        -object \"$tdx_object\" \\\n"
          "        " + boot + " \"$@\"\n"
          "fi\n"
-         "if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then\n"
+         "# /dev/kvm can exist where KVM does not work (nested guests, some CI\n"
+         "# runners): --tcg skips it.\n"
+         "if [ \"$tcg\" = 0 ] && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then\n"
          "    accel=kvm cpu=host\n"
          "else\n"
          "    accel=tcg cpu=max\n"

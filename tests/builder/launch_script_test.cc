@@ -108,6 +108,13 @@ TEST_CASE("launch script: boots the files as a TD with the measured shape") {
                boot_args(o, "console=ttyS0")),
         {"-device", "vhost-vsock-pci,guest-cid=3", "two words"});
     CHECK(o.qemu_args() == expected);
+
+    // --tcg: software emulation whatever /dev/kvm says; a TD cannot have it.
+    REQUIRE(o.launch({"--no-tdx", "--tcg"}).exit_code == 0);
+    CHECK(o.qemu_args() == concat({"-accel", "tcg", "-cpu", "max", "-machine", "q35,hpet=off"}, boot_args(o, "console=ttyS0")));
+    const auto td = o.launch({"--tcg"});
+    CHECK(td.exit_code == 2);
+    CHECK_THAT(td.err, TDX_CONTAINS("--tcg needs --no-tdx"));
 }
 
 TEST_CASE("launch script: --qgs-port gives the TD a quote generation socket") {
@@ -178,7 +185,7 @@ TEST_CASE("launch script: unknown options and a missing QEMU are refused") {
     CHECK_THAT(r.err, TDX_CONTAINS("--qemu needs a program"));
     r = run({"/bin/sh", o.script.string(), "--help"});
     CHECK(r.exit_code == 0);
-    CHECK_THAT(r.out, TDX_CONTAINS("Usage: launch-qemu.sh [--no-tdx]"));
+    CHECK_THAT(r.out, TDX_CONTAINS("Usage: launch-qemu.sh [--no-tdx [--tcg]]"));
     CHECK_FALSE(fs::exists(o.args));
 }
 

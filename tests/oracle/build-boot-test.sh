@@ -97,7 +97,7 @@ grep -q '"source_date_epoch_from": "environment"' "$work/sde/manifest.json" || d
 
 say "boot: launch-qemu.sh --no-tdx (TCG, up to ${boot_timeout}s)"
 set +e
-timeout "$boot_timeout" "$out/launch-qemu.sh" --no-tdx > "$work/serial.log" 2>&1 < /dev/null
+timeout "$boot_timeout" "$out/launch-qemu.sh" --no-tdx --tcg > "$work/serial.log" 2>&1 < /dev/null
 rc=$?
 set -e
 tr -d '\r' < "$work/serial.log" > "$work/serial.txt"
