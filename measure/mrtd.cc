@@ -4,6 +4,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "measure/base/limits.h"
+
 namespace tdx {
 namespace {
 
@@ -32,6 +34,18 @@ MrtdResult compute_mrtd(Bytes firmware, const ovmf::TdvfImage& image, const std:
     MrtdResult result;
     Hasher per_page, two_pass;
     std::array<std::uint8_t, kPageStream> page{};
+
+    // A descriptor can claim a terabyte in a few bytes; hashing 2^28 page
+    // records would take minutes (the tdvf fuzzer's finding). OVMF adds a
+    // few MiB.
+    std::uint64_t total = 0;
+    for (const ovmf::TdvfSection& s : image.descriptor->sections) {
+        if (options.skip_page_aug && s.page_aug()) continue;
+        const std::uint64_t bytes = s.memory_data_size / kPageSize * kPageSize;
+        total = bytes > UINT64_MAX - total ? UINT64_MAX : total + bytes;
+        check_limit(Limit::FirmwareMemory, total, name,
+                    "the memory the TDVF sections add to the TD (" + hex_u64(total) + " bytes so far)");
+    }
 
     std::size_t index = 0;
     for (const ovmf::TdvfSection& s : image.descriptor->sections) {

@@ -28,6 +28,8 @@ const std::vector<LimitInfo>& table_storage() {
          "the size all compressed sections of one firmware image decompress to", nullptr},
         {Limit::FirmwareDepth, "firmware-depth", 8, false,
          "how deep firmware volumes and encapsulation sections nest", nullptr},
+        {Limit::FirmwareMemory, "firmware-memory", 1 * GiB, true,
+         "the memory a firmware's TDVF sections add to the TD at launch, which MR_TD hashes page by page", nullptr},
         {Limit::ArchiveEntries, "archive-entries", 1000000, false,
          "the number of entries in one archive (package, initramfs, cache export)", nullptr},
         {Limit::PathLength, "path-length", 4095, false, "the length of one path inside an image or archive",
@@ -39,7 +41,7 @@ const std::vector<LimitInfo>& table_storage() {
     return table;
 }
 
-constexpr std::size_t kLimitCount = 10;
+constexpr std::size_t kLimitCount = 11;
 
 struct Values {
     std::array<std::atomic<std::uint64_t>, kLimitCount> v;

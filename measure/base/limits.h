@@ -21,6 +21,7 @@ enum class Limit {
     FirmwareSectionSize, // bytes one compressed firmware section may expand to
     FirmwareTotalSize,   // bytes all compressed sections of a firmware image expand to
     FirmwareDepth,       // nested firmware volumes and encapsulation sections
+    FirmwareMemory,      // bytes the TDVF sections add to the TD at launch (MR_TD hashes each page)
     ArchiveEntries,      // entries in one archive (package, initramfs, cache export)
     PathLength,          // bytes in one path inside an image or archive
     EventCount,          // records in one TCG event log

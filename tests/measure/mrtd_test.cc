@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "measure/base/limits.h"
 #include "measure/mrtd.h"
 
 using namespace tdx;
@@ -140,4 +141,26 @@ TEST_CASE("compute_mrtd refuses an image without a descriptor") {
     ovmf::TdvfImage empty;
     std::vector<std::uint8_t> fw(4096);
     CHECK_THROWS_WITH(compute_mrtd(Bytes(fw.data(), fw.size()), empty, "x.fd"), TDX_CONTAINS("x.fd: no TDVF descriptor"));
+}
+
+TEST_CASE("A descriptor claiming more memory than firmware-memory is refused before hashing (the tdvf fuzzer's timeout)") {
+    Fixture f;
+    {
+        // 7 pages are added; 6 pages of limit stop it, naming the limit.
+        ScopedLimit low(Limit::FirmwareMemory, 6 * 4096);
+        CHECK_THROWS_WITH(compute_mrtd(Bytes(f.fw.data(), f.fw.size()), f.image, "fw"),
+                          Catch::Matchers::Contains("fw: the memory the TDVF sections add to the TD (0x7000 bytes so far) "
+                                                    "exceeds the limit firmware-memory (24 KiB); if the input is legitimate, "
+                                                    "raise it with --limit firmware-memory=VALUE"));
+        ScopedLimit exact(Limit::FirmwareMemory, 7 * 4096);
+        CHECK(compute_mrtd(Bytes(f.fw.data(), f.fw.size()), f.image, "fw").pages_added == 7);
+    }
+    // A terabyte of TEMP_MEM, as the fuzzer's input declared: refused at once.
+    f.image.descriptor->sections[3].memory_data_size = 0x10000001000ull;
+    CHECK_THROWS_WITH(compute_mrtd(Bytes(f.fw.data(), f.fw.size()), f.image, "fw"),
+                      Catch::Matchers::Contains("exceeds the limit firmware-memory (1 GiB)"));
+    // Sizes that would overflow a 64-bit sum are refused too.
+    f.image.descriptor->sections[2].memory_data_size = ~std::uint64_t{0} - 4095;
+    CHECK_THROWS_WITH(compute_mrtd(Bytes(f.fw.data(), f.fw.size()), f.image, "fw"),
+                      Catch::Matchers::Contains("exceeds the limit firmware-memory"));
 }
