@@ -20,6 +20,10 @@ constexpr std::size_t kMaxErrors = 50;
 // 430-byte file of 10^9 nodes (the recipe fuzzer's alias bomb). A real
 // recipe has a few hundred.
 constexpr std::size_t kMaxNodes = 100000;
+// The walk recurses once per level; a recipe is four or five levels deep,
+// and a file nesting (or aliasing) thousands of levels would overflow the
+// stack before the node budget ran out (the recipe fuzzer's second finding).
+constexpr std::size_t kMaxDepth = 64;
 
 std::string source_line(const std::string& file, int line) {
     std::ifstream in(file);
@@ -34,7 +38,7 @@ SourceMark mark_of(const YAML::Mark& m, const std::string& file) {
     return {file, m.line + 1, m.column + 1};
 }
 
-TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& errors, std::size_t& nodes) {
+TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& errors, std::size_t& nodes, std::size_t depth) {
     TreeNode out;
     out.mark = mark_of(node.Mark(), file);
     // Past the bound every node converts to null without looking inside, so
@@ -43,6 +47,11 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
         if (nodes == kMaxNodes + 1)
             errors.add(out.mark, "the recipe expands to more than " + std::to_string(kMaxNodes) +
                                      " YAML nodes (aliases are expanded at every use); refusing it");
+        return out;
+    }
+    if (depth > kMaxDepth) {
+        errors.add(out.mark, "values nested more than " + std::to_string(kMaxDepth) + " levels deep; refusing the recipe");
+        nodes = kMaxNodes + 1;  // one message, and every other node stops here too
         return out;
     }
     switch (node.Type()) {
@@ -58,7 +67,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
             break;
         case YAML::NodeType::Sequence:
             out.kind = TreeNode::Kind::Seq;
-            for (const YAML::Node& item : node) out.items.push_back(convert(item, file, errors, nodes));
+            for (const YAML::Node& item : node) out.items.push_back(convert(item, file, errors, nodes, depth + 1));
             break;
         case YAML::NodeType::Map:
             out.kind = TreeNode::Kind::Map;
@@ -79,7 +88,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
                     errors.add(key_mark, "duplicate key '" + key + "' (first given at line " + std::to_string(prev->key_mark.line) + ")");
                     continue;
                 }
-                out.entries.push_back({key, key_mark, convert(it->second, file, errors, nodes)});
+                out.entries.push_back({key, key_mark, convert(it->second, file, errors, nodes, depth + 1)});
             }
             break;
     }
@@ -155,7 +164,7 @@ TreeNode parse_tree(const std::string& text, const std::string& file, ErrorList&
         return TreeNode{TreeNode::Kind::Null, {}, false, {}, {}, {file, 1, 1}};
     }
     std::size_t nodes = 0;
-    TreeNode tree = convert(root, file, errors, nodes);
+    TreeNode tree = convert(root, file, errors, nodes, 0);
     if (tree.mark.line <= 0) tree.mark = {file, 1, 1};
     return tree;
 }

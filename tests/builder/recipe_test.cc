@@ -180,6 +180,14 @@ TEST_CASE("recipe: aliases are expanded under a bound, so an alias bomb is refus
     CHECK_THAT(error_of(d, std::string(kGood) + "packages: &p [busybox-static]\nmodules: *p\n"), !TDX_CONTAINS("YAML nodes"));
 }
 
+TEST_CASE("recipe: values nested deeper than 64 levels are refused, not recursed into (the recipe fuzzer's stack overflow)") {
+    TempDir d;
+    const std::string deep = "name: x\npackages: " + std::string(200, '[') + "a" + std::string(200, ']') + "\n";
+    CHECK_THAT(error_of(d, deep), TDX_CONTAINS("r.yaml:2:") && TDX_CONTAINS("values nested more than 64 levels deep"));
+    const std::string ok = std::string(kGood) + "x-deep: " + std::string(20, '[') + "a" + std::string(20, ']') + "\n";
+    CHECK_THAT(error_of(d, ok), !TDX_CONTAINS("levels deep"));
+}
+
 TEST_CASE("recipe: extends overrides values, appends with KEY+, and removes with null") {
     TempDir d;
     write_text(d / "base.yaml", std::string(kGood) + "vm: {memory: 2G, cpus: 2}\nmodules: [tdx_guest]\n");
