@@ -56,7 +56,7 @@ for target in "$@"; do
     dir=$work/$target
     mkdir -p "$dir/corpus"
     cp -R "$work/seeds/$target/." "$dir/corpus/"
-    before=$(ls "$dir" | grep -E '^(crash|leak|timeout|oom)-' || true)
+    before=$(ls "$dir" | grep -E '^(crash|leak|timeout|oom)-' | tr '\n' ' ' || true)
     start=$(date +%s)
     status=0
     "$fuzz_bin/tdximage_fuzz_$target" "$dir/corpus" "$here/regressions/$target" \
