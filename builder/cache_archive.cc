@@ -35,11 +35,6 @@ struct EntryDeleter {
     void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
 
-struct Fd {
-    int fd = -1;
-    ~Fd() { if (fd >= 0) ::close(fd); }
-};
-
 // Appends one member with fixed metadata; `fd` streams the content (or
 // `text` when fd is negative), checked against `sha256` when not empty.
 void add_member(archive* a, const fs::path& out, const std::string& name, std::uint64_t size, int fd, const std::string& text,
@@ -139,7 +134,7 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
 
     const fs::path dir = out.parent_path().empty() ? fs::path(".") : out.parent_path();
     std::string tmpl = (dir / ("." + out.filename().string() + ".tmp-XXXXXX")).string();
-    Fd tmp;
+    OwnedFd tmp;
     tmp.fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
     if (tmp.fd < 0) fail(out.string() + ": cannot create a temporary file in " + dir.string() + ": " + errno_text(), ErrorKind::Io);
     struct Cleanup {
@@ -169,7 +164,7 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
             continue;
         }
         CacheLock held = cache.lock(e->sha256);
-        Fd in;
+        OwnedFd in;
         in.fd = ::open(cache.path_for(e->sha256).c_str(), O_RDONLY | O_CLOEXEC);
         struct stat st {};
         if (in.fd < 0 || ::fstat(in.fd, &st) != 0)
@@ -222,7 +217,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
             continue;
         }
         CacheTempFile tmp = cache.temp_file();
-        Fd out;
+        OwnedFd out;
         out.fd = ::open(tmp.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
         if (out.fd < 0) fail(tmp.path().string() + ": cannot open: " + errno_text(), ErrorKind::Io);
         Hasher h(Hasher::Algorithm::Sha256);

@@ -28,11 +28,6 @@ struct CurlDeleter {
     void operator()(CURL* c) const { curl_easy_cleanup(c); }
 };
 
-struct Fd {
-    int fd = -1;
-    ~Fd() { if (fd >= 0) ::close(fd); }
-};
-
 // Where the body of one attempt goes: appended to what is on disk when the
 // server honoured our Range request, otherwise written from offset 0.
 struct Sink {
@@ -136,7 +131,7 @@ std::uint64_t file_size(int fd) {
 Fetcher::Fetcher(FetchOptions options) : options_(options) { global_init(); }
 
 FileDigest Fetcher::fetch_to_file(const std::string& url, const Expected& expected, const fs::path& dest, Progress* progress) {
-    Fd out;
+    OwnedFd out;
     out.fd = ::open(dest.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (out.fd < 0) fail(dest.string() + ": cannot open for the download of " + url + ": " + std::strerror(errno), ErrorKind::Io);
 

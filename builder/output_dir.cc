@@ -28,16 +28,6 @@ constexpr int kMaxRemoveDepth = 16;
 
 std::string errno_text() { return std::strerror(errno); }
 
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-};
-
 fs::path normalize_out(const fs::path& p) {
     fs::path out = fs::absolute(p).lexically_normal();
     if (out.filename().empty()) out = out.parent_path();
@@ -51,7 +41,7 @@ fs::path normalize_out(const fs::path& p) {
 bool replaceable(const fs::path& dir) {
     std::error_code ec;
     if (fs::is_empty(dir, ec) && !ec) return true;
-    Fd fd(::open((dir / "manifest.json").c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    OwnedFd fd(::open((dir / "manifest.json").c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat st {};
     if (fd.fd < 0 || ::fstat(fd.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxManifestBytes) return false;
     std::string text(static_cast<std::size_t>(st.st_size), '\0');
@@ -111,7 +101,7 @@ std::vector<std::string> names_in(int dir) {
 void remove_contents(int dir, int depth) {
     for (const std::string& n : names_in(dir)) {
         if (::unlinkat(dir, n.c_str(), 0) == 0 || errno != EISDIR || depth >= kMaxRemoveDepth) continue;
-        Fd sub(::openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        OwnedFd sub(::openat(dir, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (sub.fd >= 0) remove_contents(sub.fd, depth + 1);
         ::unlinkat(dir, n.c_str(), AT_REMOVEDIR);
     }
@@ -131,10 +121,10 @@ void remove_dir_at(int parent, const std::string& name, int fd) {
 
 // Removes the directory at `path` (not a symlink to one) and its contents.
 void remove_dir(const fs::path& path) {
-    Fd parent(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    OwnedFd parent(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (parent.fd < 0) return;
     const std::string name = path.filename().string();
-    Fd fd(::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    OwnedFd fd(::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.fd >= 0) remove_dir_at(parent.fd, name, fd.fd);
 }
 
@@ -142,7 +132,7 @@ void remove_dir(const fs::path& path) {
 
 std::size_t remove_stale_staging_dirs(const fs::path& final_dir) {
     const fs::path final_ = normalize_out(final_dir);
-    Fd parent(::open(final_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    OwnedFd parent(::open(final_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (parent.fd < 0) return 0;
     const std::string prefix = staging_prefix(final_);
     std::size_t removed = 0;
@@ -152,7 +142,7 @@ std::size_t remove_stale_staging_dirs(const fs::path& final_dir) {
         // name, or another user's directory, is not a leftover of our builds.
         struct stat st {}, opened {};
         if (::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
-        Fd fd(::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        OwnedFd fd(::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (fd.fd < 0 || ::fstat(fd.fd, &opened) != 0 || !same_file(st, opened)) continue;
         // Held: a build is still writing there.
         if (::flock(fd.fd, LOCK_EX | LOCK_NB) != 0) continue;
@@ -208,7 +198,7 @@ StagedOutputDir::StagedOutputDir(fs::path final_dir) : final_(normalize_out(fina
 
 StagedOutputDir::~StagedOutputDir() {
     if (!committed_) {
-        Fd parent(::open(staging_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        OwnedFd parent(::open(staging_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (parent.fd >= 0) remove_dir_at(parent.fd, staging_.filename().string(), lock_fd_);
     }
     // Released only now: until the directory is gone no clean-up may race us.

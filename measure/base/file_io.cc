@@ -13,15 +13,10 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-struct Fd {
-    int fd = -1;
-    ~Fd() { if (fd >= 0) ::close(fd); }
-};
-
 }  // namespace
 
 InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
-    Fd f;
+    OwnedFd f;
     f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (f.fd < 0) fail(path.string() + ": cannot open: " + errno_text(), ErrorKind::Io);
     struct stat st {};
@@ -62,6 +57,10 @@ InputFile::InputFile(InputFile&& other) noexcept
     other.mapped_ = false;
     other.data_ = nullptr;
     other.size_ = 0;
+}
+
+OwnedFd::~OwnedFd() {
+    if (fd >= 0) ::close(fd);
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {

@@ -41,6 +41,16 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 // Writes every (path, content) pair: first all to temporary files, then renames
 // each into place. On any error the temporary files are removed and no target
 // is touched, so either all outputs are replaced or none is.
+// Closes the descriptor it holds when it goes out of scope; -1 holds none.
+struct OwnedFd {
+    int fd = -1;
+    OwnedFd() = default;
+    explicit OwnedFd(int f) : fd(f) {}
+    ~OwnedFd();
+    OwnedFd(const OwnedFd&) = delete;
+    OwnedFd& operator=(const OwnedFd&) = delete;
+};
+
 void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files);
 
 // Writes all of `data` to `fd`, through short writes and EINTR; throws
