@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ struct ManifestOutput {
     std::string sha256;
 };
 
+// What /init runs: the agent given to `build --agent` (its file name, bytes
+// and arguments), or none, when /init runs the recipe's init.program.
+struct ManifestAgent {
+    std::string name;                // file name; installed as /usr/bin/<name>
+    std::uint64_t size = 0;
+    std::string sha256;
+    std::vector<std::string> args;
+};
+
 struct BuildManifest {
     std::string image_name;
     std::string recipe_file;        // file name, for people
@@ -46,6 +56,9 @@ struct BuildManifest {
     std::vector<std::string> removed;    // leftovers removed from the tree
     std::uint64_t initramfs_entries = 0;
     std::vector<ManifestInput> inputs;
+    std::optional<ManifestAgent> agent;   // nullopt: built without --agent
+    std::string init_program;             // what /init starts, with its arguments
+    std::vector<std::string> init_args;
     std::vector<ManifestOutput> outputs;  // the files the image digest covers
     ManifestOutput sbom;                  // sbom.spdx.json: it names the digest, so it is not covered
 };
@@ -57,5 +70,21 @@ struct BuildManifest {
 std::string image_digest(std::vector<ManifestOutput> outputs);
 
 std::string render_manifest(const BuildManifest& m);
+
+// A manifest.json as published: what it claims. Every field is a claim about
+// files the reader must hash itself (builder/published_dir.h does). Throws
+// tdx::Error (BadInput) naming `name` and the key that is wrong.
+struct PublishedManifest {
+    std::string image_name;
+    std::string image_digest;
+    std::string tool_version;
+    std::vector<ManifestOutput> outputs;
+    std::optional<ManifestOutput> sbom;
+    bool agent_recorded = false;          // false for manifests before the agent was recorded
+    std::optional<ManifestAgent> agent;
+    std::string init_program;
+    std::vector<std::string> init_args;
+};
+PublishedManifest parse_manifest(const std::string& text, const std::string& name);
 
 }  // namespace tdx::builder

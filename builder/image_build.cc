@@ -21,7 +21,6 @@
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
 #include "measure/kernel_setup.h"
-#include "ovmf/firmware_volume.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -175,7 +174,6 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     } else {
         img.ovmf = artifact_file(recipe.ovmf, "ovmf", lock, dl);
     }
-    for (const std::string& w : ovmf::firmware_warnings(ovmf::scan_firmware_volumes(Bytes(img.ovmf)), "OVMF.fd")) img.warnings.push_back(w);
 
     // Kernel, its config and its modules.
     stage("reading the kernel");
@@ -270,8 +268,16 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
         man.inputs.push_back(ManifestInput{"agent", name, "", "", {}, bytes.size(), to_hex(sha256(Bytes(bytes)))});
         init.program = "/usr/bin/" + name;
         init.args = options.agent_args.value_or(std::vector<std::string>{});
+        man.agent = ManifestAgent{name, bytes.size(), man.inputs.back().sha256, init.args};
         tree.add_file(init.program, std::move(bytes), FsAttrs{0755, 0, 0, 0, "agent"});
+    } else {
+        std::string run = init.program;
+        for (const std::string& a : init.args) run += " " + a;
+        img.warnings.push_back("no --agent given: /init runs the recipe's init.program (" + run +
+                           "); the image holds no agent of yours, and its RTMR2 is that of this image");
     }
+    man.init_program = init.program;
+    man.init_args = init.args;
     if (tree.resolve(init.program).empty())
         fail(recipe.file.string() + ": init.program " + init.program + " is not in the image (no package or file provides it)");
 

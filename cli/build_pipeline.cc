@@ -19,6 +19,7 @@
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
+#include "measure/measurement_diff.h"
 
 namespace tdx::cli {
 namespace fs = std::filesystem;
@@ -37,6 +38,26 @@ std::optional<std::int64_t> env_source_date_epoch() {
 
 std::string sha256_hex(Bytes b) { return to_hex(sha256(b)); }
 
+// The registers that changed since the build that last wrote `dir`, read
+// from its measurements.json (our own earlier output, so a file that is not
+// one only means there is nothing to compare with).
+std::optional<std::vector<std::string>> changed_registers(const fs::path& dir, const std::string& now) {
+    std::error_code ec;
+    const fs::path previous = dir / "measurements.json";
+    if (fs::symlink_status(previous, ec).type() != fs::file_type::regular || fs::file_size(previous, ec) > (16u << 20)) return std::nullopt;
+    try {
+        const std::vector<std::uint8_t> b = read_file(previous);
+        const MeasurementDiff d = diff_measurements(parse_published_measurements(std::string(b.begin(), b.end()), previous.string()),
+                                                    parse_published_measurements(now, "the new measurements"));
+        std::vector<std::string> changed;
+        for (const RegisterDiff& r : d.registers)
+            if (r.expected != r.actual) changed.push_back(r.name);
+        return changed;
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
 
 }  // namespace
 
@@ -47,6 +68,7 @@ MeasureRequest recipe_measure_request(const builder::Recipe& recipe, const fs::p
     req.initrd = dir / initramfs_name;
     req.cmdline = recipe.cmdline;
     req.memory_size = recipe.vm.memory;
+    req.cpus = recipe.vm.cpus;
     req.profile = find_profile(recipe.profile);
     return req;
 }
@@ -119,6 +141,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     if (report.rtmr1) put_text("rtmr1.hex", to_hex(*report.rtmr1) + "\n");
     if (report.rtmr2) put_text("rtmr2.hex", to_hex(*report.rtmr2) + "\n");
     put_text("measurements.json", measurements);
+    const std::optional<std::vector<std::string>> changed = changed_registers(out.final_dir(), measurements);
 
     builder::LaunchPlan lp;
     lp.image_name = recipe.name;
@@ -161,6 +184,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     o.files = listed;
     o.digest = digest;
     o.warnings = img.warnings;
+    o.changed_since_previous = changed;
     return o;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct BuildOutcome {
     std::vector<builder::ManifestOutput> files;  // every output, manifest and SBOM last
     std::string digest;                          // the image digest
     std::vector<std::string> warnings;
+    // The registers whose values differ from the previous build in the same
+    // output directory ("RTMR1", "RTMR2"); nullopt when there was none (or
+    // its measurements.json could not be read).
+    std::optional<std::vector<std::string>> changed_since_previous;
 };
 
 // The measurement `build` makes of a directory's boot files: the recipe's

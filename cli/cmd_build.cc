@@ -15,8 +15,11 @@
 #include "cli/build_pipeline.h"
 #include "cli/commands.h"
 #include "cli/report_json.h"
+#include "cli/report_text.h"
+#include "cli/warnings.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
+#include "measure/base/temp_dir.h"
 
 namespace tdx::cli {
 namespace {
@@ -35,17 +38,8 @@ std::string human_size(std::uint64_t n) {
 // must be byte-identical.
 int build_again_and_compare(const BuildArgs& a, const BuildOutcome& first) {
     auto abs = [](const std::string& p) { return fs::absolute(p).lexically_normal().string(); };
-    const char* base = std::getenv("TMPDIR");
-    std::string dir_template = (fs::path(base && *base ? base : "/tmp") / "tdximage-twice-XXXXXX").string();
-    if (!::mkdtemp(dir_template.data())) fail("--twice: cannot create a temporary directory", ErrorKind::Io);
-    const fs::path tmp = dir_template;
-    struct Cleanup {
-        fs::path p;
-        ~Cleanup() {
-            std::error_code ec;
-            fs::remove_all(p, ec);
-        }
-    } cleanup{tmp};
+    const TempDir tmp_dir("tdximage-twice");
+    const fs::path& tmp = tmp_dir.path();
     fs::create_directories(tmp / "elsewhere" / "deeper");
     std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "build", abs(a.recipe), "--lock",
                                      abs(a.lock.empty() ? a.recipe + ".lock" : a.lock), "--out", "../second", "--locked", "--quiet"};
@@ -68,30 +62,51 @@ int build_again_and_compare(const BuildArgs& a, const BuildOutcome& first) {
     return kExitDifferent;
 }
 
+// The values to pin are the .hex files' contents, printed below; a hash
+// of those files beside them would only be mistaken for a value.
+bool is_value_file(const std::string& name) { return name.size() > 4 && name.compare(name.size() - 4, 4, ".hex") == 0; }
+
+std::string changed_line(const std::vector<std::string>& changed) {
+    if (changed.empty()) return "unchanged since the previous build in this directory: the pinned values still hold";
+    std::string names;
+    for (const std::string& n : changed) names += (names.empty() ? "" : ", ") + n;
+    return "changed since the previous build in this directory: " + names + "; re-pin " + names;
+}
+
 int run_build(const BuildArgs& a) {
     const BuildOutcome o = build_into_directory(a);
     const MeasureReport& report = o.report;
-    for (const std::string& w : o.warnings) std::cerr << "tdximage: warning: " << w << "\n";
+    print_warnings(o.warnings);
     if (a.json) {
         nlohmann::json files = nlohmann::json::array();
         for (const auto& f : o.files) files.push_back({{"name", f.name}, {"size", f.size}, {"sha256", f.sha256}});
-        const nlohmann::json doc = {{"schema", "tdximage.build/v1"},
-                                    {"image", o.recipe_name},
-                                    {"out_dir", o.out_dir.string()},
-                                    {"image_digest", o.digest},
-                                    {"files", files},
-                                    {"warnings", o.warnings},
-                                    {"measurements", measure_report_json(report)}};
+        nlohmann::json doc = {{"schema", "tdximage.build/v1"},
+                              {"image", o.recipe_name},
+                              {"out_dir", o.out_dir.string()},
+                              {"image_digest", o.digest},
+                              {"files", files},
+                              {"warnings", o.warnings},
+                              {"changed_since_previous", o.changed_since_previous ? nlohmann::json(*o.changed_since_previous) : nlohmann::json(nullptr)},
+                              {"measurements", measure_report_json(report)}};
         std::cout << doc.dump(2) << "\n";
     } else {
         std::cout << "built " << o.recipe_name << " in " << o.out_dir.string() << "\n\n";
-        for (const auto& f : o.files)
-            std::cout << "  " << std::left << std::setw(22) << f.name << std::right << std::setw(11) << human_size(f.size) << "  " << f.sha256.substr(0, 16) << "…\n";
-        std::cout << "\n  kernel   " << o.kernel_version << "\n  image    " << o.digest << "\n\n";
+        for (const auto& f : o.files) {
+            std::cout << "  " << std::left << std::setw(22) << f.name << std::right << std::setw(11) << human_size(f.size);
+            if (!is_value_file(f.name)) std::cout << "  " << f.sha256.substr(0, 16) << "…";
+            std::cout << "\n";
+        }
+        std::cout << "\n  kernel   " << o.kernel_version << "\n  image    " << o.digest << "\n  profile  " << report.profile.name << "\n\n";
         std::cout << "  MR_TD    " << to_hex(report.mrtd_selected) << "\n";
-        std::cout << "  RTMR0    " << (report.rtmr0 ? to_hex(*report.rtmr0) : "(not computed: " + report.rtmr0_note + ")") << "\n";
+        std::cout << "  RTMR0    "
+                  << (report.rtmr0 ? to_hex(*report.rtmr0)
+                                   : "(not computed: it needs QEMU's ACPI tables for your VM shape; docs/operators.md shows "
+                                     "`tdximage acpi dump` and `tdximage measure --acpi-dir`)")
+                  << "\n";
         std::cout << "  RTMR1    " << (report.rtmr1 ? to_hex(*report.rtmr1) : std::string("(not computed)")) << "\n";
-        std::cout << "  RTMR2    " << (report.rtmr2 ? to_hex(*report.rtmr2) : std::string("(not computed)")) << "\n";
+        std::cout << "  RTMR2    " << (report.rtmr2 ? to_hex(*report.rtmr2) : std::string("(not computed)")) << "\n\n";
+        print_pin_advice(std::cout, report.coverage);
+        if (o.changed_since_previous) std::cout << "\n  " << changed_line(*o.changed_since_previous) << "\n";
     }
     std::cout.flush();
     if (!std::cout) fail("cannot write to standard output", ErrorKind::Io);

@@ -5,6 +5,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/warnings.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "measure/base/file_io.h"
@@ -38,17 +39,19 @@ int run_inspect_ovmf(const InspectOvmfArgs& a) {
     if (image.descriptor && !image.has_errors()) mrtd = compute_mrtd(f.bytes(), image, a.file);
     std::optional<Digest384> cfv = cfv_digest(f.bytes(), image);
     ovmf::FirmwareInventory inventory = ovmf::scan_firmware_volumes(f.bytes());
+    // One list for stderr and the JSON; it names the file without its
+    // directory, like "file" in the JSON.
+    const std::vector<std::string> warnings = ovmf::firmware_warnings(inventory, id.file);
     if (a.json) {
         nlohmann::json j = tdvf_inspect_json(image, id, mrtd, cfv);
-        // The JSON names the file without its directory, like "file" above.
-        j.update(firmware_inventory_json(inventory, ovmf::firmware_warnings(inventory, id.file)));
+        j.update(firmware_inventory_json(inventory, warnings));
         std::cout << j.dump(2) << "\n";
     } else {
         print_tdvf_inspect(std::cout, image, id, mrtd, cfv);
         print_firmware_inventory(std::cout, inventory, a.modules);
     }
     std::cout.flush();
-    for (const std::string& w : ovmf::firmware_warnings(inventory, a.file)) std::cerr << "tdximage: warning: " << w << "\n";
+    print_warnings(warnings);
     if (image.has_errors()) {
         std::size_t n = 0;
         for (const auto& x : image.findings) n += x.severity == ovmf::Finding::Severity::Error;

@@ -6,10 +6,10 @@
 #include "cli/commands.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
+#include "cli/warnings.h"
 #include "measure/base/file_io.h"
 #include "measure/measurement.h"
 #include "measure/tcg_event_log_writer.h"
-#include "ovmf/firmware_volume.h"
 
 namespace tdx::cli {
 namespace {
@@ -76,11 +76,7 @@ int run_measure(const MeasureArgs& a) {
     if (!a.secure_boot_dir.empty()) req.secure_boot_dir = a.secure_boot_dir;
 
     MeasureReport report = measure(req);
-    for (const std::string& w : report.warnings) std::cerr << "tdximage: warning: " << w << "\n";
-    // A firmware without the TDX measurement drivers extends no RTMR in a
-    // real TD: the values below would never be seen.
-    for (const std::string& w : ovmf::firmware_warnings(ovmf::scan_firmware_volumes(InputFile(req.ovmf).bytes()), req.ovmf.filename().string()))
-        std::cerr << "tdximage: warning: " << w << "\n";
+    print_warnings(report.warnings);
     const std::string json_text = measure_report_json(report).dump(2) + "\n";
     OutputFiles files;
     if (!a.event_log_out.empty()) {

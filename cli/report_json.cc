@@ -86,7 +86,20 @@ json measure_report_json(const MeasureReport& r) {
     j["td_hob"] = {{"address", hex_u64(r.td_hob.gpa)}, {"end_of_hob_list", hex_u64(r.td_hob.end_of_hob_list)},
                    {"measured_size", r.td_hob.measured.size()}, {"ranges", ranges}};
     j["warnings"] = r.warnings;
+    j.update(coverage_json(r.coverage));
     return j;
+}
+
+json coverage_json(const std::vector<RegisterCoverage>& coverage) {
+    json covers = json::object();
+    json agent = json::array();
+    json pin = json::array();
+    for (const RegisterCoverage& c : coverage) {
+        covers[c.key] = c.inputs;
+        if (c.covers_agent) agent.push_back(c.key);
+        if (c.required) pin.push_back(c.key);
+    }
+    return {{"covers", covers}, {"agent_covered_by", agent}, {"pin", pin}};
 }
 
 json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, const std::optional<MrtdResult>& mrtd,

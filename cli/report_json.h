@@ -13,6 +13,9 @@ namespace tdx::cli {
 
 nlohmann::json profile_json(const Profile& p);
 nlohmann::json measure_report_json(const MeasureReport& r);
+// measurements.json's coverage keys: "covers" (register -> inputs),
+// "agent_covered_by" and "pin" (the registers that cover the whole image).
+nlohmann::json coverage_json(const std::vector<RegisterCoverage>& coverage);
 nlohmann::json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file,
                                  const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
 // The keys tdximage.ovmf/v1 gained for the firmware's modules:

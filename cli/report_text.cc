@@ -36,6 +36,8 @@ void print_measure_report(std::ostream& out, const MeasureReport& r) {
     out << "RTMR0     " << (r.rtmr0 ? to_hex(*r.rtmr0) : "-  (" + r.rtmr0_note + ")") << "\n";
     out << "RTMR1     " << (r.rtmr1 ? to_hex(*r.rtmr1) : std::string("-  (no --kernel)")) << "\n";
     out << "RTMR2     " << (r.rtmr2 ? to_hex(*r.rtmr2) : std::string("-  (no --kernel)")) << "\n";
+    out << "\n";
+    print_pin_advice(out, r.coverage);
     if (!r.events.empty()) {
         out << "\nevents\n";
         out << "  " << pad("reg", 6) << pad("#", 3) << pad("type", 34) << pad("digest", 98) << "description\n";
@@ -50,6 +52,25 @@ void print_measure_report(std::ostream& out, const MeasureReport& r) {
         for (const PatchedField& f : r.header_patch)
             out << "  " << pad(hex_u64(f.offset), 8) << pad(f.name, 18) << hex_u64(f.old_value) << " -> " << hex_u64(f.new_value) << "\n";
     }
+}
+
+void print_coverage(std::ostream& out, const std::vector<RegisterCoverage>& coverage) {
+    for (const RegisterCoverage& c : coverage) {
+        out << "  " << pad(c.name, 7) << c.inputs.front() << "\n";
+        for (std::size_t i = 1; i < c.inputs.size(); ++i) out << "  " << pad("", 7) << c.inputs[i] << "\n";
+    }
+}
+
+void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& coverage) {
+    const std::vector<std::string> pin = pin_set(coverage);
+    std::vector<std::string> agent;
+    for (const RegisterCoverage& c : coverage)
+        if (c.covers_agent) agent.push_back(c.name);
+    out << "pin       " << join_names(pin) << ": together they cover the firmware, the kernel, the command line and the initramfs with the agent\n";
+    if (agent.empty())
+        out << "          WARNING: no register covers the agent (the kernel does not measure the initramfs)\n";
+    else
+        out << "          MR_TD alone covers only the firmware: any agent booted with this OVMF has it; the agent is in " << join_names(agent) << "\n";
 }
 
 void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "measure/base/file_io.h"
+#include "ovmf/firmware_volume.h"
 
 namespace tdx {
 namespace {
@@ -53,6 +54,9 @@ MeasureReport measure(const MeasureRequest& req) {
     }
     MrtdOptions mo;
     mo.skip_page_aug = req.profile.skip_page_aug;
+    // A firmware without the TDX measurement drivers extends no RTMR in a
+    // real TD: the RTMR values would never be seen.
+    for (const std::string& w : ovmf::firmware_warnings(ovmf::scan_firmware_volumes(ovmf.bytes()), ovmf_label)) r.warnings.push_back(w);
     r.mrtd = compute_mrtd(ovmf.bytes(), image, ovmf_label, mo);
     r.mrtd_selected = r.mrtd.get(req.profile.mrtd_order);
     r.warnings.insert(r.warnings.end(), r.mrtd.warnings.begin(), r.mrtd.warnings.end());
@@ -128,6 +132,10 @@ MeasureReport measure(const MeasureRequest& req) {
         r.kernel = kernel_id.get();
         if (initrd_id) r.initrd = initrd_id->get();
     }
+    CoverageContext cc;
+    cc.profile = req.profile;
+    cc.kernel_measures_rtmr2 = kernel_measures_rtmr2(r.kernel_version) != std::optional<bool>(false);
+    r.coverage = register_coverage(cc);
     return r;
 }
 

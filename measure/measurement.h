@@ -11,6 +11,7 @@
 
 #include "measure/acpi_blobs.h"
 #include "measure/boot_events.h"
+#include "measure/coverage.h"
 #include "measure/mrtd.h"
 #include "measure/profile.h"
 #include "measure/rtmr0.h"
@@ -59,7 +60,8 @@ struct MeasureReport {
     std::vector<MeasuredEvent> events;       // RTMR0 (or its known prefix), then RTMR1, RTMR2
     std::vector<PatchedField> header_patch;
     std::optional<std::uint64_t> initrd_address;
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings;       // every warning of the measurement, for stderr and the JSON alike
+    std::vector<RegisterCoverage> coverage;  // what each register covers under this profile and kernel
     std::string rtmr0_note;   // why RTMR0 is not computed (empty when it is)
     TdHob td_hob;
 };

@@ -1,5 +1,8 @@
 #include "measure/measurement_diff.h"
 
+#include <cstdio>
+#include <map>
+
 #include "measure/base/error.h"
 
 namespace tdx {
@@ -26,6 +29,26 @@ PublishedMeasurements parse_published_measurements(const std::string& text, cons
     }
     PublishedMeasurements p;
     p.registers = parse_expected_measurements(doc, name);
+    const nlohmann::json inputs = doc.value("inputs", nlohmann::json());
+    if (inputs.is_object()) {
+        const nlohmann::json k = inputs.value("kernel", nlohmann::json()), i = inputs.value("initrd", nlohmann::json());
+        if (k.is_object() && k.value("sha256", nlohmann::json()).is_string()) p.kernel_sha256 = k["sha256"].get<std::string>();
+        if (i.is_object() && i.value("size", nlohmann::json()).is_number_unsigned()) p.initrd_size = i["size"].get<std::uint64_t>();
+    }
+    const nlohmann::json patch = doc.value("kernel_header_patch", nlohmann::json());
+    if (patch.is_array()) {
+        for (const nlohmann::json& f : patch) {
+            if (!f.is_object() || !f.value("field", nlohmann::json()).is_string() || !f.value("new", nlohmann::json()).is_string()) continue;
+            const std::string v = f["new"].get<std::string>();
+            std::uint64_t value = 0;
+            try {
+                value = std::stoull(v, nullptr, 16);
+            } catch (const std::exception&) {
+                fail(name + ": kernel_header_patch: '" + v + "' is not a hex value", ErrorKind::BadInput);
+            }
+            p.header_patch.push_back({f["field"].get<std::string>(), value});
+        }
+    }
     if (doc.contains("mrtd") && doc["mrtd"].is_string()) {
         const std::string m = doc["mrtd"].get<std::string>();
         if (m.size() != 96 || m.find_first_not_of("0123456789abcdef") != std::string::npos)
@@ -34,6 +57,53 @@ PublishedMeasurements parse_published_measurements(const std::string& text, cons
     }
     return p;
 }
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+// What a header field QEMU writes stands for (measure/kernel_setup.cc).
+std::string input_of_header_field(const std::string& field, std::uint64_t from, std::uint64_t to) {
+    if (field == "ramdisk_size") {
+        const bool longer = to > from;
+        const std::uint64_t d = longer ? to - from : from - to;
+        return "the initramfs is " + std::to_string(d) + (d == 1 ? " byte " : " bytes ") + (longer ? "longer" : "shorter");
+    }
+    if (field == "ramdisk_image") return "the initramfs is loaded elsewhere (its size or the memory size changed)";
+    if (field == "cmd_line_ptr" || field == "cl_offset" || field == "heap_end_ptr") return "the command line's length changed";
+    if (field == "vid_mode") return "a vga= option on the command line changed";
+    return "QEMU's loader wrote another value";
+}
+
+// An RTMR1 kernel event that differs, explained below the event: the kernel
+// file, or (kernel-header patched) the header fields QEMU wrote into it.
+std::string explain_kernel_event(const PublishedMeasurements& expected, const PublishedMeasurements& actual) {
+    if (!expected.kernel_sha256 || !actual.kernel_sha256) return "";
+    if (*expected.kernel_sha256 != *actual.kernel_sha256)
+        return "the kernel file differs (vmlinuz sha256 " + expected.kernel_sha256->substr(0, 16) + "… -> " + actual.kernel_sha256->substr(0, 16) + "…)";
+    std::string out;
+    std::map<std::string, std::uint64_t> before;
+    for (const HeaderField& f : expected.header_patch) before[f.name] = f.value;
+    for (const HeaderField& f : actual.header_patch) {
+        const auto it = before.find(f.name);
+        if (it == before.end()) {
+            out += std::string(out.empty() ? "" : "; ") + f.name + " is written only in the rebuild (" + hex(f.value) + ")";
+        } else if (it->second != f.value) {
+            out += std::string(out.empty() ? "" : "; ") + f.name + " " + hex(it->second) + " -> " + hex(f.value) + ": " +
+                   input_of_header_field(f.name, it->second, f.value);
+        }
+        if (it != before.end()) before.erase(it);
+    }
+    for (const auto& [name, value] : before) out += std::string(out.empty() ? "" : "; ") + name + " is written only in the published image (" + hex(value) + ")";
+    if (out.empty()) return "the kernel file is identical and so are the header fields QEMU writes";
+    return "the kernel file is identical; the setup header QEMU patches differs: " + out;
+}
+
+}  // namespace
 
 MeasurementDiff diff_measurements(const PublishedMeasurements& expected, const PublishedMeasurements& actual) {
     MeasurementDiff out;
@@ -75,7 +145,10 @@ MeasurementDiff diff_measurements(const PublishedMeasurements& expected, const P
                 if (i < b.size()) d.actual_event = b[i];
                 const ExpectedEvent& at = i < b.size() ? b[i] : a[i];
                 d.explanation = "event " + std::to_string(i) + " (" + at.type + ", " + at.kind + ") differs: " + input_of_event_kind(at.kind);
-                if (!at.depends_on.empty()) {
+                const std::string deeper = at.kind == "kernel" ? explain_kernel_event(expected, actual) : std::string();
+                if (!deeper.empty()) {
+                    d.explanation = "event " + std::to_string(i) + " (" + at.type + ", " + at.kind + ") differs: " + deeper;
+                } else if (!at.depends_on.empty()) {
                     d.explanation += "; it depends on ";
                     for (std::size_t k = 0; k < at.depends_on.size(); ++k) d.explanation += (k ? ", " : "") + at.depends_on[k];
                 }

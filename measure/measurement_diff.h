@@ -5,6 +5,7 @@
 // kernel, the command line, the initramfs) rather than at a hash.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,9 +14,21 @@
 
 namespace tdx {
 
+// A setup-header field QEMU wrote, as measurements.json lists it.
+struct HeaderField {
+    std::string name;
+    std::uint64_t value = 0;
+};
+
 struct PublishedMeasurements {
     std::optional<std::string> mrtd;  // lowercase hex
     ExpectedMeasurements registers;   // may list no events (only values)
+    // What explains an RTMR1 difference below the kernel event: the kernel
+    // file's identity and the header fields QEMU wrote (kernel-header
+    // patched); absent in documents that do not carry them.
+    std::optional<std::string> kernel_sha256;
+    std::optional<std::uint64_t> initrd_size;
+    std::vector<HeaderField> header_patch;
 };
 
 // From a measurements.json document ("tdximage.measurements/v1"); throws

@@ -5,11 +5,13 @@
 // real kernel and firmware as pinned local files (debian_inputs fixture).
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "tests/builder/apk_fixture.h"
+#include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
 namespace tdx::test::alpine {
@@ -85,7 +87,17 @@ struct AlpineBuild : LocalMirror {
         }
         repo.publish(key);
         const std::filesystem::path inputs = debian_inputs_dir();
-        std::filesystem::copy_file(inputs / "vmlinuz", d / "vmlinuz");
+        // Debian 12's kernel (6.1) with its version string made to read 6.9:
+        // the first version whose EFI stub extends RTMR2, so that the agent
+        // is covered as on the kernels recipes ship (Debian 13's is 6.12).
+        // vmlinuz-6.1 keeps the original for the tests of older kernels.
+        std::filesystem::copy_file(inputs / "vmlinuz", d / "vmlinuz-6.1");
+        std::vector<std::uint8_t> kernel = tdx::read_file(inputs / "vmlinuz");
+        const std::string old_version = "6.1.", new_version = "6.9.";
+        const std::size_t at = 0x200 + (kernel.at(0x20E) | (kernel.at(0x20F) << 8));
+        REQUIRE(std::equal(old_version.begin(), old_version.end(), kernel.begin() + static_cast<std::ptrdiff_t>(at)));
+        std::copy(new_version.begin(), new_version.end(), kernel.begin() + static_cast<std::ptrdiff_t>(at));
+        write_bytes(d / "vmlinuz", kernel);
         std::filesystem::copy_file(inputs / "OVMF-trixie.fd", d / "OVMF.fd");
         write_text(d / "agent", "#!/bin/sh\necho agent\n");
         write_text(d / "motd", "hello\n");

@@ -47,8 +47,12 @@ TEST_CASE("inspect ovmf lists volumes and modules and warns on stderr without Td
     CHECK_THAT(r.out, TDX_CONTAINS("TD measurement drivers: TdTcg2Dxe absent, TdTcg2Pei absent, TdxDxe present"));
     CHECK_THAT(r.out, TDX_CONTAINS("(in module 0 of FV 0, compressed)"));
     CHECK(r.out.find("Tcg2Dxe  ") == std::string::npos);  // no module rows by default
-    CHECK(r.err == "tdximage: warning: " + fw + ": no TdTcg2Dxe among its 3 modules: this firmware extends no RTMR in a TD; "
+    // The same words as the JSON's firmware_warnings: the file by its name.
+    CHECK(r.err == "tdximage: warning: old.fd: no TdTcg2Dxe among its 3 modules: this firmware extends no RTMR in a TD; "
                    "predicted RTMR values would never be seen\n");
+    auto with_json = run({tool_path().string(), "inspect", "ovmf", fw, "--json"});
+    CHECK(with_json.err == r.err);
+    CHECK(nlohmann::json::parse(with_json.out)["firmware_warnings"] == nlohmann::json::array({r.err.substr(19, r.err.size() - 20)}));
 
     auto m = run({tool_path().string(), "inspect", "ovmf", fw, "--modules"});
     REQUIRE(m.exit_code == 0);

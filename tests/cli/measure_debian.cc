@@ -124,3 +124,27 @@ TEST_CASE("measurements.json is the same bytes whatever the time zone, locale, w
     CHECK(read_text(a / "o" / "measurements.json") == read_text(b / "o" / "measurements.json"));
     CHECK(read_text(a / "o" / "mr_td.hex") == read_text(b / "o" / "mr_td.hex"));
 }
+
+TEST_CASE("measure: every warning on stderr is in the JSON, and the JSON says what each register covers") {
+    // Debian 12's OVMF lacks TdTcg2Dxe and its kernel (6.1) predates RTMR2
+    // measurement: two warnings, the same in both places.
+    auto r = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string(),
+                  "--json"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    const std::vector<std::string> on_stderr = warnings_on_stderr(r.err);
+    CHECK(on_stderr.size() == 2);
+    CHECK(j["warnings"] == json(on_stderr));
+    CHECK(r.err.find("no TdTcg2Dxe") != std::string::npos);
+    // No register covers the agent with this kernel; MR_TD only the firmware.
+    CHECK(j["agent_covered_by"] == json::array());
+    CHECK(j["pin"] == json::array({"mrtd", "rtmr1", "rtmr2"}));
+    CHECK(j["covers"]["mrtd"].size() == 1);
+    CHECK(j["covers"]["rtmr2"][0].get<std::string>().rfind("nothing: Linux before 6.9", 0) == 0);
+    // The text form says the same, and that MR_TD alone is not enough.
+    auto t = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string()});
+    CHECK(warnings_on_stderr(t.err) == on_stderr);
+    CHECK(t.out.find("pin       MR_TD, RTMR1 and RTMR2") != std::string::npos);
+    CHECK(t.out.find("WARNING: no register covers the agent") != std::string::npos);
+}

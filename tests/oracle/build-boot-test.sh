@@ -73,9 +73,9 @@ diff -r "$out" "$work/b/out2" > "$work/diff.txt" || { cat "$work/diff.txt" >&2; 
 say "the two builds are byte-identical ($(ls "$out" | wc -l) files)"
 
 say "measurements.json equals tdximage measure on the output files"
-# debian-13.yaml: cmdline console=ttyS0, 2G, profile ubuntu-25.04.
+# debian-13.yaml: cmdline console=ttyS0, 2G, 2 vCPUs, profile ubuntu-25.04.
 "$tdximage" measure --ovmf "$out/OVMF.fd" --kernel "$out/vmlinuz" --initrd "$out/initramfs.cpio.gz" \
-    --cmdline "console=ttyS0" --memory 2G --profile ubuntu-25.04 --json > "$work/measure.json"
+    --cmdline "console=ttyS0" --memory 2G --cpus 2 --profile ubuntu-25.04 --json > "$work/measure.json"
 cmp "$work/measure.json" "$out/measurements.json" || die "measurements.json differs from tdximage measure"
 
 say "verify: an operator's rebuild from recipe and lock reproduces the published directory"

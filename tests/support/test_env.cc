@@ -94,4 +94,17 @@ RunResult run(const std::vector<std::string>& argv) {
     return r;
 }
 
+std::vector<std::string> warnings_on_stderr(const std::string& err) {
+    static const std::string prefix = "tdximage: warning: ";
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at < err.size()) {
+        std::size_t end = err.find('\n', at);
+        if (end == std::string::npos) end = err.size();
+        if (err.compare(at, prefix.size(), prefix) == 0) out.push_back(err.substr(at + prefix.size(), end - at - prefix.size()));
+        at = end + 1;
+    }
+    return out;
+}
+
 }  // namespace tdx::test
