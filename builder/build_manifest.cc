@@ -130,7 +130,9 @@ PublishedManifest parse_manifest(const std::string& text, const std::string& nam
     const json& outs = member(doc, "outputs", name);
     if (!outs.is_array()) fail(name + ": outputs: not a list", ErrorKind::BadInput);
     for (std::size_t i = 0; i < outs.size(); ++i) m.outputs.push_back(output_at(outs[i], name + ": outputs[" + std::to_string(i) + "]"));
-    if (doc.contains("sbom") && !doc["sbom"].is_null()) m.sbom = output_at(doc["sbom"], name + ": sbom");
+    // render_manifest writes an sbom entry with an empty name when a
+    // manifest has none (documents written outside `build`).
+    if (doc.contains("sbom") && !doc["sbom"].is_null() && doc["sbom"].value("name", nlohmann::json()) != "") m.sbom = output_at(doc["sbom"], name + ": sbom");
     if (doc.contains("agent")) {
         m.agent_recorded = true;
         const json& a = doc["agent"];

@@ -3,6 +3,8 @@
 // firmware_diff.cc, kernel_diff.cc and json_diff.cc.
 #include "builder/image_diff.h"
 
+#include "builder/published_dir.h"
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -196,6 +198,14 @@ std::vector<Difference> diff_paths(const std::filesystem::path& a, const std::fi
             std::vector<Difference> d = diff_contents(fa.bytes(), fb.bytes(), name);
             out.insert(out.end(), d.begin(), d.end());
         }
+    }
+    // Two directories can be identical and both lie: each side's documents
+    // are claims about its own files, checked like `verify` checks them.
+    for (const auto& [side, dir] : {std::pair<std::string, std::filesystem::path>{"A", a}, {"B", b}}) {
+        std::error_code ec;
+        if (!std::filesystem::exists(dir / "manifest.json", ec) && !std::filesystem::exists(dir / "measurements.json", ec)) continue;
+        for (const ClaimFinding& f : check_published_dir(dir).findings)
+            out.push_back({side + ":" + f.file, "claim does not hold: " + f.claim, f.claimed, f.actual.empty() ? "(no such file)" : f.actual});
     }
     return out;
 }

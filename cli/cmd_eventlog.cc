@@ -33,6 +33,7 @@ LoadedLog load_log(const std::string& path, bool tpm) {
     l.mapping = tpm ? LogMapping::Tpm : LogMapping::Tdx;
     l.log = parse_tcg2_event_log(f.bytes(), path);
     l.replay = replay_rtmrs(l.log, l.mapping, path);
+    l.gaps = read_prediction_gaps(l.log);
     return l;
 }
 

@@ -80,7 +80,9 @@ int run_measure(const MeasureArgs& a) {
     const std::string json_text = measure_report_json(report).dump(2) + "\n";
     OutputFiles files;
     if (!a.event_log_out.empty()) {
-        const std::vector<std::uint8_t> log = write_tdx_event_log(report.events);
+        std::vector<PredictionGap> gaps;
+        if (!report.rtmr0) gaps.push_back({0, report.rtmr0_note});
+        const std::vector<std::uint8_t> log = write_tdx_event_log(report.events, gaps);
         files.emplace_back(a.event_log_out, std::string(log.begin(), log.end()));
     }
     write_outputs(a.out_dir, report, json_text, std::move(files));

@@ -78,10 +78,21 @@ json expected_event_json(const ExpectedEvent& e) {
             {"kind", e.kind},         {"depends_on", e.depends_on}};
 }
 
+// Why a predicted log's register is incomplete; "" when it is not.
+std::string gap_of(const LoadedLog& l, std::size_t rtmr) {
+    for (const PredictionGap& g : l.gaps)
+        if (static_cast<std::size_t>(g.rtmr) == rtmr) return g.why.empty() ? "incomplete" : g.why;
+    return "";
+}
+
 json registers_json(const LoadedLog& l) {
     json regs = json::object();
-    for (std::size_t i = 0; i < 4; ++i)
-        regs[rtmr_name(static_cast<int>(i))] = {{"value", to_hex(l.replay.value[i])}, {"events", l.replay.events[i]}};
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::string gap = gap_of(l, i);
+        json r = {{"value", gap.empty() ? json(to_hex(l.replay.value[i])) : json(nullptr)}, {"events", l.replay.events[i]}};
+        if (!gap.empty()) r["incomplete"] = gap;
+        regs[rtmr_name(static_cast<int>(i))] = r;
+    }
     return regs;
 }
 
@@ -97,8 +108,14 @@ std::vector<std::pair<std::uint32_t, Digest384>> pcr_values(const TcgEventLog& l
 
 void print_registers(std::ostream& out, const LoadedLog& l) {
     out << "replayed registers (SHA-384)\n";
-    for (std::size_t i = 0; i < 4; ++i)
-        out << "  " << rtmr_name(static_cast<int>(i)) << "  " << to_hex(l.replay.value[i]) << "  " << events_word(l.replay.events[i]) << "\n";
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::string gap = gap_of(l, i);
+        if (gap.empty())
+            out << "  " << rtmr_name(static_cast<int>(i)) << "  " << to_hex(l.replay.value[i]) << "  " << events_word(l.replay.events[i]) << "\n";
+        else
+            out << "  " << rtmr_name(static_cast<int>(i)) << "  (incomplete prediction, no value: " << gap << "; " << events_word(l.replay.events[i])
+                << " of it are in this log)\n";
+    }
     if (l.mapping == LogMapping::Tpm) {
         out << "PCRs (SHA-384 bank)\n";
         for (const auto& [p, v] : pcr_values(l.log)) {
@@ -179,7 +196,13 @@ void print_eventlog_show(std::ostream& out, const LoadedLog& l) {
 }
 
 void print_eventlog_replay(std::ostream& out, const LoadedLog& l) {
-    for (std::size_t i = 0; i < 4; ++i) out << rtmr_name(static_cast<int>(i)) << " " << to_hex(l.replay.value[i]) << "\n";
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::string gap = gap_of(l, i);
+        // "-" where a value would be: a script reading the second column
+        // gets no hex string the TD would never report.
+        if (gap.empty()) out << rtmr_name(static_cast<int>(i)) << " " << to_hex(l.replay.value[i]) << "\n";
+        else out << rtmr_name(static_cast<int>(i)) << " - (incomplete prediction, no value: " << gap << ")\n";
+    }
     if (l.mapping == LogMapping::Tpm)
         for (const auto& [p, v] : pcr_values(l.log)) out << "pcr" << p << " " << to_hex(v) << "\n";
 }

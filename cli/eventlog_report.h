@@ -13,6 +13,7 @@
 #include "measure/event_compare.h"
 #include "measure/log_mapping.h"
 #include "measure/tcg_event_log.h"
+#include "measure/tcg_event_log_writer.h"
 
 namespace tdx::cli {
 
@@ -22,6 +23,7 @@ struct LoadedLog {
     LogMapping mapping = LogMapping::Tdx;
     TcgEventLog log;
     RtmrReplay replay;
+    std::vector<PredictionGap> gaps;  // registers a predicted log declares incomplete
 };
 
 nlohmann::json eventlog_json(const LoadedLog& l, bool with_events);

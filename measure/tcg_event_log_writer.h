@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "measure/boot_events.h"
+#include "measure/tcg_event_log.h"
 
 namespace tdx {
 
@@ -17,6 +19,20 @@ namespace tdx {
 // a TCG_PCR_EVENT2 with MR index rtmr + 1, its type, one SHA-384 digest and
 // its data. The log is not padded to a log area with 0xFF. Throws tdx::Error
 // for an RTMR outside 0..3.
-std::vector<std::uint8_t> write_tdx_event_log(const std::vector<MeasuredEvent>& events);
+//
+// A register whose prediction is incomplete (RTMR0 without QEMU's ACPI
+// tables: only its known prefix of events is there) gets one EV_NO_ACTION
+// record after the header, which extends nothing: its data is the signature
+// "tdximage prediction" with its NUL, then "incomplete rtmrN: <why>". A log
+// reader (`eventlog replay`, read_prediction_gaps) then marks that register
+// instead of printing a value the TD would never report.
+struct PredictionGap {
+    int rtmr = 0;
+    std::string why;
+};
+std::vector<std::uint8_t> write_tdx_event_log(const std::vector<MeasuredEvent>& events, const std::vector<PredictionGap>& gaps = {});
+
+// The gaps a predicted log declares; empty for a TD's own log.
+std::vector<PredictionGap> read_prediction_gaps(const TcgEventLog& log);
 
 }  // namespace tdx

@@ -148,3 +148,26 @@ TEST_CASE("measure: every warning on stderr is in the JSON, and the JSON says wh
     CHECK(t.out.find("pin       MR_TD, RTMR1 and RTMR2") != std::string::npos);
     CHECK(t.out.find("WARNING: no register covers the agent") != std::string::npos);
 }
+
+TEST_CASE("eventlog replay of a predicted log marks the register measure could not compute instead of printing a value") {
+    TempDir d;
+    const std::string log = (d / "predicted.log").string();
+    auto m = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF-trixie.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string(),
+                  "--json", "--event-log-out", log});
+    REQUIRE(m.exit_code == 0);
+    const json measured = json::parse(m.out);
+    REQUIRE(measured["rtmr0"].is_null());  // no ACPI tables: only RTMR0's known prefix is in the log
+    auto r = run({tool_path(), "eventlog", "replay", log});
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.rfind("rtmr0 - (incomplete prediction, no value: " + measured["notes"]["rtmr0"].get<std::string>() + ")\n", 0) == 0);
+    CHECK(r.out.find("rtmr1 " + measured["rtmr1"].get<std::string>()) != std::string::npos);
+    auto show = run({tool_path(), "eventlog", "show", log});
+    CHECK(show.out.find("rtmr0  (incomplete prediction, no value: ") != std::string::npos);
+    auto j = run({tool_path(), "eventlog", "replay", log, "--json"});
+    const json doc = json::parse(j.out);
+    CHECK(doc["registers"]["rtmr0"]["value"].is_null());
+    CHECK(doc["registers"]["rtmr0"]["incomplete"] == measured["notes"]["rtmr0"]);
+    CHECK(doc["registers"]["rtmr1"]["value"] == measured["rtmr1"]);
+    CHECK(!doc["registers"]["rtmr1"].contains("incomplete"));
+}

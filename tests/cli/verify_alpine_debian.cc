@@ -165,6 +165,17 @@ TEST_CASE("verify: nothing published is trusted, every claim is checked against 
         CHECK(v.out.find("vmlinuz: manifest.json outputs[].sha256 claims") != std::string::npos);
         CHECK(v.out.find("RTMR1  differs") != std::string::npos);
     }
+    SECTION("diff: two identical directories that both lie about a file are not identical") {
+        const fs::path a = tampered_copy(s, "initramfs.cpio.xz", "A");
+        fs::copy(a, s.d / "B");
+        RunResult d = run({tool_path().string(), "diff", a.string(), (s.d / "B").string()});
+        INFO(d.out << d.err);
+        CHECK(d.exit_code == 1);
+        CHECK(d.out.find("A:initramfs.cpio.xz: claim does not hold: manifest.json outputs[].sha256 " + sha256_of_file(published / "initramfs.cpio.xz") +
+                         " -> " + sha256_of_file(a / "initramfs.cpio.xz")) != std::string::npos);
+        CHECK(d.out.find("B:initramfs.cpio.xz: claim does not hold") != std::string::npos);
+        CHECK(run({tool_path().string(), "diff", published.string(), published.string()}).out == "identical\n");
+    }
     SECTION("a published file that is a symlink is refused, naming it") {
         fs::copy(published, s.d / "link");
         fs::remove(s.d / "link" / "vmlinuz");
