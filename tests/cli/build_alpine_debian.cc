@@ -125,7 +125,7 @@ TEST_CASE("build refuses what it cannot do, naming it, and writes nothing") {
     for (const auto& e : fs::directory_iterator(s.d.path())) CHECK(e.path().filename().string().rfind(".o.tmp", 0) != 0);
 }
 
-TEST_CASE("build without --agent warns, and its JSON holds the same warnings as its stderr; the summary names the profile and what to pin") {
+TEST_CASE("build without --agent warns, and its JSON holds the same warnings as its stderr, and the summary names the profile and what to pin") {
     AlpineBuild s;
     RunResult j = s.tool({"build", s.recipe(), "--out", (s.d / "out").string(), "--json"});
     INFO(j.err);

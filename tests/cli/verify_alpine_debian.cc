@@ -8,6 +8,8 @@
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 using namespace tdx::test;
@@ -230,4 +232,76 @@ TEST_CASE("verify: with a kernel before 6.9 no register covers the agent, and ve
     RunResult p = s.tool({"verify", recipe, "--agent", s.agent(), "--expect-dir", (s.d / "published").string(), "--partial"});
     CHECK(p.exit_code == 0);
     CHECK(p.out.find("; NOT covered: the agent") != std::string::npos);
+}
+
+namespace {
+
+// The shell commands of a Markdown file's ```sh blocks, continuation lines
+// joined, comments dropped.
+std::vector<std::string> shell_commands(const std::string& markdown) {
+    std::vector<std::string> out;
+    std::istringstream in(markdown);
+    std::string line, pending;
+    bool in_sh = false;
+    while (std::getline(in, line)) {
+        if (line.rfind("```", 0) == 0) {
+            in_sh = !in_sh && line == "```sh";
+            continue;
+        }
+        if (!in_sh) continue;
+        const std::size_t first = line.find_first_not_of(' ');
+        if (first == std::string::npos || line[first] == '#') continue;
+        if (!line.empty() && line.back() == '\\') {
+            pending += line.substr(0, line.size() - 1) + " ";
+            continue;
+        }
+        out.push_back(pending + line);
+        pending.clear();
+    }
+    return out;
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+    for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("docs/operators.md: every shell command runs and answers as the page says") {
+    AlpineBuild s;
+    const fs::path published = s.d / "published";
+    REQUIRE(s.tool({"build", s.recipe(), "--agent", s.agent(), "--agent-arg", "ARG", "--out", published.string()}).exit_code == 0);
+    const std::string mrtd = without_newline(read_text(published / "mr_td.hex"));
+    const std::vector<std::string> commands = shell_commands(read_text(source_dir() / "docs" / "operators.md"));
+    REQUIRE(commands.size() >= 6);
+    // The page's placeholders, for this scenario's image (ubuntu-25.04: the
+    // profile whose firmware layout Debian 13's OVMF has).
+    const std::vector<std::pair<std::string, std::string>> placeholders = {
+        {"their/recipe.yaml", s.recipe()},
+        {"their-agent", s.agent()},
+        {"their-published-image/", published.string() + "/"},
+        {"\"$(cat mr_td.hex)\"", mrtd},
+        {"DIR/", published.string() + "/"},
+        {"initramfs.cpio.gz", "initramfs.cpio.xz"},
+        {"\"<the recipe's cmdline>\"", "'console=ttyS0 quiet'"},
+        {"<the recipe's memory>", "1G"},
+        {"<the recipe's vCPUs>", "1"},
+        {"<profile>", "ubuntu-25.04"},
+    };
+    int ran = 0;
+    for (std::string cmd : commands) {
+        INFO(cmd);
+        REQUIRE(cmd.rfind("tdximage ", 0) == 0);
+        for (const auto& [from, to] : placeholders) replace_all(cmd, from, to);
+        // The MR_TD-only check is refused unless --partial, as the page says.
+        const int expected = cmd.find("--expect-mrtd") != std::string::npos && cmd.find("--partial") == std::string::npos ? 2 : 0;
+        // The rebuild reads this scenario's cache; nothing else takes the option.
+        if (cmd.rfind("tdximage verify", 0) == 0) cmd += " --cache-dir '" + s.cache_dir().string() + "'";
+        RunResult r = run({"/bin/sh", "-c", "cd '" + s.d.path().string() + "' && PATH='" + tool_path().parent_path().string() + "':\"$PATH\" " + cmd +
+                                           " > out.txt 2> err.txt; echo $?"});
+        INFO(read_text(s.d / "out.txt") << read_text(s.d / "err.txt"));
+        CHECK(std::stoi(r.out) == expected);
+        ++ran;
+    }
+    CHECK(ran == static_cast<int>(commands.size()));
 }

@@ -94,6 +94,8 @@ RunResult run(const std::vector<std::string>& argv) {
     return r;
 }
 
+std::filesystem::path source_dir() { return TDXIMAGE_TEST_SOURCE_DIR; }
+
 std::vector<std::string> warnings_on_stderr(const std::string& err) {
     static const std::string prefix = "tdximage: warning: ";
     std::vector<std::string> out;

@@ -29,6 +29,8 @@ std::string read_text(const std::filesystem::path& p);
 
 // Path of the tdximage binary under test (set by CMake).
 std::filesystem::path tool_path();
+// The project's source tree (for tests that read its docs or recipes).
+std::filesystem::path source_dir();
 
 // Directory filled by tests/fixtures/fetch-debian-inputs.sh; fails the test
 // when the fixture did not run.
