@@ -65,7 +65,7 @@ void check_manifest(Checker& c, const PublishedManifest& m) {
     if (m.sbom) c.check_output(*m.sbom, "manifest.json sbom");
     // The image digest the manifest names, recomputed from the files it lists.
     if (actual.size() == m.outputs.size() && image_digest(actual) != m.image_digest)
-        c.finding("manifest.json", "manifest.json image.digest", m.image_digest, image_digest(actual));
+        c.finding("manifest.json", "image.digest", m.image_digest, image_digest(actual));
     for (const auto& [name, sha] : c.p.boot_files) {
         bool listed = false;
         for (const ManifestOutput& o : m.outputs) listed = listed || o.name == name;
@@ -110,6 +110,7 @@ void check_measurements(Checker& c, const std::string& text) {
 }  // namespace
 
 std::string ClaimFinding::message() const {
+    if (claim == "image.digest") return "manifest.json: image.digest claims " + claimed + ", the files it lists give " + actual;
     if (actual.empty()) return file + ": " + claim + " names it (" + short_hash(claimed) + "), but there is no such file";
     if (claimed.empty()) return file + ": " + claim + "; the file has sha256 " + actual;
     return file + ": " + claim + " claims " + claimed + ", the file has " + actual;
