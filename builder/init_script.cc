@@ -186,9 +186,9 @@ void render_program(std::string& s, const InitPlan& plan) {
     s += "    exec " + prog;
     for (std::size_t i = 0; i < plan.args.size(); ++i) s += " " + q(plan.args[i], "init.args[" + std::to_string(i) + "]");
     s += "\n)\n";
-    s += "status=$?\n"
-         "say \"agent exited with status $status\"\n"
-         "\"$BB\" sync\n"
+    s += "status=$?\n";
+    s += "say \"" + std::string(kAgentExitedText) + " $status\"\n";
+    s += "\"$BB\" sync\n"
          "\"$BB\" poweroff -f\n"
          "say \"poweroff failed (status $?); halting\"\n"
          "while :; do \"$BB\" sleep 3600; done\n";

@@ -16,6 +16,12 @@ namespace tdx::builder {
 // Where the DHCP hook lives in the guest (only written for network: dhcp).
 inline constexpr char kUdhcpcScriptPath[] = "/usr/share/tdximage/udhcpc.script";
 
+// The prefix of every line /init prints, and the line it prints when the
+// program exits: "tdximage-init: agent exited with status N". launch-qemu.sh
+// reads that line on the serial console to exit with the agent's status.
+inline constexpr char kInitMarker[] = "tdximage-init:";
+inline constexpr char kAgentExitedText[] = "agent exited with status";
+
 struct InitPlan {
     std::string busybox = "/usr/bin/busybox";  // absolute guest path; also the scripts' interpreter
     std::string program;                       // absolute guest path of what /init runs
@@ -23,7 +29,7 @@ struct InitPlan {
     std::vector<std::pair<std::string, std::string>> env;  // PATH is added when missing
     std::vector<std::string> modules;          // guest paths of .ko files, dependencies first
     NetworkSpec network;
-    std::string marker = "tdximage-init:";     // prefix of every line /init prints
+    std::string marker = kInitMarker;          // prefix of every line /init prints
 };
 
 struct GeneratedFile {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "builder/launch_exit_status.h"
+#include "builder/launch_qemu_version.h"
 #include "builder/shell_quote.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
@@ -25,6 +27,7 @@ void validate(const LaunchPlan& plan) {
     check_name(plan.firmware, "firmware");
     check_name(plan.kernel, "kernel");
     check_name(plan.initrd, "initrd");
+    check_name(plan.profile, "profile");
     if (plan.cpus == 0) fail("launch script: cpus must be at least 1");
     for (char c : plan.cmdline)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) fail("launch script: the kernel command line contains a control character");
@@ -38,30 +41,37 @@ void validate(const LaunchPlan& plan) {
     }
 }
 
-constexpr char kUsage[] = R"sh(usage() {
-    cat <<'EOF'
-Usage: launch-qemu.sh [--no-tdx [--tcg]] [--qemu BIN] [--qgs-port PORT] [-- QEMU-ARGS...]
-Boots the image beside this script, after checking each file's SHA-256.
-  (default)        as a TD: KVM with TDX on the host, QEMU 10.1 or later
-  --no-tdx         as a plain VM: KVM when /dev/kvm is usable, else TCG
-  --tcg            with --no-tdx: software emulation even where /dev/kvm exists
-  --qemu BIN       QEMU binary (default qemu-system-x86_64)
-  --qgs-port PORT  let the TD reach the host's Quote Generation Service on vsock port PORT
-  -- QEMU-ARGS     more QEMU arguments, appended as given (devices may change RTMR0)
-EOF
+std::string usage(const LaunchPlan& plan) {
+    return "usage() {\n"
+           "    cat <<'EOF'\n"
+           "Usage: launch-qemu.sh [--no-tdx [--tcg]] [--qemu BIN] [--force-qemu] [--qgs-port PORT] [-- QEMU-ARGS...]\n"
+           "Boots the image beside this script, after checking each file's SHA-256.\n"
+           "  (default)        as a TD: KVM with TDX on the host, and a QEMU that treats the\n"
+           "                   kernel header as profile " + plan.profile + " assumes (" + qemu_releases_for(plan.kernel_header) + ")\n"
+           "  --no-tdx         as a plain VM: KVM when /dev/kvm is usable, else TCG\n"
+           "  --tcg            with --no-tdx: software emulation even where /dev/kvm exists\n"
+           "  --qemu BIN       QEMU binary (default: $QEMU, else qemu-system-x86_64)\n"
+           "  --force-qemu     boot a TD even when QEMU's version does not match the profile\n"
+           "                   (its RTMR1 then differs from the one computed at build time)\n"
+           "  --qgs-port PORT  let the TD reach the host's Quote Generation Service on vsock port PORT\n"
+           "  -- QEMU-ARGS     more QEMU arguments, appended as given (devices may change RTMR0)\n" +
+           exit_status_help() +
+           "EOF\n"
+           "}\n";
 }
-)sh";
 
 constexpr char kOptions[] = R"sh(die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 2; }
 
-qemu=qemu-system-x86_64
+qemu=${QEMU:-qemu-system-x86_64}
 tdx=1
 tcg=0
+force_qemu=0
 qgs_port=
 while [ $# -gt 0 ]; do
     case $1 in
     --no-tdx) tdx=0; shift ;;
     --tcg) tcg=1; shift ;;
+    --force-qemu) force_qemu=1; shift ;;
     --qemu) [ $# -ge 2 ] || die "--qemu needs a program"; qemu=$2; shift 2 ;;
     --qemu=*) qemu=${1#--qemu=}; shift ;;
     --qgs-port) [ $# -ge 2 ] || die "--qgs-port needs a port number"; qgs_port=$2; shift 2 ;;
@@ -130,22 +140,28 @@ std::string render_launch_script(const LaunchPlan& plan) {
     s += "set -u\n";
     s += "prog=launch-qemu.sh\n";
     s += "here=$(CDPATH='' cd -- \"$(dirname -- \"$0\")\" && pwd) || exit 2\n\n";
-    s += kUsage;
+    s += usage(plan);
     s += "\n";
     s += kOptions;
     std::vector<LaunchFile> files = plan.files;
     std::sort(files.begin(), files.end(), [](const LaunchFile& a, const LaunchFile& b) { return a.name < b.name; });
     for (const LaunchFile& f : files) s += "check " + f.name + " " + f.sha256 + "\n";
     s += "[ \"$bad\" = 0 ] || exit 2\n\n";
+    s += render_qemu_version_check(plan.profile, plan.kernel_header);
+    s += "\n";
+    const bool serial_console = plan.cmdline.find("console=ttyS0") != std::string::npos;
+    s += render_qemu_runner(serial_console ? "" : " (the kernel command line has no console=ttyS0, so /init may not write to the serial port)");
+    s += "\n";
     const std::string boot = "-m " + mem + " -smp " + smp + " \\\n        -bios \"$here/" + plan.firmware + "\" -kernel \"$here/" + plan.kernel +
                              "\" -initrd \"$here/" + plan.initrd + "\" \\\n        -append " + append +
-                             " \\\n        -nographic -nodefaults -serial stdio -no-reboot";
+                             " \\\n        -nographic -nodefaults -chardev \"$serial_chardev\" -serial chardev:serial0 -no-reboot";
     s += "if [ \"$tdx\" = 1 ]; then\n"
+         "    check_qemu_version\n"
          "    tdx_object=tdx-guest,id=tdx0\n"
          "    if [ -n \"$qgs_port\" ]; then\n"
          "        tdx_object='{\"qom-type\":\"tdx-guest\",\"id\":\"tdx0\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"'\"$qgs_port\"'\"}}'\n"
          "    fi\n"
-         "    exec \"$qemu\" -accel kvm -cpu host \\\n"
+         "    run_qemu -accel kvm -cpu host \\\n"
          "        -machine q35,kernel-irqchip=split,confidential-guest-support=tdx0,hpet=off \\\n"
          "        -object \"$tdx_object\" \\\n"
          "        " + boot + " \"$@\"\n"
@@ -157,7 +173,7 @@ std::string render_launch_script(const LaunchPlan& plan) {
          "else\n"
          "    accel=tcg cpu=max\n"
          "fi\n"
-         "exec \"$qemu\" -accel \"$accel\" -cpu \"$cpu\" \\\n"
+         "run_qemu -accel \"$accel\" -cpu \"$cpu\" \\\n"
          "        -machine q35,hpet=off \\\n"
          "        " + boot + " \"$@\"\n";
     return s;

@@ -2,12 +2,18 @@
 // exactly those files, as a TD (default) or as a plain VM (--no-tdx), with
 // the memory size, vCPU count and kernel command line the measurements were
 // computed for. Before starting QEMU it checks every file against the SHA-256
-// recorded at build time, so a replaced file cannot be booted by accident.
+// recorded at build time, so a replaced file cannot be booted by accident, and,
+// for a TD, that QEMU's version handles the kernel header as the measurement
+// profile assumes (builder/launch_qemu_version.h). It exits with the agent's
+// exit status as /init reports it on the serial console
+// (builder/launch_exit_status.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "measure/profile.h"
 
 namespace tdx::builder {
 
@@ -25,6 +31,8 @@ struct LaunchPlan {
     std::uint64_t memory = 2ull << 30;    // bytes, as measured (TD HOB)
     unsigned cpus = 1;                    // -smp, as measured (MADT)
     std::vector<LaunchFile> files;        // checked before launch; must include the three above
+    std::string profile;                  // the measurement profile's name, for messages
+    KernelHeader kernel_header = KernelHeader::Patched;  // the profile's axis: which QEMU a TD needs
 };
 
 // QEMU's -m value for `bytes`, exact: the largest of T, G, M, K that divides
@@ -34,7 +42,8 @@ std::string qemu_memory_arg(std::uint64_t bytes);
 // The script text (POSIX sh). Deterministic. Throws tdx::Error (BadInput)
 // naming the field for file names that are not plain names, a sha256 that is
 // not 64 lowercase hex digits, a booted file missing from `files`, 0 vCPUs,
-// or a command line with a NUL byte.
+// a command line with a control character, or a profile name that is not a
+// plain name.
 std::string render_launch_script(const LaunchPlan& plan);
 
 }  // namespace tdx::builder

@@ -149,6 +149,8 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     lp.cmdline = recipe.cmdline;
     lp.memory = recipe.vm.memory;
     lp.cpus = recipe.vm.cpus;
+    lp.profile = report.profile.name;
+    lp.kernel_header = report.profile.kernel_header;
     for (const auto& o : outputs)
         if (o.name == "OVMF.fd" || o.name == "vmlinuz" || o.name == img.initramfs_name) lp.files.push_back({o.name, o.sha256});
     put_text("launch-qemu.sh", builder::render_launch_script(lp), true);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
 #include "measure/base/memory_size.h"
+#include "tests/builder/launch_fixture.h"
 #include "tests/support/catch.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
@@ -16,68 +16,31 @@
 using namespace tdx::builder;
 namespace fs = std::filesystem;
 using tdx::test::error_of;
-using tdx::test::read_text;
+using tdx::test::LaunchDir;
 using tdx::test::run;
-using tdx::test::TempDir;
+using tdx::test::sha256_text;
+using tdx::test::write_exec;
 using tdx::test::write_text;
 
 namespace {
 
-void write_exec(const fs::path& p, const std::string& text) {
-    write_text(p, text);
-    fs::permissions(p, fs::perms::owner_all, fs::perm_options::replace);
+// The arguments as QEMU got them, with the serial log's temporary path (which
+// differs at each run) checked and replaced by LOG.
+std::vector<std::string> qemu_args(const LaunchDir& o) {
+    std::vector<std::string> a = o.qemu_args();
+    const auto it = std::find(a.begin(), a.end(), "-chardev");
+    REQUIRE(it != a.end());
+    REQUIRE(it + 1 != a.end());
+    const std::string prefix = "stdio,id=serial0,logfile=" + o.tmp.string() + "/launch-qemu.";
+    CHECK((it + 1)->rfind(prefix, 0) == 0);
+    *(it + 1) = "stdio,id=serial0,logfile=LOG";
+    return a;
 }
 
-std::string sha256_of(const std::string& text) {
-    return tdx::to_hex(tdx::sha256(tdx::Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())));
-}
-
-// An output directory with three small boot files, the rendered script and
-// a fake QEMU that writes each argument it gets on a line of qemu.args.
-struct OutputDir {
-    TempDir dir;
-    LaunchPlan plan;
-    fs::path script, qemu, args;
-
-    explicit OutputDir(const std::string& cmdline = "console=ttyS0") {
-        const std::vector<std::pair<std::string, std::string>> files = {
-            {"OVMF.fd", "firmware bytes"}, {"vmlinuz", "kernel bytes"}, {"initramfs.cpio.gz", "initramfs bytes"}};
-        plan.image_name = "debian-13";
-        plan.initrd = "initramfs.cpio.gz";
-        plan.cmdline = cmdline;
-        plan.memory = 2ull << 30;
-        plan.cpus = 2;
-        for (const auto& [name, content] : files) {
-            write_text(dir / name, content);
-            plan.files.push_back({name, sha256_of(content)});
-        }
-        script = dir / "launch-qemu.sh";
-        write_exec(script, render_launch_script(plan));
-        qemu = dir / "fake-qemu";
-        args = dir / "qemu.args";
-        write_exec(qemu, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + args.string() + "'\n");
-    }
-
-    tdx::test::RunResult launch(std::vector<std::string> extra) const {
-        std::vector<std::string> argv = {"/bin/sh", script.string(), "--qemu", qemu.string()};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        return run(argv);
-    }
-
-    std::vector<std::string> qemu_args() const {
-        std::vector<std::string> out;
-        const std::string text = read_text(args);
-        std::size_t start = 0;
-        for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) out.push_back(text.substr(start, nl - start));
-        return out;
-    }
-
-    std::string path(const std::string& name) const { return (dir / name).string(); }
-};
-
-std::vector<std::string> boot_args(const OutputDir& o, const std::string& cmdline) {
+std::vector<std::string> boot_args(const LaunchDir& o, const std::string& cmdline) {
     return {"-m", "2G", "-smp", "2", "-bios", o.path("OVMF.fd"), "-kernel", o.path("vmlinuz"), "-initrd", o.path("initramfs.cpio.gz"),
-            "-append", cmdline, "-nographic", "-nodefaults", "-serial", "stdio", "-no-reboot"};
+            "-append", cmdline, "-nographic", "-nodefaults", "-chardev", "stdio,id=serial0,logfile=LOG", "-serial", "chardev:serial0",
+            "-no-reboot"};
 }
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
@@ -87,18 +50,21 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
 
 }  // namespace
 
-TEST_CASE("launch script: parses under sh and bash") {
-    OutputDir o("console=ttyS0 quiet it's \"quoted\" $HOME `x`");
-    for (const char* sh : {"/bin/sh", "/bin/bash"}) {
-        if (!fs::exists(sh)) continue;
-        const auto r = run({sh, "-n", o.script.string()});
-        INFO(sh << ": " << r.err);
+TEST_CASE("launch script: parses under sh, dash, bash and busybox sh") {
+    LaunchDir o("console=ttyS0 quiet it's \"quoted\" $HOME `x`");
+    for (const std::vector<std::string>& sh : std::vector<std::vector<std::string>>{
+             {"/bin/sh", "-n"}, {"/bin/dash", "-n"}, {"/bin/bash", "--posix", "-n"}, {"/bin/busybox", "sh", "-n"}}) {
+        if (!fs::exists(sh[0])) continue;
+        std::vector<std::string> argv = sh;
+        argv.push_back(o.script.string());
+        const auto r = run(argv);
+        INFO(sh[0] << ": " << r.err);
         CHECK(r.exit_code == 0);
     }
 }
 
 TEST_CASE("launch script: boots the files as a TD with the measured shape") {
-    OutputDir o;
+    LaunchDir o;
     const auto r = o.launch({"--", "-device", "vhost-vsock-pci,guest-cid=3", "two words"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
@@ -107,20 +73,20 @@ TEST_CASE("launch script: boots the files as a TD with the measured shape") {
                 "tdx-guest,id=tdx0"},
                boot_args(o, "console=ttyS0")),
         {"-device", "vhost-vsock-pci,guest-cid=3", "two words"});
-    CHECK(o.qemu_args() == expected);
+    CHECK(qemu_args(o) == expected);
 
     // --tcg: software emulation whatever /dev/kvm says; a TD cannot have it.
     REQUIRE(o.launch({"--no-tdx", "--tcg"}).exit_code == 0);
-    CHECK(o.qemu_args() == concat({"-accel", "tcg", "-cpu", "max", "-machine", "q35,hpet=off"}, boot_args(o, "console=ttyS0")));
+    CHECK(qemu_args(o) == concat({"-accel", "tcg", "-cpu", "max", "-machine", "q35,hpet=off"}, boot_args(o, "console=ttyS0")));
     const auto td = o.launch({"--tcg"});
     CHECK(td.exit_code == 2);
     CHECK_THAT(td.err, TDX_CONTAINS("--tcg needs --no-tdx"));
 }
 
 TEST_CASE("launch script: --qgs-port gives the TD a quote generation socket") {
-    OutputDir o;
+    LaunchDir o;
     REQUIRE(o.launch({"--qgs-port", "4050"}).exit_code == 0);
-    const auto a = o.qemu_args();
+    const auto a = qemu_args(o);
     REQUIRE(a.size() > 7);
     CHECK(a[6] == "-object");
     CHECK(a[7] == R"({"qom-type":"tdx-guest","id":"tdx0","quote-generation-socket":{"type":"vsock","cid":"2","port":"4050"}})");
@@ -133,19 +99,19 @@ TEST_CASE("launch script: --qgs-port gives the TD a quote generation socket") {
 }
 
 TEST_CASE("launch script: --no-tdx boots the same files as a plain VM, KVM when usable, else TCG") {
-    OutputDir o;
+    LaunchDir o;
     REQUIRE(o.launch({"--no-tdx"}).exit_code == 0);
     const bool kvm = fs::is_character_file("/dev/kvm") && ::access("/dev/kvm", R_OK | W_OK) == 0;
     const std::vector<std::string> expected =
         concat({"-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max", "-machine", "q35,hpet=off"}, boot_args(o, "console=ttyS0"));
-    CHECK(o.qemu_args() == expected);
+    CHECK(qemu_args(o) == expected);
 }
 
 TEST_CASE("launch script: the command line reaches QEMU byte for byte") {
     const std::string cmdline = "console=ttyS0 it's \"x y\" $HOME `id` $(id) back\\slash ;|&*";
-    OutputDir o(cmdline);
+    LaunchDir o(cmdline);
     REQUIRE(o.launch({}).exit_code == 0);
-    const auto a = o.qemu_args();
+    const auto a = qemu_args(o);
     const auto it = std::find(a.begin(), a.end(), "-append");
     REQUIRE(it != a.end());
     REQUIRE(it + 1 != a.end());
@@ -153,24 +119,24 @@ TEST_CASE("launch script: the command line reaches QEMU byte for byte") {
 }
 
 TEST_CASE("launch script: a changed or missing file stops the launch, naming it") {
-    OutputDir o;
+    LaunchDir o;
     write_text(o.dir / "vmlinuz", "another kernel");
     auto r = o.launch({});
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, TDX_CONTAINS("launch-qemu.sh: vmlinuz is not the file that was measured: SHA-256 " + sha256_of("another kernel") +
-                                   ", expected " + sha256_of("kernel bytes")));
+    CHECK_THAT(r.err, TDX_CONTAINS("launch-qemu.sh: vmlinuz is not the file that was measured: SHA-256 " + sha256_text("another kernel") +
+                                   ", expected " + sha256_text("kernel bytes")));
     CHECK(r.err.find("OVMF.fd") == std::string::npos);
-    CHECK_FALSE(fs::exists(o.args));
+    CHECK_FALSE(o.qemu_ran());
     fs::remove(o.dir / "OVMF.fd");
     r = o.launch({"--no-tdx"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, TDX_CONTAINS(o.path("OVMF.fd") + ": missing"));
     CHECK_THAT(r.err, TDX_CONTAINS("vmlinuz is not the file that was measured"));  // every problem, not just the first
-    CHECK_FALSE(fs::exists(o.args));
+    CHECK_FALSE(o.qemu_ran());
 }
 
 TEST_CASE("launch script: unknown options and a missing QEMU are refused") {
-    OutputDir o;
+    LaunchDir o;
     auto r = o.launch({"--tdx-please"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, TDX_CONTAINS("unknown option '--tdx-please' (see --help; QEMU arguments go after --)"));
@@ -185,8 +151,21 @@ TEST_CASE("launch script: unknown options and a missing QEMU are refused") {
     CHECK_THAT(r.err, TDX_CONTAINS("--qemu needs a program"));
     r = run({"/bin/sh", o.script.string(), "--help"});
     CHECK(r.exit_code == 0);
-    CHECK_THAT(r.out, TDX_CONTAINS("Usage: launch-qemu.sh [--no-tdx [--tcg]]"));
-    CHECK_FALSE(fs::exists(o.args));
+    CHECK_THAT(r.out, TDX_CONTAINS("Usage: launch-qemu.sh [--no-tdx [--tcg]] [--qemu BIN] [--force-qemu]"));
+    CHECK_FALSE(o.qemu_ran());
+}
+
+TEST_CASE("launch script: --help names the profile's QEMU and the exit statuses") {
+    const auto patched = run({"/bin/sh", LaunchDir().script.string(), "--help"});
+    CHECK_THAT(patched.out, TDX_CONTAINS("kernel header as profile ubuntu-25.04 assumes (QEMU <= 10.1)\n"));
+    CHECK_THAT(patched.out, TDX_CONTAINS("--qemu BIN       QEMU binary (default: $QEMU, else qemu-system-x86_64)\n"));
+    CHECK_THAT(patched.out, TDX_CONTAINS("Exit status:\n"
+                                         "  N      the agent's exit status, from /init's line on the serial console\n"
+                                         "         \"tdximage-init: agent exited with status N\"\n"
+                                         "  125    QEMU exited without that line (the guest rebooted or powered off first)\n"));
+    CHECK_THAT(patched.out, TDX_CONTAINS("  128+S  this script got signal S and stopped QEMU with it\n"));
+    const auto raw = run({"/bin/sh", LaunchDir("console=ttyS0", tdx::KernelHeader::Raw).script.string(), "--help"});
+    CHECK_THAT(raw.out, TDX_CONTAINS("kernel header as profile upstream assumes (QEMU >= 10.2)\n"));
 }
 
 TEST_CASE("launch script: QEMU -m is the measured size, exactly") {
@@ -203,7 +182,7 @@ TEST_CASE("launch script: QEMU -m is the measured size, exactly") {
 }
 
 TEST_CASE("launch script: rendering is deterministic and refuses unsafe plans") {
-    OutputDir o;
+    LaunchDir o;
     LaunchPlan shuffled = o.plan;
     std::reverse(shuffled.files.begin(), shuffled.files.end());
     CHECK(render_launch_script(shuffled) == render_launch_script(o.plan));
@@ -220,4 +199,6 @@ TEST_CASE("launch script: rendering is deterministic and refuses unsafe plans") 
     CHECK_THAT(err([](LaunchPlan& p) { p.cpus = 0; }), TDX_CONTAINS("cpus must be at least 1"));
     CHECK_THAT(err([](LaunchPlan& p) { p.cmdline = "a\nb"; }), TDX_CONTAINS("control character"));
     CHECK_THAT(err([](LaunchPlan& p) { p.memory = 1; }), TDX_CONTAINS("not a whole number of KiB"));
+    CHECK_THAT(err([](LaunchPlan& p) { p.profile = ""; }), TDX_CONTAINS("launch script: profile '' is not a plain file name"));
+    CHECK_THAT(err([](LaunchPlan& p) { p.profile = "a\"$(id)"; }), TDX_CONTAINS("profile 'a\"$(id)'"));
 }
