@@ -1,4 +1,5 @@
 #include "builder/build_manifest.h"
+#include "measure/json_document.h"
 
 #include <algorithm>
 #include <tuple>
@@ -112,13 +113,7 @@ ManifestOutput output_at(const json& o, const std::string& where) {
 }  // namespace
 
 PublishedManifest parse_manifest(const std::string& text, const std::string& name) {
-    json doc;
-    try {
-        // Depth-limited by the text's size: nlohmann recurses per level.
-        doc = json::parse(text);
-    } catch (const json::exception& e) {
-        fail(name + ": not JSON: " + e.what(), ErrorKind::BadInput);
-    }
+    const json doc = parse_json_document(text, name);
     if (!doc.is_object() || doc.value("schema", json()) != kManifestSchema)
         fail(name + ": not a tdximage manifest (schema is not \"" + std::string(kManifestSchema) + "\")", ErrorKind::BadInput);
     PublishedManifest m;

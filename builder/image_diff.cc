@@ -2,6 +2,7 @@
 // `tdximage diff`; the per-kind comparisons live in cpio_diff.cc,
 // firmware_diff.cc, kernel_diff.cc and json_diff.cc.
 #include "builder/image_diff.h"
+#include "measure/json_document.h"
 
 #include "builder/published_dir.h"
 
@@ -41,8 +42,9 @@ bool looks_like_json(Bytes d) {
 }
 
 FileKind json_kind(Bytes d) {
-    const nlohmann::json j = nlohmann::json::parse(d.begin(), d.end(), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return FileKind::Text;
+    const std::optional<nlohmann::json> doc = try_parse_json_document(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+    if (!doc || !doc->is_object()) return FileKind::Text;
+    const nlohmann::json& j = *doc;
     if (j.contains("schema") && j["schema"] == kManifestSchema) return FileKind::Manifest;
     if (j.contains("events") && j["events"].is_array() && j.contains("mrtd")) return FileKind::Measurements;
     return FileKind::Json;

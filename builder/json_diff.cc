@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "builder/image_diff.h"
+#include "measure/json_document.h"
 
 namespace tdx::builder {
 namespace {
@@ -18,8 +19,7 @@ using nlohmann::json;
 using Flat = std::map<std::string, std::string>;
 
 json parse(Bytes d, const std::string& what) {
-    json j = json::parse(d.begin(), d.end(), nullptr, false);
-    if (j.is_discarded()) fail(what + ": not valid JSON");
+    json j = parse_json_document(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()), what);
     if (!j.is_object()) fail(what + ": not a JSON object");
     return j;
 }

@@ -1,4 +1,5 @@
 #include "builder/published_dir.h"
+#include "measure/json_document.h"
 
 #include <nlohmann/json.hpp>
 
@@ -74,12 +75,7 @@ void check_manifest(Checker& c, const PublishedManifest& m) {
 }
 
 void check_measurements(Checker& c, const std::string& text) {
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        fail((c.p.dir / "measurements.json").string() + ": not JSON: " + e.what(), ErrorKind::BadInput);
-    }
+    const nlohmann::json doc = parse_json_document(text, (c.p.dir / "measurements.json").string());
     if (!doc.is_object()) fail((c.p.dir / "measurements.json").string() + ": not a measurements document", ErrorKind::BadInput);
     // inputs.{ovmf,kernel,initrd}: the files the values were computed from.
     if (doc.contains("inputs") && doc["inputs"].is_object()) {

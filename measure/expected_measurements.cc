@@ -1,4 +1,5 @@
 #include "measure/expected_measurements.h"
+#include "measure/json_document.h"
 
 #include "measure/base/error.h"
 
@@ -139,13 +140,7 @@ ExpectedMeasurements parse_expected_measurements(const json& doc, const std::str
 }
 
 ExpectedMeasurements parse_expected_measurements_text(const std::string& text, const std::string& name) {
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        fail(name + ": not valid JSON: " + e.what());
-    }
-    return parse_expected_measurements(doc, name);
+    return parse_expected_measurements(parse_json_document(text, name), name);
 }
 
 }  // namespace tdx

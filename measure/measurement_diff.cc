@@ -1,4 +1,5 @@
 #include "measure/measurement_diff.h"
+#include "measure/json_document.h"
 
 #include <cstdio>
 #include <map>
@@ -21,12 +22,7 @@ std::string input_of_event_kind(const std::string& kind) {
 }
 
 PublishedMeasurements parse_published_measurements(const std::string& text, const std::string& name) {
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(name + ": not JSON: " + e.what(), ErrorKind::BadInput);
-    }
+    const nlohmann::json doc = parse_json_document(text, name);
     PublishedMeasurements p;
     p.registers = parse_expected_measurements(doc, name);
     const nlohmann::json inputs = doc.value("inputs", nlohmann::json());

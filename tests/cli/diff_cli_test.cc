@@ -115,3 +115,17 @@ TEST_CASE("diff cli: a damaged initramfs is reported with the reader's message, 
     CHECK(r.out.find("initramfs.cpio.gz: unreadable as initramfs: initramfs.cpio.gz (B)") != std::string::npos);
     CHECK(r.out.find("initramfs.cpio.gz: bytes differ from offset") != std::string::npos);
 }
+
+TEST_CASE("diff cli: deeply nested JSON and a duplicate key are bad input (exit 2), not a crash") {
+    TempDir d;
+    write_text(d / "a.json", std::string(300000, '[') + std::string(300000, ']'));
+    write_text(d / "b.json", "[]");
+    auto deep = run({tool_path().string(), "diff", (d / "a.json").string(), (d / "b.json").string()});
+    CHECK(deep.exit_code != 139);
+    // Not a JSON document for us: compared as text, a difference, no crash.
+    CHECK(deep.exit_code == 1);
+    write_text(d / "m1.json", R"({"schema": "x", "mrtd": "a", "mrtd": "b"})");
+    write_text(d / "m2.json", R"({"schema": "x", "mrtd": "a"})");
+    auto dup = run({tool_path().string(), "diff", (d / "m1.json").string(), (d / "m2.json").string()});
+    CHECK(dup.exit_code == 1);
+}

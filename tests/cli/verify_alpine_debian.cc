@@ -178,6 +178,20 @@ TEST_CASE("verify: nothing published is trusted, every claim is checked against 
         CHECK(d.out.find("B:initramfs.cpio.xz: claim does not hold") != std::string::npos);
         CHECK(run({tool_path().string(), "diff", published.string(), published.string()}).out == "identical\n");
     }
+    SECTION("a hostile manifest.json (deep nesting, a duplicate key) is bad input naming it, not a crash") {
+        fs::copy(published, s.d / "deep");
+        write_text(s.d / "deep" / "manifest.json", std::string(400000, '[') + std::string(400000, ']'));
+        RunResult deep = s.tool({"verify", recipe, "--agent", agent, "--expect-dir", (s.d / "deep").string()});
+        CHECK(deep.exit_code == 2);
+        CHECK(deep.err.find("deep/manifest.json: nested deeper than 64 levels") != std::string::npos);
+        fs::copy(published, s.d / "dup");
+        std::string m = read_text(published / "measurements.json");
+        m.insert(m.find('{') + 1, "\"rtmr2\": \"" + std::string(96, '0') + "\",");
+        write_text(s.d / "dup" / "measurements.json", m);
+        RunResult dup = s.tool({"verify", recipe, "--agent", agent, "--expect-dir", (s.d / "dup").string()});
+        CHECK(dup.exit_code == 2);
+        CHECK(dup.err.find("dup/measurements.json: the key \"rtmr2\" appears twice in one object") != std::string::npos);
+    }
     SECTION("a published file that is a symlink is refused, naming it") {
         fs::copy(published, s.d / "link");
         fs::remove(s.d / "link" / "vmlinuz");
