@@ -1,5 +1,7 @@
 #include "measure/acpi_blobs.h"
 
+#include <algorithm>
+#include <cctype>
 #include <system_error>
 
 #include "measure/acpi_loader.h"
@@ -14,13 +16,47 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t kAcpiHeaderSize = 36;
 
+// QEMU's ACPI blobs are small (the tables of a 4096-vCPU VM are well under a
+// megabyte); anything larger is not one.
+constexpr std::uint64_t kMaxBlobSize = 64ull << 20;
+
+// The names come from the loader script, i.e. from whoever captured the
+// blobs (docs/acpi-dump.md allows a guest): a name is a fw_cfg file name
+// ("etc/acpi/tables"), never a path out of the directory.
+void check_blob_name(const fs::path& dir, const std::string& name) {
+    bool ok = !name.empty() && name.front() != '/';
+    std::size_t start = 0;
+    while (ok && start <= name.size()) {
+        const std::size_t end = std::min(name.find('/', start), name.size());
+        const std::string part = name.substr(start, end - start);
+        ok = !part.empty() && part != "." && part != "..";
+        start = end + 1;
+    }
+    for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' || c == '_');
+    if (!ok)
+        fail((dir / "etc/table-loader").string() + ": the loader script names the blob \"" + name +
+             "\", which is not a fw_cfg file name (letters, digits, '.', '-', '_' in '/'-separated parts, no '..')");
+}
+
 std::vector<std::uint8_t> read_blob(const fs::path& dir, const std::string& name) {
+    check_blob_name(dir, name);
     fs::path p = dir / name;
     std::error_code ec;
     if (fs::is_directory(p, ec)) p /= "raw";
     if (!fs::exists(p, ec))
         fail(dir.string() + ": no \"" + name + "\" (expected the file " + (dir / name).string() +
              "; capture the blobs with `tdximage acpi dump` or from /sys/firmware/qemu_fw_cfg/by_name in the guest)");
+    // A link may lead only inside the directory, or into the guest's own
+    // fw_cfg tree in sysfs (by_name's entries are links into by_key).
+    const fs::path target = fs::weakly_canonical(p, ec), root = fs::weakly_canonical(dir, ec);
+    const auto inside = [&](const fs::path& base) {
+        const std::string t = target.string(), b = base.string() + "/";
+        return t.compare(0, b.size(), b) == 0;
+    };
+    if (!inside(root) && !inside("/sys/firmware/qemu_fw_cfg"))
+        fail(p.string() + ": leads to " + target.string() + ", outside " + dir.string() + "; ACPI blobs must be files in the directory");
+    if (!fs::is_regular_file(p, ec)) fail(p.string() + ": not a regular file (an ACPI blob must be one)");
+    if (fs::file_size(p, ec) > kMaxBlobSize) fail(p.string() + ": larger than 64 MiB, not an ACPI blob");
     return read_file(p);
 }
 

@@ -1,5 +1,7 @@
 #include "measure/acpi_loader.h"
 
+#include <set>
+
 #include <algorithm>
 
 #include "measure/base/error.h"
@@ -29,9 +31,10 @@ AcpiLoaderScript parse_acpi_loader(Bytes script, const std::string& name) {
     if (script.size() % kAcpiLoaderCommandSize != 0)
         fail(name + ": size " + std::to_string(script.size()) + " is not a multiple of the 128-byte loader command");
     AcpiLoaderScript out;
-    auto allocated = [&](const std::string& file) {
-        return std::find(out.allocated_files.begin(), out.allocated_files.end(), file) != out.allocated_files.end();
-    };
+    // A set beside the ordered list: a script of many commands must not cost
+    // commands x files lookups.
+    std::set<std::string> allocated_set;
+    auto allocated = [&](const std::string& file) { return allocated_set.count(file) != 0; };
     for (std::uint64_t off = 0; off < script.size(); off += kAcpiLoaderCommandSize) {
         Bytes cmd = slice(script, off, kAcpiLoaderCommandSize, "loader command");
         if (all_zero(cmd)) continue;
@@ -47,7 +50,7 @@ AcpiLoaderScript parse_acpi_loader(Bytes script, const std::string& name) {
                 c.file = file_name(cmd, kNameA, where);
                 c.alignment = load_le32(cmd, 60, "alignment");
                 c.zone = load_u8(cmd, 64, "zone");
-                if (!allocated(c.file)) out.allocated_files.push_back(c.file);
+                if (allocated_set.insert(c.file).second) out.allocated_files.push_back(c.file);
                 break;
             case 2:
                 c.type = AcpiLoaderCommand::Type::AddPointer;

@@ -1,5 +1,9 @@
 #include "measure/acpi_blobs.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+
 #include "measure/base/error.h"
 #include "tests/measure/acpi_fixture.h"
 #include "tests/support/catch.h"
@@ -65,4 +69,45 @@ TEST_CASE("MADT: Local APIC and x2APIC entries, enabled bit only") {
     CHECK(madt_enabled_cpus(madt, "APIC") == 2);
     madt[53] = 0;  // a zero-length entry would loop forever
     CHECK_THROWS_WITH(madt_enabled_cpus(madt, "APIC"), TDX_CONTAINS("has length 0"));
+}
+
+TEST_CASE("ACPI directory: names from the loader script never leave the directory, blobs are regular files") {
+    test::TempDir dir;
+    test::AcpiFixture fx(1, true);
+    SECTION("a name with '..' is refused before anything is read") {
+        // The second ALLOCATE (etc/tpm/log) renamed to a path out of the directory.
+        std::fill(fx.loader.begin() + 132, fx.loader.begin() + 188, std::uint8_t{0});
+        const std::string evil = "../../../../etc/shadow";
+        std::copy(evil.begin(), evil.end(), fx.loader.begin() + 132);
+        fx.write(dir.path());
+        CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("names the blob \"../../../../etc/shadow\", which is not a fw_cfg file name"));
+    }
+    SECTION("an absolute name is refused") {
+        std::fill(fx.loader.begin() + 132, fx.loader.begin() + 188, std::uint8_t{0});
+        const std::string evil = "/etc/passwd";
+        std::copy(evil.begin(), evil.end(), fx.loader.begin() + 132);
+        fx.write(dir.path());
+        CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("not a fw_cfg file name"));
+    }
+    SECTION("a blob that is a link out of the directory is refused") {
+        fx.write(dir.path());
+        std::filesystem::remove(dir / "etc/tpm/log");
+        std::filesystem::create_symlink("/etc/passwd", dir / "etc/tpm/log");
+        CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("outside"));
+    }
+    SECTION("a link inside the directory is followed") {
+        fx.write(dir.path());
+        std::filesystem::rename(dir / "etc/tpm/log", dir / "etc/tpm/log.real");
+        std::filesystem::create_symlink("log.real", dir / "etc/tpm/log");
+        CHECK(load_acpi_dir(dir.path()).allocated.size() == 3);
+    }
+    SECTION("a FIFO or a device is refused, not read") {
+        fx.write(dir.path());
+        std::filesystem::remove(dir / "etc/tpm/log");
+        REQUIRE(::mkfifo((dir / "etc/tpm/log").c_str(), 0600) == 0);
+        CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("etc/tpm/log: not a regular file"));
+        std::filesystem::remove(dir / "etc/tpm/log");
+        std::filesystem::create_symlink("/dev/zero", dir / "etc/tpm/log");
+        CHECK_THROWS_AS(load_acpi_dir(dir.path()), Error);
+    }
 }
