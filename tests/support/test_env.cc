@@ -94,4 +94,9 @@ RunResult run(const std::vector<std::string>& argv) {
     return r;
 }
 
+RunResult run_tool(std::vector<std::string> args) {
+    args.insert(args.begin(), tool_path().string());
+    return run(args);
+}
+
 }  // namespace tdx::test

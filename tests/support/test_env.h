@@ -41,5 +41,7 @@ struct RunResult {
 };
 // Runs argv[0] with argv (no shell), capturing stdout and stderr.
 RunResult run(const std::vector<std::string>& argv);
+// Runs the tool under test with `args`.
+RunResult run_tool(std::vector<std::string> args);
 
 }  // namespace tdx::test
