@@ -61,7 +61,10 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     builder::check_local_files(recipe);
     if (!a.agent.empty()) {
         std::error_code ec;
-        if (!fs::is_regular_file(a.agent, ec)) fail(a.agent + ": --agent: no such regular file", ErrorKind::Usage);
+        const fs::file_status st = fs::status(a.agent, ec);
+        if (fs::is_directory(st)) fail(a.agent + ": --agent: is a directory; give the agent program", ErrorKind::Usage);
+        if (!fs::exists(st)) fail(a.agent + ": --agent: no such file", ErrorKind::Usage);
+        if (!fs::is_regular_file(st)) fail(a.agent + ": --agent: not a regular file", ErrorKind::Usage);
     }
     const std::optional<std::int64_t> sde = env_source_date_epoch();
     // Refused before any work (and before a lock is written) when the output
