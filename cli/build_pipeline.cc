@@ -14,6 +14,7 @@
 #include "builder/launch_script.h"
 #include "builder/lock_recipe.h"
 #include "builder/output_dir.h"
+#include "builder/recipe_search.h"
 #include "builder/spdx_sbom.h"
 #include "cli/report_json.h"
 #include "measure/base/digest.h"
@@ -57,7 +58,8 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     auto on_stage = [&](const std::string& s) {
         if (progress) std::cerr << "tdximage: [" << ++step << "] " << s << "\n";
     };
-    const builder::Recipe recipe = builder::load_recipe(a.recipe);
+    const builder::RecipeLocation where = builder::find_recipe(a.recipe);
+    const builder::Recipe recipe = builder::load_recipe(where.file);
     builder::check_local_files(recipe);
     if (!a.agent.empty()) {
         std::error_code ec;
@@ -77,7 +79,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     dlo.quiet = a.quiet || a.json;
     builder::CachingDownloader dl(cache, dlo);
 
-    const fs::path lock_path = a.lock.empty() ? fs::path(a.recipe + ".lock") : fs::path(a.lock);
+    const fs::path lock_path = a.lock.empty() ? where.default_lock : fs::path(a.lock);
     std::optional<builder::LoadedLockfile> loaded = builder::read_lockfile(lock_path);
     std::string lock_text = loaded ? loaded->text : std::string();
     std::optional<builder::Lockfile> lock;

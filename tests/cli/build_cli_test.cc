@@ -1,5 +1,6 @@
 // `tdximage build` refusing bad arguments before any work, as a user runs
-// it: the agent must be a program. No network: every case stops first.
+// it: the agent must be a program, a shipped recipe given by name keeps its
+// lock in the current directory. No network: every case stops first.
 #include "tests/support/catch.h"
 
 #include "tests/cli/minimal_recipe.h"
@@ -7,6 +8,15 @@
 
 using namespace tdx::test;
 namespace fs = std::filesystem;
+
+namespace {
+
+// The tool run from `dir` (through sh, for the working directory).
+RunResult run_in(const fs::path& dir, const std::string& args) {
+    return run({"/bin/sh", "-c", "cd '" + dir.string() + "' && exec '" + tool_path().string() + "' " + args});
+}
+
+}  // namespace
 
 TEST_CASE("build --agent: a directory or a missing file is named as such, exit 2, nothing written") {
     TempDir d;
@@ -22,4 +32,11 @@ TEST_CASE("build --agent: a directory or a missing file is named as such, exit 2
     CHECK(missing.err == "tdximage: error: " + (d / "nothere").string() + ": --agent: no such file\n");
     CHECK_FALSE(fs::exists(d / "out"));
     CHECK_FALSE(fs::exists(d / "r.yaml.lock"));
+}
+
+TEST_CASE("build NAME: a shipped recipe's default lock is NAME.yaml.lock in the current directory") {
+    TempDir d;
+    auto r = run_in(d.path(), "build alpine --locked --out '" + (d / "out").string() + "' --cache-dir '" + (d / "cache").string() + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "tdximage: error: alpine.yaml.lock: no lockfile; run `tdximage lock alpine` first\n");
 }

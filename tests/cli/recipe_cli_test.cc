@@ -89,3 +89,30 @@ TEST_CASE("recipe check, show and build: a directory given as the recipe says so
         CHECK(r.err == "tdximage: error: " + d.path().string() + ": is a directory, not a recipe file\n");
     }
 }
+
+TEST_CASE("recipe show and check: a shipped recipe by name, from the source tree for a build-tree tool") {
+    auto r = run({tool_path().string(), "recipe", "show", "debian-13"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, TDX_CONTAINS("recipe:    debian-13\n"));
+    CHECK_THAT(r.out, TDX_CONTAINS(fs::weakly_canonical(recipes_dir() / "debian-13.yaml").string()));
+    auto c = run({tool_path().string(), "recipe", "check", "alpine", "debian-13.yaml"});
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out, TDX_CONTAINS("alpine: ok, sha256 "));
+    CHECK_THAT(c.out, TDX_CONTAINS("debian-13.yaml: ok, sha256 "));
+}
+
+TEST_CASE("recipe show: an unknown name lists the shipped recipes with a did-you-mean") {
+    auto r = run({tool_path().string(), "recipe", "show", "debain-13"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, TDX_CONTAINS("tdximage: error: debain-13: no such recipe file, nor a shipped recipe of that name; did you mean 'debian-13'? "
+                                   "(shipped: alpine, debian-13, debian-13-debug, ubuntu-24.04; in "));
+}
+
+TEST_CASE("recipe show: TDXIMAGE_RECIPE_PATH is searched first") {
+    TempDir d;
+    write_text(d / "debian-13.yaml", std::string(kMinimalRecipe));
+    write_text(d / "keyring.gpg", "");
+    auto r = run({"/usr/bin/env", "TDXIMAGE_RECIPE_PATH=" + d.path().string(), tool_path().string(), "recipe", "show", "debian-13"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, TDX_CONTAINS("recipe:    t\n"));
+}
