@@ -1,6 +1,5 @@
 #include "builder/kernel_modules.h"
 
-#include "builder/recipe_checks.h"
 #include <archive.h>
 #include <archive_entry.h>
 #include <lzma.h>
@@ -15,6 +14,7 @@
 #include "builder/archive_message.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
+#include "measure/base/suggest.h"
 #include "measure/kernel_setup.h"
 
 namespace tdx::builder {

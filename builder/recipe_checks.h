@@ -35,7 +35,4 @@ std::string check_package_name(const std::string& text);
 // Names of recipes and sources: [A-Za-z0-9][A-Za-z0-9._-]*.
 std::string check_simple_name(const std::string& text);
 
-// Levenshtein distance, for "did you mean" on unknown keys and module names.
-std::size_t edit_distance(const std::string& a, const std::string& b);
-
 }  // namespace tdx::builder

@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <tuple>
 #include <sstream>
@@ -170,11 +172,17 @@ TreeNode parse_tree(const std::string& text, const std::string& file, ErrorList&
 }
 
 TreeNode load_tree(const std::filesystem::path& path, ErrorList& errors) {
+    // A directory opens as a stream of nothing, which would read as an empty
+    // recipe ("found null"); say what it is instead, and why a file is not there.
+    std::error_code ec;
+    const std::filesystem::file_status st = std::filesystem::status(path, ec);
+    if (ec) fail(path.string() + ": cannot read the recipe: " + ec.message(), ErrorKind::Io);
+    if (std::filesystem::is_directory(st)) fail(path.string() + ": is a directory, not a recipe file", ErrorKind::Io);
     std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path.string() + ": cannot read the recipe", ErrorKind::Io);
+    if (!in) fail(path.string() + ": cannot read the recipe: " + std::strerror(errno), ErrorKind::Io);
     std::ostringstream text;
     text << in.rdbuf();
-    if (in.bad()) fail(path.string() + ": cannot read the recipe", ErrorKind::Io);
+    if (in.bad()) fail(path.string() + ": cannot read the recipe: " + std::strerror(errno), ErrorKind::Io);
     return parse_tree(text.str(), path.string(), errors);
 }
 

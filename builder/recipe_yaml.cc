@@ -9,6 +9,7 @@
 #include "builder/recipe_checks.h"
 #include "builder/recipe_merge.h"
 #include "measure/base/error.h"
+#include "measure/base/suggest.h"
 #include "measure/profile.h"
 
 namespace tdx::builder {
@@ -48,12 +49,7 @@ public:
     void known_keys(const TreeNode& map, const std::string& path, const std::vector<std::string>& known) {
         for (const TreeEntry& e : map.entries) {
             if (std::find(known.begin(), known.end(), e.key) != known.end()) continue;
-            std::string best;
-            std::size_t best_d = 3;
-            for (const std::string& k : known) {
-                const std::size_t d = edit_distance(e.key, k);
-                if (d < best_d) best = k, best_d = d;
-            }
+            const std::string best = closest_name(e.key, known);
             error(e.key_mark, path, "unknown key '" + e.key + "'" + (best.empty() ? " (known: " + join_names(known) + ")" : " (did you mean '" + best + "'?)"));
         }
     }

@@ -11,8 +11,67 @@
 #include "cli/commands.h"
 #include "measure/base/error.h"
 #include "measure/base/limits.h"
+#include "measure/base/suggest.h"
 
 namespace tdx::cli {
+namespace {
+
+// The chain of parsed subcommands, down to the deepest one.
+const CLI::App* deepest_parsed(const CLI::App& app) {
+    const CLI::App* cur = &app;
+    for (auto subs = cur->get_subcommands(); !subs.empty(); subs = cur->get_subcommands()) cur = subs.front();
+    return cur;
+}
+
+// "eventlog show" for that subcommand, "" for the top level.
+std::string command_path(const CLI::App& app) {
+    std::string path;
+    for (const CLI::App* a = &app; a->get_parent(); a = a->get_parent()) path = a->get_name() + (path.empty() ? "" : " " + path);
+    return path;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    return names;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+// `tdximage` or `tdximage eventlog` alone.
+std::string missing_command_message(const CLI::App& app) {
+    const std::string path = command_path(app);
+    if (path.empty()) return "no command given (commands: " + joined(subcommand_names(app)) + "; see `tdximage --help`)";
+    return "'" + path + "' needs a subcommand: " + joined(subcommand_names(app)) + " (see `tdximage " + path + " --help`)";
+}
+
+// CLI11 reports a mistyped command as "A subcommand is required" or as an
+// unexpected argument: the words before the first option that should name
+// commands are checked here, with the nearest command as a suggestion.
+void check_command_words(const CLI::App& app, int argc, char** argv) {
+    const CLI::App* cur = &app;
+    for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+        const std::vector<std::string> names = subcommand_names(*cur);
+        if (names.empty()) return;  // a command's own arguments
+        const CLI::App* next = nullptr;
+        for (const CLI::App* sub : cur->get_subcommands([](const CLI::App*) { return true; }))
+            if (sub->check_name(argv[i])) next = sub;
+        if (!next) {
+            const std::string prefix = command_path(*cur).empty() ? "" : command_path(*cur) + " ";
+            const std::string best = closest_name(argv[i], names);
+            fail("unknown command '" + prefix + argv[i] + "'" +
+                     (best.empty() ? " (commands: " + joined(names) + ")" : "; did you mean '" + prefix + best + "'?"),
+                 ErrorKind::Usage);
+        }
+        cur = next;
+    }
+}
+
+}  // namespace
 
 int run_main(int argc, char** argv) {
     CLI::App app{"tdximage: reproducible Intel TDX guest images and their measurements (MR_TD, RTMRs), computed offline"};
@@ -50,39 +109,24 @@ int run_main(int argc, char** argv) {
     add_verify_command(app, runners);
     add_completion_command(app, runners);
 
-    // CLI11 reports an unknown first word as "A subcommand is required";
-    // name the word and the commands instead.
-    if (argc > 1 && argv[1][0] != '-') {
-        std::string known;
-        bool found = false;
-        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-            found = found || sub->check_name(argv[1]);
-            known += (known.empty() ? "" : ", ") + sub->get_name();
-        }
-        if (!found) {
-            std::cerr << "tdximage: error: unknown command '" << argv[1] << "' (commands: " << known << ")\n";
-            return kExitTrouble;
-        }
-    }
     try {
+        check_command_words(app, argc, argv);
         app.parse(argc, argv);
-        // Walk down the chain of parsed subcommands to the deepest one.
-        const CLI::App* cur = &app;
-        for (;;) {
-            auto subs = cur->get_subcommands();
-            if (subs.empty()) break;
-            cur = subs.front();
-        }
+        const CLI::App* cur = deepest_parsed(app);
         auto it = runners.find(cur);
-        if (it == runners.end()) {
-            std::cerr << "tdximage: error: '" << cur->get_name() << "' needs a subcommand; see --help\n";
-            return kExitTrouble;
-        }
+        if (it == runners.end()) fail(missing_command_message(*cur), ErrorKind::Usage);
         return it->second();
     } catch (const CLI::Success& e) {
-        return app.exit(e);
+        return app.exit(e);  // --help, --version
     } catch (const CLI::ParseError& e) {
-        app.exit(e);
+        // CLI11's own words ("RECIPE is required"), with our prefix and
+        // status; its "A subcommand is required" names the commands instead.
+        const CLI::App* cur = deepest_parsed(app);
+        const std::string path = command_path(*cur);
+        if (e.get_name() == "RequiredError" && !subcommand_names(*cur).empty())
+            std::cerr << "tdximage: error: " << missing_command_message(*cur) << "\n";
+        else
+            std::cerr << "tdximage: error: " << e.what() << " (see `tdximage " << (path.empty() ? "" : path + " ") << "--help`)\n";
         return kExitTrouble;
     } catch (const Error& e) {
         std::cerr << "tdximage: error: " << e.what() << "\n";

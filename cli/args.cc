@@ -11,4 +11,10 @@ std::uint64_t parse_memory_size(const std::string& text, const std::string& flag
     return *bytes;
 }
 
+CLI::Option* with_choices(CLI::Option* option, const std::vector<std::string>& values) {
+    std::string type;
+    for (const std::string& v : values) type += (type.empty() ? "" : "|") + v;
+    return option->type_name(type);
+}
+
 }  // namespace tdx::cli

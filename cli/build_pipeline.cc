@@ -14,6 +14,7 @@
 #include "builder/launch_script.h"
 #include "builder/lock_recipe.h"
 #include "builder/output_dir.h"
+#include "builder/recipe_search.h"
 #include "builder/spdx_sbom.h"
 #include "cli/report_json.h"
 #include "measure/base/digest.h"
@@ -79,11 +80,15 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     auto on_stage = [&](const std::string& s) {
         if (progress) std::cerr << "tdximage: [" << ++step << "] " << s << "\n";
     };
-    const builder::Recipe recipe = builder::load_recipe(a.recipe);
+    const builder::RecipeLocation where = builder::find_recipe(a.recipe);
+    const builder::Recipe recipe = builder::load_recipe(where.file);
     builder::check_local_files(recipe);
     if (!a.agent.empty()) {
         std::error_code ec;
-        if (!fs::is_regular_file(a.agent, ec)) fail(a.agent + ": --agent: no such regular file", ErrorKind::Usage);
+        const fs::file_status st = fs::status(a.agent, ec);
+        if (fs::is_directory(st)) fail(a.agent + ": --agent: is a directory; give the agent program", ErrorKind::Usage);
+        if (!fs::exists(st)) fail(a.agent + ": --agent: no such file", ErrorKind::Usage);
+        if (!fs::is_regular_file(st)) fail(a.agent + ": --agent: not a regular file", ErrorKind::Usage);
     }
     const std::optional<std::int64_t> sde = env_source_date_epoch();
     // Refused before any work (and before a lock is written) when the output
@@ -96,7 +101,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
     dlo.quiet = a.quiet || a.json;
     builder::CachingDownloader dl(cache, dlo);
 
-    const fs::path lock_path = a.lock.empty() ? fs::path(a.recipe + ".lock") : fs::path(a.lock);
+    const fs::path lock_path = a.lock.empty() ? where.default_lock : fs::path(a.lock);
     std::optional<builder::LoadedLockfile> loaded = builder::read_lockfile(lock_path);
     std::string lock_text = loaded ? loaded->text : std::string();
     std::optional<builder::Lockfile> lock;

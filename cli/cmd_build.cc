@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "builder/recipe_search.h"
 #include "builder/varied_rebuild.h"
 #include "cli/app.h"
 #include "cli/build_pipeline.h"
@@ -41,8 +42,9 @@ int build_again_and_compare(const BuildArgs& a, const BuildOutcome& first) {
     const TempDir tmp_dir("tdximage-twice");
     const fs::path& tmp = tmp_dir.path();
     fs::create_directories(tmp / "elsewhere" / "deeper");
-    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "build", abs(a.recipe), "--lock",
-                                     abs(a.lock.empty() ? a.recipe + ".lock" : a.lock), "--out", "../second", "--locked", "--quiet"};
+    const builder::RecipeLocation where = builder::find_recipe(a.recipe);
+    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "build", abs(where.file.string()), "--lock",
+                                     abs(a.lock.empty() ? where.default_lock.string() : a.lock), "--out", "../second", "--locked", "--quiet"};
     if (a.offline) argv.push_back("--offline");
     if (!a.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", abs(a.cache_dir)});
     if (!a.agent.empty()) argv.insert(argv.end(), {"--agent", abs(a.agent)});
@@ -118,11 +120,11 @@ int run_build(const BuildArgs& a) {
 void add_build_command(CLI::App& app, Runners& runners) {
     auto a = std::make_shared<BuildArgs>();
     CLI::App* c = app.add_subcommand("build", "Build a TD image (kernel, initramfs with the agent, OVMF) from a recipe and its lock, and measure it");
-    c->add_option("RECIPE", a->recipe, "recipe file (see docs/recipes.md)")->required();
+    c->add_option("RECIPE", a->recipe, "recipe file, or the name of a shipped recipe (debian-13; see docs/recipes.md)")->required();
     c->add_option("--agent", a->agent, "program to run in the TD: added as /usr/bin/<name> and started by /init instead of init.program");
     c->add_option("--agent-arg", a->agent_args, "argument for the agent (repeat for several); default: none")->each([a](const std::string&) { a->agent_args_given = true; });
     c->add_option("--out", a->out, "output directory (default: out/<recipe name>); replaced as a whole when the build succeeds");
-    c->add_option("--lock", a->lock, "lockfile (default: RECIPE.lock; made when missing unless --locked)");
+    c->add_option("--lock", a->lock, "lockfile (default: RECIPE.lock, for a shipped recipe given by name ./NAME.yaml.lock; made when missing unless --locked)");
     c->add_option("--cache-dir", a->cache_dir, "download cache (default: $XDG_CACHE_HOME/tdximage or ~/.cache/tdximage)");
     c->add_flag("--locked", a->locked, "the lockfile must exist and match the recipe; nothing is resolved");
     c->add_flag("--offline", a->offline, "never use the network: every input must be in the cache (implies an existing lock)");

@@ -5,6 +5,7 @@
 #include "builder/cache.h"
 #include "builder/caching_downloader.h"
 #include "builder/lock_recipe.h"
+#include "builder/recipe_search.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "measure/base/error.h"
@@ -18,8 +19,8 @@ struct LockArgs {
     bool update = false, locked = false, offline = false, quiet = false;
 };
 
-std::filesystem::path lock_path(const LockArgs& a) {
-    return a.lock.empty() ? std::filesystem::path(a.recipe + ".lock") : std::filesystem::path(a.lock);
+std::filesystem::path lock_path(const LockArgs& a, const builder::RecipeLocation& where) {
+    return a.lock.empty() ? where.default_lock : std::filesystem::path(a.lock);
 }
 
 struct Session {
@@ -52,9 +53,10 @@ const char* kind_word(builder::LockChange::Kind k) {
 }
 
 int run_lock(const LockArgs& a) {
-    const builder::Recipe recipe = builder::load_recipe(a.recipe);
+    const builder::RecipeLocation where = builder::find_recipe(a.recipe);
+    const builder::Recipe recipe = builder::load_recipe(where.file);
     builder::check_local_files(recipe);
-    const std::filesystem::path path = lock_path(a);
+    const std::filesystem::path path = lock_path(a, where);
     const std::optional<builder::Lockfile> old = read_lock(path);
     // An existing lock made from this very recipe stays as it is: locking is
     // re-resolving only when asked (--update) or when the recipe changed.
@@ -79,8 +81,9 @@ int run_lock(const LockArgs& a) {
 }
 
 int run_fetch(const LockArgs& a) {
-    const builder::Recipe recipe = builder::load_recipe(a.recipe);
-    const std::filesystem::path path = lock_path(a);
+    const builder::RecipeLocation where = builder::find_recipe(a.recipe);
+    const builder::Recipe recipe = builder::load_recipe(where.file);
+    const std::filesystem::path path = lock_path(a, where);
     std::optional<builder::Lockfile> lock = read_lock(path);
     Session s(a);
     if (a.locked || a.offline) {
@@ -99,8 +102,8 @@ int run_fetch(const LockArgs& a) {
 }
 
 void common_options(CLI::App* c, LockArgs& a) {
-    c->add_option("RECIPE", a.recipe, "recipe file (see docs/recipes.md)")->required();
-    c->add_option("--lock", a.lock, "lockfile (default: RECIPE.lock)");
+    c->add_option("RECIPE", a.recipe, "recipe file, or the name of a shipped recipe (debian-13; see docs/recipes.md)")->required();
+    c->add_option("--lock", a.lock, "lockfile (default: RECIPE.lock; for a shipped recipe given by name, ./NAME.yaml.lock)");
     c->add_option("--cache-dir", a.cache_dir, "download cache (default: $XDG_CACHE_HOME/tdximage or ~/.cache/tdximage)");
     c->add_flag("--offline", a.offline, "never use the network: everything must already be in the cache");
     c->add_flag("--quiet", a.quiet, "no progress on stderr");

@@ -9,6 +9,7 @@
 #include "cli/warnings.h"
 #include "measure/base/file_io.h"
 #include "measure/measurement.h"
+#include "measure/profile.h"
 #include "measure/tcg_event_log_writer.h"
 
 namespace tdx::cli {
@@ -109,12 +110,12 @@ void add_measure_command(CLI::App& app, Runners& runners) {
                   "or the guest's /sys/firmware/qemu_fw_cfg/by_name; without them RTMR0 is not computed");
     c->add_option("--secure-boot-dir", args->secure_boot_dir,
                   "Secure Boot variable data (files SecureBoot, PK, KEK, db, dbx, raw or efivarfs NAME-GUID); default: empty");
-    c->add_option("--profile", args->profile, "platform profile (see `tdximage profiles`); default: upstream");
-    c->add_option("--mrtd-order", args->mrtd_order, "override: per-page | two-pass (KVM TDX API generation)");
-    c->add_option("--kernel-header", args->kernel_header, "override: patched (QEMU <= 10.1) | raw (QEMU >= 10.2)");
-    c->add_option("--initrd-arg", args->initrd_arg, "override: suffix (edk2 < 2025.08) | prefix (edk2 >= 2025.08)");
-    c->add_option("--fw-layout", args->fw_layout, "override firmware event layout: pre-2024.11 | 2024.11 | 2025.05");
-    c->add_option("--page-aug", args->page_aug, "override: skip | add PAGE.ADD records of PAGE_AUG sections");
+    with_choices(c->add_option("--profile", args->profile, "platform profile (see `tdximage profiles`); default: upstream"), profile_names());
+    with_choices(c->add_option("--mrtd-order", args->mrtd_order, "override: per-page | two-pass (KVM TDX API generation)"), mrtd_order_names());
+    with_choices(c->add_option("--kernel-header", args->kernel_header, "override: patched (QEMU <= 10.1) | raw (QEMU >= 10.2)"), kernel_header_names());
+    with_choices(c->add_option("--initrd-arg", args->initrd_arg, "override: suffix (edk2 < 2025.08) | prefix (edk2 >= 2025.08)"), initrd_arg_names());
+    with_choices(c->add_option("--fw-layout", args->fw_layout, "override firmware event layout: pre-2024.11 | 2024.11 | 2025.05"), fw_layout_names());
+    with_choices(c->add_option("--page-aug", args->page_aug, "override: skip | add PAGE.ADD records of PAGE_AUG sections"), {"skip", "add"});
     c->add_flag("--authenticode-pad8", args->pad8, "pad the kernel to 8 bytes before hashing (dstack/virtee convention; edk2 does not)");
     c->add_flag("--json", args->json, "print a JSON document instead of a table");
     c->add_option("--out-dir", args->out_dir, "also write mr_td.hex, rtmr0.hex, rtmr1.hex, rtmr2.hex and measurements.json here (atomically)");

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "builder/recipe.h"
+#include "builder/recipe_search.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "measure/base/error.h"
@@ -83,7 +84,7 @@ void print_summary(std::ostream& out, const Recipe& r) {
 }
 
 int run_show(const ShowArgs& a) {
-    const Recipe r = builder::load_recipe(a.recipe);
+    const Recipe r = builder::load_recipe(builder::find_recipe(a.recipe).file);
     if (a.canonical) {
         std::cout << builder::canonical_recipe_json(r) << "\n";
     } else if (a.json) {
@@ -108,7 +109,7 @@ int run_check(const CheckArgs& a) {
     std::string problems;
     for (const std::string& path : a.recipes) {
         try {
-            const Recipe r = builder::load_recipe(path);
+            const Recipe r = builder::load_recipe(builder::find_recipe(path).file);
             builder::check_local_files(r);
             std::cout << path << ": ok, sha256 " << builder::recipe_sha256(r) << "\n";
         } catch (const Error& e) {
@@ -128,14 +129,14 @@ void add_recipe_command(CLI::App& app, Runners& runners) {
 
     auto show = std::make_shared<ShowArgs>();
     CLI::App* s = c->add_subcommand("show", "Print a recipe with `extends` merged and every default filled in, and its SHA-256");
-    s->add_option("RECIPE", show->recipe, "recipe file (YAML)")->required();
+    s->add_option("RECIPE", show->recipe, "recipe file (YAML), or the name of a shipped recipe (debian-13)")->required();
     s->add_flag("--json", show->json, "print a JSON document (the canonical recipe, its SHA-256, the files read)");
     s->add_flag("--canonical", show->canonical, "print exactly the bytes that are hashed (sha256sum of them is the recipe hash)");
     runners[s] = [show] { return run_show(*show); };
 
     auto check = std::make_shared<CheckArgs>();
     CLI::App* k = c->add_subcommand("check", "Validate recipes and the local files they name; exit 0 when all are valid, 2 otherwise");
-    k->add_option("RECIPE", check->recipes, "recipe files (YAML)")->required();
+    k->add_option("RECIPE", check->recipes, "recipe files (YAML), or names of shipped recipes")->required();
     runners[k] = [check] { return run_check(*check); };
 }
 

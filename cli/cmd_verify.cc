@@ -16,6 +16,7 @@
 #include "builder/image_build.h"
 #include "builder/published_dir.h"
 #include "builder/recipe.h"
+#include "builder/recipe_search.h"
 #include "cli/app.h"
 #include "cli/build_pipeline.h"
 #include "cli/commands.h"
@@ -279,7 +280,7 @@ void print_text(const Outcome& o, const std::string& image_name) {
 
 int run_verify(VerifyArgs a) {
     const Expectation expected = expected_of(a);
-    const builder::Recipe recipe = builder::load_recipe(a.build.recipe);
+    const builder::Recipe recipe = builder::load_recipe(builder::find_recipe(a.build.recipe).file);
 
     Outcome o;
     // Refuse before any work when the expectation cannot cover the image.
@@ -365,8 +366,8 @@ int run_verify(VerifyArgs a) {
 void add_verify_command(CLI::App& app, Runners& runners) {
     auto a = std::make_shared<VerifyArgs>();
     CLI::App* c = app.add_subcommand("verify", "Rebuild an image from its recipe and lock and check its MR_TD/RTMRs and files against published values");
-    c->add_option("RECIPE", a->build.recipe, "recipe file the image was built from")->required();
-    c->add_option("--lock", a->build.lock, "its lockfile (default: RECIPE.lock); verify never re-resolves");
+    c->add_option("RECIPE", a->build.recipe, "recipe file the image was built from, or the name of a shipped recipe")->required();
+    c->add_option("--lock", a->build.lock, "its lockfile (default: RECIPE.lock, or ./NAME.yaml.lock for a shipped recipe given by name); verify never re-resolves");
     c->add_option("--expect-mrtd", a->expect_mrtd, "the published MR_TD (96 hex digits); covers only the firmware, so it needs --partial");
     c->add_option("--expect", a->expect_file, "the published measurements.json");
     c->add_option("--expect-dir", a->expect_dir,

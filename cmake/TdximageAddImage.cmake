@@ -119,11 +119,25 @@ function(tdximage_add_image target)
       "or set TDXIMAGE_EXECUTABLE")
   endif()
 
-  get_filename_component(recipe "${arg_RECIPE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  # RECIPE is a file (relative to this directory), or the name of a recipe
+  # shipped with tdximage ("debian-13", no '/' and no such file here), which
+  # the tool finds itself; the depfile then names the file it read. A shipped
+  # recipe's lock defaults to NAME.yaml.lock in this directory, beside the
+  # CMakeLists.txt that names it, as a file recipe's sits beside the recipe.
+  if(NOT arg_RECIPE MATCHES "/" AND NOT EXISTS "${CMAKE_CURRENT_SOURCE_DIR}/${arg_RECIPE}")
+    set(recipe "${arg_RECIPE}")
+    set(recipe_dep "")
+    string(REGEX REPLACE "\\.yaml$" "" recipe_name "${arg_RECIPE}")
+    set(default_lock "${CMAKE_CURRENT_SOURCE_DIR}/${recipe_name}.yaml.lock")
+  else()
+    get_filename_component(recipe "${arg_RECIPE}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    set(recipe_dep "${recipe}")
+    set(default_lock "${recipe}.lock")
+  endif()
   if(arg_LOCK)
     get_filename_component(lock "${arg_LOCK}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
   else()
-    set(lock "${recipe}.lock")
+    set(lock "${default_lock}")
   endif()
   if(arg_OUT)
     get_filename_component(out "${arg_OUT}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
@@ -185,7 +199,7 @@ function(tdximage_add_image target)
             "-DTDXIMAGE_TOOL=${tool}" "-DTDXIMAGE_RECIPE=${recipe}" "-DTDXIMAGE_LOCK=${lock}"
             "-DTDXIMAGE_COMPRESSION=${arg_COMPRESSION}" "-DTDXIMAGE_TARGET=${target}"
             -P "${CMAKE_CURRENT_FUNCTION_LIST_FILE}"
-    DEPENDS "${recipe}" ${lock_dep} ${agent_deps} ${tool_deps} ${arg_DEPENDS}
+    DEPENDS ${recipe_dep} ${lock_dep} ${agent_deps} ${tool_deps} ${arg_DEPENDS}
     DEPFILE "${depfile}"
     COMMENT "tdximage: building image ${target} from ${arg_RECIPE}"
     USES_TERMINAL VERBATIM)

@@ -43,29 +43,45 @@ const Profile& find_profile(const std::string& name) {
     fail("unknown profile '" + name + "' (known: " + known + ")", ErrorKind::Usage);
 }
 
-MrtdOrder parse_mrtd_order(const std::string& s) {
-    if (s == "per-page") return MrtdOrder::PerPage;
-    if (s == "two-pass") return MrtdOrder::TwoPass;
-    fail("--mrtd-order: '" + s + "' is not one of per-page, two-pass", ErrorKind::Usage);
+namespace {
+
+constexpr MrtdOrder kMrtdOrders[] = {MrtdOrder::PerPage, MrtdOrder::TwoPass};
+constexpr KernelHeader kKernelHeaders[] = {KernelHeader::Patched, KernelHeader::Raw};
+constexpr InitrdArg kInitrdArgs[] = {InitrdArg::Suffix, InitrdArg::Prefix};
+constexpr FirmwareLayout kFwLayouts[] = {FirmwareLayout::Edk2Pre202411, FirmwareLayout::Edk2_202411, FirmwareLayout::Edk2_202505};
+
+template <typename E, std::size_t N>
+std::vector<std::string> names_of(const E (&all)[N]) {
+    std::vector<std::string> out;
+    for (E v : all) out.push_back(to_string(v));
+    return out;
 }
 
-KernelHeader parse_kernel_header(const std::string& s) {
-    if (s == "patched") return KernelHeader::Patched;
-    if (s == "raw") return KernelHeader::Raw;
-    fail("--kernel-header: '" + s + "' is not one of patched, raw", ErrorKind::Usage);
+template <typename E, std::size_t N>
+E parse_axis(const std::string& s, const E (&all)[N], const std::string& flag) {
+    std::string known;
+    for (E v : all) {
+        if (to_string(v) == s) return v;
+        known += (known.empty() ? "" : ", ") + to_string(v);
+    }
+    fail(flag + ": '" + s + "' is not one of " + known, ErrorKind::Usage);
 }
 
-InitrdArg parse_initrd_arg(const std::string& s) {
-    if (s == "suffix") return InitrdArg::Suffix;
-    if (s == "prefix") return InitrdArg::Prefix;
-    fail("--initrd-arg: '" + s + "' is not one of suffix, prefix", ErrorKind::Usage);
-}
+}  // namespace
 
-FirmwareLayout parse_fw_layout(const std::string& s) {
-    if (s == "pre-2024.11") return FirmwareLayout::Edk2Pre202411;
-    if (s == "2024.11") return FirmwareLayout::Edk2_202411;
-    if (s == "2025.05") return FirmwareLayout::Edk2_202505;
-    fail("--fw-layout: '" + s + "' is not one of pre-2024.11, 2024.11, 2025.05", ErrorKind::Usage);
+std::vector<std::string> profile_names() {
+    std::vector<std::string> out;
+    for (const Profile& p : builtin_profiles()) out.push_back(p.name);
+    return out;
 }
+std::vector<std::string> mrtd_order_names() { return names_of(kMrtdOrders); }
+std::vector<std::string> kernel_header_names() { return names_of(kKernelHeaders); }
+std::vector<std::string> initrd_arg_names() { return names_of(kInitrdArgs); }
+std::vector<std::string> fw_layout_names() { return names_of(kFwLayouts); }
+
+MrtdOrder parse_mrtd_order(const std::string& s) { return parse_axis(s, kMrtdOrders, "--mrtd-order"); }
+KernelHeader parse_kernel_header(const std::string& s) { return parse_axis(s, kKernelHeaders, "--kernel-header"); }
+InitrdArg parse_initrd_arg(const std::string& s) { return parse_axis(s, kInitrdArgs, "--initrd-arg"); }
+FirmwareLayout parse_fw_layout(const std::string& s) { return parse_axis(s, kFwLayouts, "--fw-layout"); }
 
 }  // namespace tdx

@@ -41,6 +41,13 @@ const Profile& default_profile();
 // Throws tdx::Error (Usage) listing the known names when `name` is unknown.
 const Profile& find_profile(const std::string& name);
 
+// The names the parsers below accept, in order (for --help and completion).
+std::vector<std::string> profile_names();
+std::vector<std::string> mrtd_order_names();
+std::vector<std::string> kernel_header_names();
+std::vector<std::string> initrd_arg_names();
+std::vector<std::string> fw_layout_names();
+
 // Axis value parsers for the command line; throw tdx::Error (Usage) naming
 // the flag and the accepted values.
 MrtdOrder parse_mrtd_order(const std::string& s);

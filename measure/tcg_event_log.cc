@@ -211,6 +211,18 @@ bool is_end_marker(Bytes log, std::uint64_t offset) {
     return true;
 }
 
+// A measurements.json given where the binary log goes: text whose first
+// non-blank byte opens an object or an array. A binary log starts with the
+// little-endian PCR index of its header record (0 or 1), never with these.
+bool looks_like_json(Bytes log) {
+    for (std::uint64_t i = 0; i < log.size(); ++i) {
+        const std::uint8_t c = load_u8(log, i, "first byte");
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        return c == '{' || c == '[';
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string tcg_algorithm_name(std::uint16_t id) {
@@ -238,6 +250,8 @@ std::optional<Digest384> TcgEvent::sha384() const {
 TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name) {
     const std::uint64_t max_event_size = limit(Limit::EventSize), max_events = limit(Limit::EventCount);
     if (log.empty()) fail(name + ": the event log is empty");
+    if (looks_like_json(log))
+        fail(name + ": this is a JSON document, not a binary TCG event log (give measurements.json to --expected, or a CCEL/TPM log here)");
     TcgEventLog out;
 
     // Record 0: legacy TCG_PCClientPCREvent with the Spec ID event. It is a

@@ -5,6 +5,7 @@
 
 #include "builder/recipe.h"
 #include "measure/base/error.h"
+#include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::test;
@@ -303,4 +304,10 @@ TEST_CASE("recipe: network, source_date_epoch and file owners") {
     CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, interface: 'eth0; reboot'}\n").find("not an interface name") != std::string::npos);
     CHECK(error_of(d, std::string(kGood) + "source_date_epoch: 99999999999\n").find("source_date_epoch") != std::string::npos);
     CHECK(error_of(d, std::string(kGood) + "source_date_epoch: yesterday\n").find(":13:") != std::string::npos);
+}
+
+TEST_CASE("recipe: a directory or a missing file says what it is") {
+    TempDir d;
+    CHECK(tdx::test::error_of([&] { load_recipe(d.path()); }) == d.path().string() + ": is a directory, not a recipe file");
+    CHECK(tdx::test::error_of([&] { load_recipe(d / "none.yaml"); }) == (d / "none.yaml").string() + ": cannot read the recipe: No such file or directory");
 }

@@ -305,6 +305,13 @@ TEST_CASE("eventlog: bad logs and bad expected documents give exit 2 naming the 
         cases.push_back({"absurd-size.bin", log_with({{kTpmAlgSha384, 48}}, rec), "absurd-size.bin: record at offset 0x41: event size 0xfffffff0"});
     }
     cases.push_back({"sha256-only.bin", log_with({{kTpmAlgSha256, 32}}), "sha256-only.bin: the log has no SHA-384 digests"});
+    {
+        // The prediction given where the log goes: said so by every command.
+        const std::string text = "\n  " + measurements_json(boot_events({})).dump(2);
+        cases.push_back({"measurements.json", std::vector<std::uint8_t>(text.begin(), text.end()),
+                         "measurements.json: this is a JSON document, not a binary TCG event log (give measurements.json to --expected, "
+                         "or a CCEL/TPM log here)"});
+    }
     for (const Case& c : cases) {
         write_bytes(d / c.name, c.bytes);
         for (const std::vector<std::string>& cmd : {std::vector<std::string>{"eventlog", "show", (d / c.name).string()},

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/cli/minimal_recipe.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::test;
@@ -13,23 +14,11 @@ namespace {
 
 fs::path recipes_dir() { return fs::path(__FILE__).parent_path() / ".." / ".." / "recipes"; }
 
-const char kRecipe[] = R"(name: t
-sources:
-  - name: trixie
-    distribution: debian
-    release: trixie
-    mirrors: [https://deb.debian.org/debian]
-    keyring: keyring.gpg
-kernel: {package: linux-image-cloud-amd64}
-ovmf: {package: ovmf, path: /usr/share/ovmf/OVMF.fd}
-init: {program: /init}
-)";
-
 }  // namespace
 
 TEST_CASE("recipe check: valid recipes exit 0 and print their hash") {
     TempDir d;
-    write_text(d / "r.yaml", kRecipe);
+    write_text(d / "r.yaml", kMinimalRecipe);
     write_text(d / "keyring.gpg", "");
     auto r = run({tool_path().string(), "recipe", "check", (d / "r.yaml").string(), (recipes_dir() / "alpine.yaml").string()});
     CHECK(r.exit_code == 0);
@@ -39,8 +28,8 @@ TEST_CASE("recipe check: valid recipes exit 0 and print their hash") {
 
 TEST_CASE("recipe check: a broken recipe exits 2 naming file, line and column, the others are still checked") {
     TempDir d;
-    write_text(d / "bad.yaml", std::string(kRecipe) + "vm: {cpuz: 2}\n");
-    write_text(d / "good.yaml", kRecipe);
+    write_text(d / "bad.yaml", std::string(kMinimalRecipe) + "vm: {cpuz: 2}\n");
+    write_text(d / "good.yaml", kMinimalRecipe);
     write_text(d / "keyring.gpg", "");
     auto r = run({tool_path().string(), "recipe", "check", (d / "bad.yaml").string(), (d / "good.yaml").string()});
     CHECK(r.exit_code == 2);
@@ -50,7 +39,7 @@ TEST_CASE("recipe check: a broken recipe exits 2 naming file, line and column, t
 
 TEST_CASE("recipe check: a missing local file is an error, recipe show does not mind") {
     TempDir d;
-    write_text(d / "r.yaml", kRecipe);
+    write_text(d / "r.yaml", kMinimalRecipe);
     auto r = run({tool_path().string(), "recipe", "check", (d / "r.yaml").string()});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, TDX_CONTAINS("r.yaml:7:14: sources[0].keyring: '"));
@@ -77,11 +66,53 @@ TEST_CASE("recipe show: a missing file or a bad recipe exits 2") {
     TempDir d;
     auto r = run({tool_path().string(), "recipe", "show", (d / "none.yaml").string()});
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, TDX_CONTAINS("none.yaml: cannot read the recipe"));
+    CHECK_THAT(r.err, TDX_CONTAINS("none.yaml: cannot read the recipe: No such file or directory"));
     write_text(d / "r.yaml", "name: [\n");
     r = run({tool_path().string(), "recipe", "show", (d / "r.yaml").string()});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, TDX_CONTAINS("r.yaml:2:1: YAML syntax"));
     r = run({tool_path().string(), "recipe", "show"});
     CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("recipe check, show and build: a directory given as the recipe says so") {
+    TempDir d;
+    for (const std::vector<std::string>& cmd : {std::vector<std::string>{"recipe", "check", d.path().string()},
+                                                std::vector<std::string>{"recipe", "show", d.path().string()},
+                                                std::vector<std::string>{"build", d.path().string()},
+                                                std::vector<std::string>{"lock", d.path().string()}}) {
+        std::vector<std::string> argv = {tool_path().string()};
+        argv.insert(argv.end(), cmd.begin(), cmd.end());
+        auto r = run(argv);
+        INFO(cmd[0]);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err == "tdximage: error: " + d.path().string() + ": is a directory, not a recipe file\n");
+    }
+}
+
+TEST_CASE("recipe show and check: a shipped recipe by name, from the source tree for a build-tree tool") {
+    auto r = run({tool_path().string(), "recipe", "show", "debian-13"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, TDX_CONTAINS("recipe:    debian-13\n"));
+    CHECK_THAT(r.out, TDX_CONTAINS(fs::weakly_canonical(recipes_dir() / "debian-13.yaml").string()));
+    auto c = run({tool_path().string(), "recipe", "check", "alpine", "debian-13.yaml"});
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out, TDX_CONTAINS("alpine: ok, sha256 "));
+    CHECK_THAT(c.out, TDX_CONTAINS("debian-13.yaml: ok, sha256 "));
+}
+
+TEST_CASE("recipe show: an unknown name lists the shipped recipes with a did-you-mean") {
+    auto r = run({tool_path().string(), "recipe", "show", "debain-13"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, TDX_CONTAINS("tdximage: error: debain-13: no such recipe file, nor a shipped recipe of that name; did you mean 'debian-13'? "
+                                   "(shipped: alpine, debian-13, debian-13-debug, ubuntu-24.04; in "));
+}
+
+TEST_CASE("recipe show: TDXIMAGE_RECIPE_PATH is searched first") {
+    TempDir d;
+    write_text(d / "debian-13.yaml", std::string(kMinimalRecipe));
+    write_text(d / "keyring.gpg", "");
+    auto r = run({"/usr/bin/env", "TDXIMAGE_RECIPE_PATH=" + d.path().string(), tool_path().string(), "recipe", "show", "debian-13"});
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, TDX_CONTAINS("recipe:    t\n"));
 }

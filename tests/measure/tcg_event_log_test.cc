@@ -227,6 +227,13 @@ TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with
     SECTION("empty input") {
         CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(), "ccel.bin"), TDX_CONTAINS("ccel.bin: the event log is empty"));
     }
+    SECTION("a JSON document (an object or an array after blanks)") {
+        for (const std::string text : {"{\"schema\": \"tdximage.measurements/v1\"}", " \r\n\t[1, 2]"}) {
+            const Buf b(text.begin(), text.end());
+            CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(b.data(), b.size()), "m.json"),
+                              TDX_CONTAINS("m.json: this is a JSON document, not a binary TCG event log"));
+        }
+    }
     SECTION("an all-0xFF area") {
         Buf b(64, 0xFF);
         CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(b.data(), b.size()), "ccel.bin"),

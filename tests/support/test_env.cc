@@ -109,4 +109,9 @@ std::vector<std::string> warnings_on_stderr(const std::string& err) {
     return out;
 }
 
+RunResult run_tool(std::vector<std::string> args) {
+    args.insert(args.begin(), tool_path().string());
+    return run(args);
+}
+
 }  // namespace tdx::test

@@ -43,6 +43,8 @@ struct RunResult {
 };
 // Runs argv[0] with argv (no shell), capturing stdout and stderr.
 RunResult run(const std::vector<std::string>& argv);
+// Runs the tool under test with `args`.
+RunResult run_tool(std::vector<std::string> args);
 
 // The texts of the "tdximage: warning: " lines of a command's stderr, in order.
 std::vector<std::string> warnings_on_stderr(const std::string& err);
