@@ -56,7 +56,7 @@ Parsed parse(std::string_view text) {
     try {
         p.doc = nlohmann::json::parse(text.begin(), text.end(), track);
     } catch (const nlohmann::json::exception& e) {
-        p.problem = std::string("not JSON: ") + e.what();
+        p.problem = std::string("not valid JSON: ") + e.what();
         return p;
     }
     if (!duplicate.empty()) p.problem = "the key \"" + duplicate + "\" appears twice in one object";

@@ -31,6 +31,7 @@ inline void require(bool ok, const char* what) {
 
 #include "builder/compressor.h"
 #include "builder/cpio_newc.h"
+#include "builder/build_manifest.h"
 #include "builder/lockfile.h"
 #include "measure/base/file_io.h"
 #include "measure/event_types.h"
@@ -580,6 +581,26 @@ void lockfile_seeds(Seeds& s) {
     s.add("lockfile", "empty.lock", render_lockfile(Lockfile{"r.yaml", std::string(64, '1'), {}, {}, {}}));
 }
 
+// ---- published documents ---------------------------------------------------
+
+void published_documents_seeds(Seeds& s) {
+    using namespace builder;
+    BuildManifest m;
+    m.image_name = "debian-13";
+    m.outputs = {{"vmlinuz", 10, std::string(64, 'a')}, {"initramfs.cpio.gz", 20, std::string(64, 'b')}};
+    m.sbom = {"sbom.spdx.json", 30, std::string(64, 'c')};
+    m.agent = ManifestAgent{"agent", 40, std::string(64, 'd'), {"--serve", "a b"}};
+    m.init_program = "/usr/bin/agent";
+    m.init_args = {"--serve", "a b"};
+    s.add("published_documents", "manifest.json", render_manifest(m));
+    const std::string h(96, '0');
+    s.add("published_documents", "measurements.json",
+          "{\"schema\": \"tdximage.measurements/v1\", \"mrtd\": \"" + h + "\", \"rtmr0\": null, \"rtmr1\": \"" + h + "\", \"rtmr2\": null, "
+          "\"notes\": {\"rtmr0\": \"no ACPI\"}, \"events\": [], \"inputs\": {\"kernel\": {\"file\": \"vmlinuz\", \"size\": 1, \"sha256\": \"" +
+              std::string(64, 'e') + "\"}}, \"kernel_header_patch\": [{\"field\": \"ramdisk_size\", \"new\": \"0x100\"}]}");
+    s.add("published_documents", "nested.json", std::string(70, '[') + std::string(70, ']'));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -599,6 +620,7 @@ int main(int argc, char** argv) {
         deb_seeds(seeds);
         recipe_seeds(seeds, TDXIMAGE_FUZZ_RECIPES_DIR);
         lockfile_seeds(seeds);
+        published_documents_seeds(seeds);
         std::printf("%zu seeds written to %s\n", seeds.count(), argv[1]);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tdximage_fuzz_seeds: %s\n", e.what());

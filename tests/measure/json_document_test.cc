@@ -30,6 +30,6 @@ TEST_CASE("json document: a key given twice in one object is refused, the same k
 }
 
 TEST_CASE("json document: not JSON names the document and the position") {
-    CHECK_THROWS_WITH(parse_json_document("{not json", "junk.json"), TDX_CONTAINS("junk.json: not JSON: "));
+    CHECK_THROWS_WITH(parse_json_document("{not json", "junk.json"), TDX_CONTAINS("junk.json: not valid JSON: "));
     CHECK_FALSE(try_parse_json_document(""));
 }
