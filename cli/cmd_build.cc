@@ -107,7 +107,7 @@ int run_build(const BuildArgs& a) {
                   << "\n";
         std::cout << "  RTMR1    " << (report.rtmr1 ? to_hex(*report.rtmr1) : std::string("(not computed)")) << "\n";
         std::cout << "  RTMR2    " << (report.rtmr2 ? to_hex(*report.rtmr2) : std::string("(not computed)")) << "\n\n";
-        print_pin_advice(std::cout, report.coverage);
+        print_pin_advice(std::cout, report.coverage, "  pin      ");
         if (o.changed_since_previous) std::cout << "\n  " << changed_line(*o.changed_since_previous) << "\n";
     }
     std::cout.flush();

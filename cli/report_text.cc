@@ -37,7 +37,7 @@ void print_measure_report(std::ostream& out, const MeasureReport& r) {
     out << "RTMR1     " << (r.rtmr1 ? to_hex(*r.rtmr1) : std::string("-  (no --kernel)")) << "\n";
     out << "RTMR2     " << (r.rtmr2 ? to_hex(*r.rtmr2) : std::string("-  (no --kernel)")) << "\n";
     out << "\n";
-    print_pin_advice(out, r.coverage);
+    print_pin_advice(out, r.coverage, "pin       ");
     if (!r.events.empty()) {
         out << "\nevents\n";
         out << "  " << pad("reg", 6) << pad("#", 3) << pad("type", 34) << pad("digest", 98) << "description\n";
@@ -61,16 +61,17 @@ void print_coverage(std::ostream& out, const std::vector<RegisterCoverage>& cove
     }
 }
 
-void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& coverage) {
+void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& coverage, const std::string& label) {
+    const std::string more(label.size(), ' ');
     const std::vector<std::string> pin = pin_set(coverage);
     std::vector<std::string> agent;
     for (const RegisterCoverage& c : coverage)
         if (c.covers_agent) agent.push_back(c.name);
-    out << "pin       " << join_names(pin) << ": together they cover the firmware, the kernel, the command line and the initramfs with the agent\n";
+    out << label << join_names(pin) << ": together they cover the firmware, the kernel, the command line and the initramfs with the agent\n";
     if (agent.empty())
-        out << "          WARNING: no register covers the agent (the kernel does not measure the initramfs)\n";
+        out << more << "WARNING: no register covers the agent (the kernel does not measure the initramfs)\n";
     else
-        out << "          MR_TD alone covers only the firmware: any agent booted with this OVMF has it; the agent is in " << join_names(agent) << "\n";
+        out << more << "MR_TD alone covers only the firmware: any agent booted with this OVMF has it; the agent is in " << join_names(agent) << "\n";
 }
 
 void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,

@@ -14,7 +14,8 @@ void print_measure_report(std::ostream& out, const MeasureReport& r);
 void print_coverage(std::ostream& out, const std::vector<RegisterCoverage>& coverage);
 // The registers to pin so that the agent is covered, and that MR_TD alone
 // does not cover it.
-void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& coverage);
+// `label` starts the first line ("pin       "); the next lines align under it.
+void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& coverage, const std::string& label);
 void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,
                         const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
 // Volumes, module counts by type, the TD measurement drivers and walk

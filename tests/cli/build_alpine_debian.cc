@@ -145,7 +145,7 @@ TEST_CASE("build without --agent warns, and its JSON holds the same warnings as 
     REQUIRE(t.exit_code == 0);
     CHECK(warnings_on_stderr(t.err).empty());
     CHECK(t.out.find("  profile  upstream\n") != std::string::npos);
-    CHECK(t.out.find("pin       MR_TD, RTMR1 and RTMR2: together they cover") != std::string::npos);
+    CHECK(t.out.find("\n  pin      MR_TD, RTMR1 and RTMR2: together they cover") != std::string::npos);
     CHECK(t.out.find("MR_TD alone covers only the firmware") != std::string::npos);
     CHECK(t.out.find("give them with --acpi-dir") == std::string::npos);
     // The .hex files are values, printed as such, not hashed beside them.
