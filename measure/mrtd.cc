@@ -53,6 +53,10 @@ MrtdResult compute_mrtd(Bytes firmware, const ovmf::TdvfImage& image, const std:
         const std::uint64_t pages = s.memory_data_size / kPageSize;
         const bool add = !(options.skip_page_aug && s.page_aug());
         const bool extend = s.mr_extend();
+        // A skipped PAGE_AUG section adds and extends nothing: its pages are
+        // not walked at all (the firmware-memory limit does not count them,
+        // and a near-2^64 size would otherwise loop 2^52 times).
+        if (!add && !extend) continue;
 
         if (extend && s.memory_data_size > s.raw_data_size) {
             // QEMU hands KVM the mapped firmware starting at DataOffset for the

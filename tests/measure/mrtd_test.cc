@@ -117,6 +117,13 @@ TEST_CASE("PAGE_AUG sections are skipped by default and added on request") {
     MrtdResult add = compute_mrtd(Bytes(f.fw.data(), f.fw.size()), f.image, "fw", o);
     CHECK(add.pages_added == 7);
 
+    // A skipped PAGE_AUG section of a near-2^64 size costs nothing (it looped
+    // 2^52 times): the limit does not count it, and its pages are not walked.
+    Fixture huge;
+    huge.image.descriptor->sections[3].attributes = ovmf::kAttrPageAug;
+    huge.image.descriptor->sections[3].memory_data_size = 0xFFFFFFFFFFFFF000ull;
+    CHECK(compute_mrtd(Bytes(huge.fw.data(), huge.fw.size()), huge.image, "fw").per_page == skip.per_page);
+
     Fixture plain;
     plain.image.descriptor->sections.pop_back();
     CHECK(compute_mrtd(Bytes(plain.fw.data(), plain.fw.size()), plain.image, "fw").per_page == skip.per_page);
