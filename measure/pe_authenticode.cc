@@ -168,6 +168,16 @@ Layout parse_layout(Bytes image, const std::string& name) {
         }
         info.sections.push_back(std::move(s));
     }
+    // Stricter than edk2, which hashes each section's raw data whatever it
+    // shares with another: sections whose raw data overlap add up to more
+    // than the file, and 65535 sections covering one whole file would hash
+    // the file 65535 times. Linkers and signing tools never lay a PE out
+    // that way; refuse it, so the bytes hashed are bounded by the file size.
+    std::uint64_t raw_total = info.size_of_headers;
+    for (const PeSection& s : info.sections) raw_total += s.size_of_raw_data;
+    if (raw_total > file_size)
+        bad_pe(name, "the headers and the sections' raw data add up to " + std::to_string(raw_total) + " bytes, more than the " +
+                         std::to_string(file_size) + "-byte file: sections overlap, and the Authenticode digest would hash bytes again");
 
     // Stricter than edk2, which would hash on: a certificate table inside the
     // headers or a section's raw data makes the Authenticode digest

@@ -191,6 +191,14 @@ TEST_CASE("sections without raw data are skipped, whatever their PointerToRawDat
     CHECK(parse_pe(pe.view(), "t").sections.size() == 5);
 }
 
+TEST_CASE("sections whose raw data overlap are refused, so the bytes hashed stay within the file size") {
+    PeSpec spec;
+    spec.sections = {{".a", 0x400, 0x400}, {".b", 0x400, 0x400}, {".c", 0x600, 0x200}};
+    BuiltPe pe = build_pe(spec);
+    CHECK_THROWS_WITH(digest(pe), TDX_CONTAINS("sections overlap"));
+    CHECK_THROWS_AS(parse_pe(pe.view(), "t"), Error);
+}
+
 TEST_CASE("CheckSum and the certificate directory entry are not hashed") {
     BuiltPe pe = build_pe(three_sections());
     const Digest384 d = digest(pe);
