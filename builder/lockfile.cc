@@ -1,5 +1,7 @@
 #include "builder/lockfile.h"
 
+#include "builder/yaml_bounds.h"
+
 #include <algorithm>
 #include <map>
 #include <sstream>
@@ -154,6 +156,8 @@ Lockfile parse_lockfile(const std::string& text, const std::string& name) {
     } catch (const YAML::Exception& e) {
         fail(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
     }
+    if (const std::optional<YamlBoundsProblem> p = check_yaml_bounds(root, "the lockfile"))
+        fail(name + ":" + std::to_string(p->mark.line + 1) + ":" + std::to_string(p->mark.column + 1) + ": " + p->message, ErrorKind::BadInput);
     Fields top(root, name, "the lockfile", {"schema", "recipe", "indexes", "packages", "files"});
     if (top.string("schema") != kLockSchema)
         fail(where(name, root["schema"]) + ": schema \"" + top.string("schema") + "\" is not " + kLockSchema +

@@ -1,5 +1,7 @@
 #include "builder/recipe_tree.h"
 
+#include "builder/yaml_bounds.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,15 +19,8 @@ namespace {
 // More than this many errors usually means one mistake repeated (a wrong
 // indentation level); the rest would only bury the first.
 constexpr std::size_t kMaxErrors = 50;
-// yaml-cpp keeps an alias as one shared node, but walking it visits the
-// target again at every use: nine nested anchors of ten aliases each make a
-// 430-byte file of 10^9 nodes (the recipe fuzzer's alias bomb). A real
-// recipe has a few hundred.
-constexpr std::size_t kMaxNodes = 100000;
-// The walk recurses once per level; a recipe is four or five levels deep,
-// and a file nesting (or aliasing) thousands of levels would overflow the
-// stack before the node budget ran out (the recipe fuzzer's second finding).
-constexpr std::size_t kMaxDepth = 64;
+// The document is within builder/yaml_bounds.h's node and depth bounds
+// before it is converted, so the recursive walk below is bounded too.
 
 std::string source_line(const std::string& file, int line) {
     std::ifstream in(file);
@@ -40,22 +35,9 @@ SourceMark mark_of(const YAML::Mark& m, const std::string& file) {
     return {file, m.line + 1, m.column + 1};
 }
 
-TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& errors, std::size_t& nodes, std::size_t depth) {
+TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& errors) {
     TreeNode out;
     out.mark = mark_of(node.Mark(), file);
-    // Past the bound every node converts to null without looking inside, so
-    // the walk ends after about kMaxNodes steps; the error is reported once.
-    if (++nodes > kMaxNodes) {
-        if (nodes == kMaxNodes + 1)
-            errors.add(out.mark, "the recipe expands to more than " + std::to_string(kMaxNodes) +
-                                     " YAML nodes (aliases are expanded at every use); refusing it");
-        return out;
-    }
-    if (depth > kMaxDepth) {
-        errors.add(out.mark, "values nested more than " + std::to_string(kMaxDepth) + " levels deep; refusing the recipe");
-        nodes = kMaxNodes + 1;  // one message, and every other node stops here too
-        return out;
-    }
     switch (node.Type()) {
         case YAML::NodeType::Undefined:
         case YAML::NodeType::Null:
@@ -69,7 +51,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
             break;
         case YAML::NodeType::Sequence:
             out.kind = TreeNode::Kind::Seq;
-            for (const YAML::Node& item : node) out.items.push_back(convert(item, file, errors, nodes, depth + 1));
+            for (const YAML::Node& item : node) out.items.push_back(convert(item, file, errors));
             break;
         case YAML::NodeType::Map:
             out.kind = TreeNode::Kind::Map;
@@ -90,7 +72,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
                     errors.add(key_mark, "duplicate key '" + key + "' (first given at line " + std::to_string(prev->key_mark.line) + ")");
                     continue;
                 }
-                out.entries.push_back({key, key_mark, convert(it->second, file, errors, nodes, depth + 1)});
+                out.entries.push_back({key, key_mark, convert(it->second, file, errors)});
             }
             break;
     }
@@ -165,8 +147,11 @@ TreeNode parse_tree(const std::string& text, const std::string& file, ErrorList&
         errors.add(mark_of(e.mark, file), "YAML syntax: " + e.msg);
         return TreeNode{TreeNode::Kind::Null, {}, false, {}, {}, {file, 1, 1}};
     }
-    std::size_t nodes = 0;
-    TreeNode tree = convert(root, file, errors, nodes, 0);
+    if (const std::optional<YamlBoundsProblem> p = check_yaml_bounds(root, "the recipe")) {
+        errors.add(mark_of(p->mark, file), p->message);
+        return TreeNode{TreeNode::Kind::Null, {}, false, {}, {}, {file, 1, 1}};
+    }
+    TreeNode tree = convert(root, file, errors);
     if (tree.mark.line <= 0) tree.mark = {file, 1, 1};
     return tree;
 }
