@@ -1,6 +1,7 @@
 #include "builder/lockfile.h"
 
 #include "measure/base/error.h"
+#include "tests/builder/yaml_bomb.h"
 #include "tests/support/catch.h"
 
 using namespace tdx::builder;
@@ -122,13 +123,7 @@ TEST_CASE("lockfile diff: added, removed and changed packages, indexes and the r
 
 TEST_CASE("lockfile: an alias bomb and deep nesting are refused before the lock is walked") {
     // Nine nested anchors of ten aliases each: 10^9 nodes if walked.
-    std::string bomb = "schema: tdximage.lock/v1\na0: &a0 [x,x,x,x,x,x,x,x,x,x]\n";
-    for (int i = 1; i <= 9; ++i) {
-        const std::string prev = "*a" + std::to_string(i - 1);
-        bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
-        for (int j = 1; j < 10; ++j) bomb += "," + prev;
-        bomb += "]\n";
-    }
+    const std::string bomb = "schema: tdximage.lock/v1\n" + tdx::test::yaml_alias_bomb();
     CHECK_THROWS_WITH(parse_lockfile(bomb, "bomb.lock"), TDX_CONTAINS("bomb.lock:") && TDX_CONTAINS("the lockfile expands to more than 100000 YAML nodes"));
     const std::string deep = "schema: " + std::string(100, '[') + std::string(100, ']') + "\n";
     CHECK_THROWS_WITH(parse_lockfile(deep, "deep.lock"), TDX_CONTAINS("values nested more than 64 levels deep; refusing the lockfile"));
