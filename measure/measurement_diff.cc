@@ -1,9 +1,9 @@
 #include "measure/measurement_diff.h"
 #include "measure/json_document.h"
 
-#include <cstdio>
 #include <map>
 
+#include "measure/base/byte_reader.h"
 #include "measure/base/error.h"
 
 namespace tdx {
@@ -56,12 +56,6 @@ PublishedMeasurements parse_published_measurements(const std::string& text, cons
 
 namespace {
 
-std::string hex(std::uint64_t v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 // What a header field QEMU writes stands for (measure/kernel_setup.cc).
 std::string input_of_header_field(const std::string& field, std::uint64_t from, std::uint64_t to) {
     if (field == "ramdisk_size") {
@@ -87,14 +81,14 @@ std::string explain_kernel_event(const PublishedMeasurements& expected, const Pu
     for (const HeaderField& f : actual.header_patch) {
         const auto it = before.find(f.name);
         if (it == before.end()) {
-            out += std::string(out.empty() ? "" : "; ") + f.name + " is written only in the rebuild (" + hex(f.value) + ")";
+            out += std::string(out.empty() ? "" : "; ") + f.name + " is written only in the rebuild (" + hex_u64(f.value) + ")";
         } else if (it->second != f.value) {
-            out += std::string(out.empty() ? "" : "; ") + f.name + " " + hex(it->second) + " -> " + hex(f.value) + ": " +
+            out += std::string(out.empty() ? "" : "; ") + f.name + " " + hex_u64(it->second) + " -> " + hex_u64(f.value) + ": " +
                    input_of_header_field(f.name, it->second, f.value);
         }
         if (it != before.end()) before.erase(it);
     }
-    for (const auto& [name, value] : before) out += std::string(out.empty() ? "" : "; ") + name + " is written only in the published image (" + hex(value) + ")";
+    for (const auto& [name, value] : before) out += std::string(out.empty() ? "" : "; ") + name + " is written only in the published image (" + hex_u64(value) + ")";
     if (out.empty()) return "the kernel file is identical and so are the header fields QEMU writes";
     return "the kernel file is identical; the setup header QEMU patches differs: " + out;
 }
