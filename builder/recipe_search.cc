@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "measure/base/text_list.h"
 #include "measure/base/error.h"
 #include "measure/base/suggest.h"
 
@@ -19,12 +20,6 @@ constexpr char kSuffix[] = ".yaml";
 
 bool ends_with(const std::string& s, const std::string& tail) {
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
-    return out;
 }
 
 // The running program, with links resolved; empty when /proc is missing.
@@ -108,7 +103,7 @@ RecipeLocation find_recipe(const std::string& arg, const std::vector<fs::path>& 
         fail(arg + ": no such recipe file, and no directory of shipped recipes was found (set TDXIMAGE_RECIPE_PATH, or give the recipe's path)",
              ErrorKind::Usage);
     fail(arg + ": no such recipe file, nor a shipped recipe of that name" + (best.empty() ? "" : "; did you mean '" + best + "'?") +
-             " (shipped: " + join(names) + "; in " + join(dirs) + ")",
+             " (shipped: " + comma_list(names) + "; in " + comma_list(dirs) + ")",
          ErrorKind::Usage);
 }
 

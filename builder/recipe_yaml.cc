@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "measure/base/text_list.h"
 #include "builder/recipe.h"
 #include "builder/recipe_checks.h"
 #include "builder/recipe_merge.h"
@@ -23,12 +24,6 @@ constexpr std::size_t kMaxCmdline = 2047;
 
 std::string join_path(const std::string& parent, const std::string& key) { return parent.empty() ? key : parent + "." + key; }
 std::string index_path(const std::string& parent, std::size_t i) { return parent + "[" + std::to_string(i) + "]"; }
-
-std::string join_names(const std::vector<std::string>& names) {
-    std::string out;
-    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
-}
 
 class Reader {
 public:
@@ -50,7 +45,7 @@ public:
         for (const TreeEntry& e : map.entries) {
             if (std::find(known.begin(), known.end(), e.key) != known.end()) continue;
             const std::string best = closest_name(e.key, known);
-            error(e.key_mark, path, "unknown key '" + e.key + "'" + (best.empty() ? " (known: " + join_names(known) + ")" : " (did you mean '" + best + "'?)"));
+            error(e.key_mark, path, "unknown key '" + e.key + "'" + (best.empty() ? " (known: " + comma_list(known) + ")" : " (did you mean '" + best + "'?)"));
         }
     }
 
@@ -436,7 +431,7 @@ void cross_check(Reader& r, const Recipe& rec) {
     for (std::size_t i = 0; i < rec.sources.size(); ++i)
         if (!rec.sources[i].name.empty() && !names.insert(rec.sources[i].name).second)
             r.error(rec.sources[i].mark, index_path("sources", i), "a source named '" + rec.sources[i].name + "' is already defined");
-    const std::string known = join_names(std::vector<std::string>(names.begin(), names.end()));
+    const std::string known = comma_list(std::vector<std::string>(names.begin(), names.end()));
     auto source_exists = [&](const std::string& s, const SourceMark& at, const std::string& path) {
         if (!s.empty() && !names.count(s)) r.error(at, path, "no source named '" + s + "' (sources: " + known + ")");
     };
@@ -558,7 +553,7 @@ Recipe load_recipe(const fs::path& file) {
         std::vector<std::string> known;
         for (const Profile& p : builtin_profiles()) known.push_back(p.name);
         if (std::find(known.begin(), known.end(), rec.profile) == known.end())
-            r.error(v->mark, "profile", "unknown profile '" + rec.profile + "' (known: " + join_names(known) + "; see `tdximage profiles`)");
+            r.error(v->mark, "profile", "unknown profile '" + rec.profile + "' (known: " + comma_list(known) + "; see `tdximage profiles`)");
     }
     if (const TreeNode* v = Reader::opt(root, "initramfs")) parse_initramfs(r, *v, rec.initramfs);
     if (const TreeNode* v = Reader::opt(root, "network")) parse_network(r, *v, rec.network);

@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "measure/base/text_list.h"
 #include "builder/compressor.h"
 #include "cli/commands.h"
 #include "measure/base/error.h"
@@ -36,17 +37,11 @@ std::vector<std::string> subcommand_names(const CLI::App& app) {
     return names;
 }
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-    return out;
-}
-
 // `tdximage` or `tdximage eventlog` alone.
 std::string missing_command_message(const CLI::App& app) {
     const std::string path = command_path(app);
-    if (path.empty()) return "no command given (commands: " + joined(subcommand_names(app)) + "; see `tdximage --help`)";
-    return "'" + path + "' needs a subcommand: " + joined(subcommand_names(app)) + " (see `tdximage " + path + " --help`)";
+    if (path.empty()) return "no command given (commands: " + comma_list(subcommand_names(app)) + "; see `tdximage --help`)";
+    return "'" + path + "' needs a subcommand: " + comma_list(subcommand_names(app)) + " (see `tdximage " + path + " --help`)";
 }
 
 // CLI11 reports a mistyped command as "A subcommand is required" or as an
@@ -64,7 +59,7 @@ void check_command_words(const CLI::App& app, int argc, char** argv) {
             const std::string prefix = command_path(*cur).empty() ? "" : command_path(*cur) + " ";
             const std::string best = closest_name(argv[i], names);
             fail("unknown command '" + prefix + argv[i] + "'" +
-                     (best.empty() ? " (commands: " + joined(names) + ")" : "; did you mean '" + prefix + best + "'?"),
+                     (best.empty() ? " (commands: " + comma_list(names) + ")" : "; did you mean '" + prefix + best + "'?"),
                  ErrorKind::Usage);
         }
         cur = next;

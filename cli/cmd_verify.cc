@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "measure/base/text_list.h"
 #include "builder/image_build.h"
 #include "builder/published_dir.h"
 #include "builder/recipe.h"
@@ -225,11 +226,7 @@ void print_json(const Outcome& o) {
 }
 
 void print_text(const Outcome& o, const std::string& image_name) {
-    const std::string compared = [&] {
-        std::string s;
-        for (const std::string& n : o.compared) s += (s.empty() ? "" : ", ") + n;
-        return s;
-    }();
+    const std::string compared = comma_list(o.compared);
     if (o.status == kExitTrouble) {
         std::cout << "undecided: the published values and the rebuild have no register in common\n";
         return;
