@@ -94,6 +94,11 @@ RunResult run(const std::vector<std::string>& argv) {
     return r;
 }
 
+bool running_in_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && std::string(ci) == "true";
+}
+
 std::filesystem::path source_dir() { return TDXIMAGE_TEST_SOURCE_DIR; }
 
 std::vector<std::string> warnings_on_stderr(const std::string& err) {

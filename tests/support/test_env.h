@@ -29,6 +29,9 @@ std::string read_text(const std::filesystem::path& p);
 
 // Path of the tdximage binary under test (set by CMake).
 std::filesystem::path tool_path();
+// True under CI=true, where a missing test tool is a failure, not a skip.
+bool running_in_ci();
+
 // The project's source tree (for tests that read its docs or recipes).
 std::filesystem::path source_dir();
 
