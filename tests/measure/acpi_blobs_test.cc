@@ -74,19 +74,18 @@ TEST_CASE("MADT: Local APIC and x2APIC entries, enabled bit only") {
 TEST_CASE("ACPI directory: names from the loader script never leave the directory, blobs are regular files") {
     test::TempDir dir;
     test::AcpiFixture fx(1, true);
-    SECTION("a name with '..' is refused before anything is read") {
-        // The second ALLOCATE (etc/tpm/log) renamed to a path out of the directory.
+    // The second ALLOCATE (etc/tpm/log, which no pointer names) renamed.
+    auto rename_tpm_log = [&](const std::string& name) {
         std::fill(fx.loader.begin() + 132, fx.loader.begin() + 188, std::uint8_t{0});
-        const std::string evil = "../../../../etc/shadow";
-        std::copy(evil.begin(), evil.end(), fx.loader.begin() + 132);
+        std::copy(name.begin(), name.end(), fx.loader.begin() + 132);
         fx.write(dir.path());
+    };
+    SECTION("a name with '..' is refused before anything is read") {
+        rename_tpm_log("../../../../etc/shadow");
         CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("names the blob \"../../../../etc/shadow\", which is not a fw_cfg file name"));
     }
     SECTION("an absolute name is refused") {
-        std::fill(fx.loader.begin() + 132, fx.loader.begin() + 188, std::uint8_t{0});
-        const std::string evil = "/etc/passwd";
-        std::copy(evil.begin(), evil.end(), fx.loader.begin() + 132);
-        fx.write(dir.path());
+        rename_tpm_log("/etc/passwd");
         CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("not a fw_cfg file name"));
     }
     SECTION("a blob that is a link out of the directory is refused") {
