@@ -37,11 +37,19 @@ const std::vector<LimitInfo>& table_storage() {
         {Limit::EventCount, "event-count", 1u << 20, false, "the number of records in one TCG event log", nullptr},
         {Limit::EventSize, "event-size", 16 * MiB, true, "the size of one event log record's data", nullptr},
         {Limit::RecipeDepth, "recipe-depth", 16, false, "how many recipes may be chained through extends:", nullptr},
+        {Limit::InputSize, "input-size", 4 * GiB, true,
+         "the size of one input file read whole (firmware, kernel, initramfs, event log, ACPI blob)", nullptr},
+        {Limit::DocumentSize, "document-size", 64 * MiB, true,
+         "the size of one text document read whole (recipe, lockfile, JSON document, loader script)", nullptr},
+        {Limit::DownloadSize, "download-size", 1 * GiB, true,
+         "the size of one download no lock pins yet (InRelease, APKINDEX, Packages index)", nullptr},
+        {Limit::EventLogNodes, "event-log-nodes", 1u << 20, false,
+         "the number of structures decoded from one event log (device-path nodes, variables, entries)", nullptr},
     };
     return table;
 }
 
-constexpr std::size_t kLimitCount = 11;
+constexpr std::size_t kLimitCount = 15;
 
 struct Values {
     std::array<std::atomic<std::uint64_t>, kLimitCount> v;

@@ -27,6 +27,10 @@ enum class Limit {
     EventCount,          // records in one TCG event log
     EventSize,           // bytes of event data in one record
     RecipeDepth,         // recipes chained through extends:
+    InputSize,           // bytes of one binary input read whole (firmware, kernel, initramfs, event log, ACPI blob)
+    DocumentSize,        // bytes of one text document read whole (recipe, lockfile, JSON, loader script)
+    DownloadSize,        // bytes of one download no lock pins yet (InRelease, APKINDEX, Packages)
+    EventLogNodes,       // decoded structures (device-path nodes, variables, entries) in one event log
 };
 
 struct LimitInfo {
