@@ -15,13 +15,20 @@ std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
-InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
+InputFile::InputFile(const std::filesystem::path& path, Limit size_limit) : path_(path) {
     OwnedFd f;
-    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK so that opening a FIFO nobody writes to does not block; it is
+    // cleared again below so reads wait for a writer that exists.
+    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (f.fd < 0) fail(path.string() + ": cannot open: " + errno_text(), ErrorKind::Io);
     struct stat st {};
     if (::fstat(f.fd, &st) != 0) fail(path.string() + ": cannot stat: " + errno_text(), ErrorKind::Io);
     if (S_ISDIR(st.st_mode)) fail(path.string() + ": is a directory, expected a file", ErrorKind::Io);
+    const int flags = ::fcntl(f.fd, F_GETFL);
+    if (flags >= 0) ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK);
+    const std::uint64_t max_size = limit(size_limit);
+    if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_size)
+        exceeded(size_limit, path.string(), "the file's size (" + std::to_string(st.st_size) + " bytes)");
     if (S_ISREG(st.st_mode) && st.st_size > 0) {
         void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, f.fd, 0);
         if (p != MAP_FAILED) {
@@ -41,6 +48,8 @@ InputFile::InputFile(const std::filesystem::path& path) : path_(path) {
             fail(path.string() + ": read error: " + errno_text(), ErrorKind::Io);
         }
         if (n == 0) break;
+        if (owned_.size() + static_cast<std::size_t>(n) > max_size)
+            exceeded(size_limit, path.string(), "what it gives when read");
         owned_.insert(owned_.end(), buf, buf + n);
     }
     data_ = owned_.data();
@@ -63,9 +72,14 @@ OwnedFd::~OwnedFd() {
     if (fd >= 0) ::close(fd);
 }
 
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
-    InputFile f(path);
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path, Limit size_limit) {
+    InputFile f(path, size_limit);
     return std::vector<std::uint8_t>(f.bytes().begin(), f.bytes().end());
+}
+
+std::string read_text_document(const std::filesystem::path& path) {
+    InputFile f(path, Limit::DocumentSize);
+    return std::string(reinterpret_cast<const char*>(f.bytes().data()), f.bytes().size());
 }
 
 void write_files_atomically(const std::vector<std::pair<std::filesystem::path, std::string>>& files) {

@@ -11,13 +11,19 @@
 #include <vector>
 
 #include "measure/base/byte_reader.h"
+#include "measure/base/limits.h"
 
 namespace tdx {
 
 class InputFile {
 public:
-    // Throws tdx::Error (kind Io) naming the path when it cannot be opened or read.
-    explicit InputFile(const std::filesystem::path& path);
+    // Throws tdx::Error (kind Io) naming the path when it cannot be opened or
+    // read. A file larger than `size_limit` is refused before any byte is
+    // read (fstat for regular files; pipes and devices are read up to it), so
+    // /dev/zero or a huge sparse file ends in an error naming the file and the
+    // limit instead of exhausting memory. A FIFO without a writer reads as
+    // empty instead of blocking forever.
+    explicit InputFile(const std::filesystem::path& path, Limit size_limit = Limit::InputSize);
     ~InputFile();
     InputFile(InputFile&& other) noexcept;
     InputFile& operator=(InputFile&&) = delete;
@@ -36,7 +42,11 @@ private:
     std::vector<std::uint8_t> owned_;  // for inputs that cannot be mapped (pipes, empty files)
 };
 
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
+std::vector<std::uint8_t> read_file(const std::filesystem::path& path, Limit size_limit = Limit::InputSize);
+
+// A text document read whole (recipe, lockfile, JSON, loader script), under
+// the document-size limit.
+std::string read_text_document(const std::filesystem::path& path);
 
 // Writes every (path, content) pair: first all to temporary files, then renames
 // each into place. On any error the temporary files are removed and no target
