@@ -6,6 +6,7 @@
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     const std::string_view text = fuzz::text_of(data, size);
     fuzz::rejecting([&] { (void)builder::parse_deb822(text, "fuzz"); });

@@ -5,6 +5,7 @@
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     // The walk never throws for bad content (firmware_volume.h): no
     // tdx::Error is expected here either.

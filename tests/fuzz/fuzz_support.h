@@ -18,13 +18,17 @@
 
 namespace tdx::fuzz {
 
-// libFuzzer stops at 2 GiB of RSS (run.sh), and the decompressed-size limit
-// defaults to 2 GiB as well: a compression bomb would end as an out-of-memory
-// report before the limit could reject it. Lowered here, as --limit would,
-// the bomb meets the limit and the fuzzer checks that it is enforced.
+// libFuzzer stops at 512 MiB of RSS (run.sh), far below the default limits
+// (2 GiB decompressed, 4 GiB per input, 1M event-log structures): a bomb
+// would end as an out-of-memory report before a limit could reject it.
+// Lowered here, as --limit would, the bomb meets the limit and the fuzzer
+// checks that it is enforced within the memory the run allows.
 inline void lower_limits() {
     static const bool done = [] {
-        set_limit_from_text("decompressed-size=64M");
+        for (const char* l : {"decompressed-size=32M", "module-size=32M", "firmware-section-size=32M",
+                              "firmware-total-size=64M", "firmware-memory=64M", "input-size=64M",
+                              "document-size=16M", "download-size=16M", "event-log-nodes=100000"})
+            set_limit_from_text(l);
         return true;
     }();
     (void)done;

@@ -7,6 +7,7 @@
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     const Bytes kernel = fuzz::bytes_of(data, size);
     fuzz::rejecting([&] {

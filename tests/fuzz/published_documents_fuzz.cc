@@ -1,17 +1,21 @@
 // The documents of a published output directory (manifest.json,
-// measurements.json, an --expect file) as `verify` and `diff` read them:
-// the bounded JSON reader, the manifest's claims and the published
-// measurements. Whatever parses must compare equal to itself, and a manifest
-// that parses must render and parse back to the same claims.
+// measurements.json, an --expect file) as `verify`, `diff` and
+// `eventlog compare` read them: the bounded JSON reader, the manifest's
+// claims, the published measurements, the expected-measurements schema and
+// `diff`'s JSON comparisons. Whatever parses must compare equal to itself,
+// and a manifest that parses must render and parse back to the same claims.
 #include <cstdio>
 #include <cstdlib>
 
 #include "builder/build_manifest.h"
+#include "builder/image_diff.h"
+#include "measure/expected_measurements.h"
 #include "measure/json_document.h"
 #include "measure/measurement_diff.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     const std::string text(fuzz::text_of(data, size));
     (void)try_parse_json_document(text);
@@ -38,6 +42,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             std::abort();
         }
     } catch (const Error&) {
+    }
+    try {
+        (void)parse_expected_measurements_text(text, "expected.json");
+    } catch (const Error&) {
+    }
+    // diff A A: a document never differs from itself, whichever reading of it
+    // `diff` picks by the file's name.
+    const Bytes bytes = fuzz::bytes_of(data, size);
+    for (auto* diff : {&builder::diff_json, &builder::diff_manifest, &builder::diff_measurements}) {
+        try {
+            if (!diff(bytes, bytes, "a.json").empty()) {
+                std::fprintf(stderr, "diff finds differences between a document and itself\n");
+                std::abort();
+            }
+        } catch (const Error&) {
+        }
     }
     return 0;
 }

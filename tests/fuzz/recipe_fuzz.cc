@@ -17,6 +17,7 @@ bool names_a_parent(const tdx::builder::TreeNode& root) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     using builder::TreeNode;
     // load_recipe takes a path: an in-memory file in /proc/self/fd, where

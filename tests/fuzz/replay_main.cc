@@ -7,7 +7,7 @@
 // generated cannot pass as empty.
 //
 // libFuzzer also stops an input that runs too long or takes too much memory
-// (run.sh: -timeout=10, -rss_limit_mb=2048); a watchdog thread applies the
+// (run.sh: -timeout=10, -rss_limit_mb=512); a watchdog thread applies the
 // same limits here, so such a regression input fails the test instead of
 // taking the machine's memory.
 #include <unistd.h>
@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTimeout = std::chrono::seconds(10);
-constexpr std::uint64_t kRssLimitMb = 2048;
+constexpr std::uint64_t kRssLimitMb = 512;
 
 std::atomic<const fs::path*> current{nullptr};
 std::atomic<Clock::rep> started{0};

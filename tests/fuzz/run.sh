@@ -47,7 +47,7 @@ mkdir -p "$work"
 "$fuzz_bin/tdximage_fuzz_seeds" "$work/seeds" >/dev/null
 
 # Sanitizer reports end the run with a stack; leaks are findings too.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:quarantine_size_mb=64}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 found=""
@@ -60,7 +60,7 @@ for target in "$@"; do
     start=$(date +%s)
     status=0
     "$fuzz_bin/tdximage_fuzz_$target" "$dir/corpus" "$here/regressions/$target" \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$(max_len "$target")" \
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=512 -max_len="$(max_len "$target")" \
         -artifact_prefix="$dir/" -print_final_stats=1 >"$dir/fuzz.log" 2>&1 || status=$?
     elapsed=$(( $(date +%s) - start ))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -n 1)

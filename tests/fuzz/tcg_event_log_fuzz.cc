@@ -9,6 +9,7 @@
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     const Bytes bytes = fuzz::bytes_of(data, size);
     TcgEventLog log;

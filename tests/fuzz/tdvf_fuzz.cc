@@ -9,6 +9,7 @@
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    tdx::fuzz::lower_limits();
     using namespace tdx;
     const Bytes file = fuzz::bytes_of(data, size);
     // parse_tdvf reports every problem as a finding: it must not throw at all.
