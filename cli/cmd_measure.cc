@@ -1,6 +1,7 @@
 // tdximage measure: MR_TD and RTMR1/RTMR2 of a direct-boot TD, offline.
 #include <iostream>
 
+#include "builder/recipe_checks.h"
 #include "cli/app.h"
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -68,6 +69,9 @@ int run_measure(const MeasureArgs& a) {
     req.ovmf = a.ovmf;
     if (!a.kernel.empty()) req.kernel = a.kernel;
     if (!a.initrd.empty()) req.initrd = a.initrd;
+    // The rule a recipe's cmdline follows too, so `measure` and `build`
+    // accept the same command lines.
+    if (std::string why = builder::check_cmdline(a.cmdline); !why.empty()) fail("--cmdline: " + why, ErrorKind::Usage);
     req.cmdline = a.cmdline;
     req.memory_size = parse_memory_size(a.memory, "--memory");
     req.profile = profile;
