@@ -36,7 +36,7 @@ std::string check_url(const std::string& url) {
         const std::string host = rest.substr(0, rest.find_first_of("/?#"));
         if (host.empty()) return "'" + url + "' has no host";
         if (host.find('@') != std::string::npos)
-            return "'" + url + "' has a user name or password in it; credentials belong in ~/.netrc (docs/recipes.md), not in the recipe";
+            return "'" + url + "' has a user name or password in it; credentials do not belong in a recipe, which is hashed, shared and quoted in messages (use a mirror that needs none, or a file:/// copy)";
         return query_or_fragment(url);
     }
     if (starts_with(url, "file://")) {

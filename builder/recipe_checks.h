@@ -16,8 +16,8 @@ inline constexpr std::uint64_t kMinVmMemory = 64ull << 20;
 
 // https://host/..., http://host/... or file:///absolute/path; nothing else
 // (no ftp, no relative URLs, no spaces or control characters). No user:pass@
-// (credentials belong in ~/.netrc, where they are not hashed into the recipe
-// or printed), no ?query or #fragment (paths are joined onto a mirror URL,
+// (a recipe is hashed, shared and quoted in messages: no place for a
+// password), no ?query or #fragment (paths are joined onto a mirror URL,
 // which would put them in the middle of the path).
 std::string check_url(const std::string& url);
 

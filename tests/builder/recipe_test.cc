@@ -344,7 +344,7 @@ TEST_CASE("recipe: mirror and artifact URLs without credentials, query or fragme
     TempDir d;
     const std::string m = "mirrors: [https://deb.debian.org/debian]";
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['https://u:p@deb.debian.org/debian']")),
-               TDX_CONTAINS("sources[0].mirrors[0]: 'https://u:p@deb.debian.org/debian' has a user name or password") && TDX_CONTAINS("~/.netrc"));
+               TDX_CONTAINS("sources[0].mirrors[0]: 'https://u:p@deb.debian.org/debian' has a user name or password") && TDX_CONTAINS("credentials do not belong in a recipe"));
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['https://deb.debian.org/debian?x=1']")), TDX_CONTAINS("has a ?query or #fragment"));
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['https://deb.debian.org/debian#top']")), TDX_CONTAINS("has a ?query or #fragment"));
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['file:///srv/mirror?x']")), TDX_CONTAINS("has a ?query or #fragment"));
