@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "builder/recipe_checks.h"
 #include "builder/shell_quote.h"
 #include "measure/base/error.h"
 
@@ -28,47 +29,19 @@ void check_busybox(const std::string& path) {
     }
 }
 
-// Linux refuses "", ".", "..", names of 16 bytes or more, '/', ':' and blanks
-// (dev_valid_name); we also keep to characters that read well in messages.
-void check_interface(const std::string& name) {
-    bool ok = !name.empty() && name.size() < 16 && name != "." && name != "..";
-    for (char c : name)
-        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-');
-    if (!ok) fail("network.interface: '" + name + "' is not a network interface name (1-15 letters, digits, _ . -)");
-}
-
-// IPv4 or IPv6 text, optionally with a /prefix. Only shape is checked here;
-// busybox ip reports anything it cannot parse at boot.
-bool is_ip_text(const std::string& s, bool allow_prefix) {
-    if (s.empty()) return false;
-    const std::size_t slash = s.find('/');
-    if (slash != std::string::npos) {
-        if (!allow_prefix || slash + 1 == s.size() || slash + 4 < s.size()) return false;
-        for (std::size_t i = slash + 1; i < s.size(); ++i)
-            if (s[i] < '0' || s[i] > '9') return false;
-    }
-    const std::string addr = s.substr(0, slash);
-    bool sep = false;
-    for (char c : addr) {
-        if (c == '.' || c == ':') sep = true;
-        else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
-    }
-    return sep;
-}
-
+// The same checks as `recipe check` (builder/recipe_checks.h), for plans
+// that do not come from a recipe.
 void check_network(const NetworkSpec& n) {
     if (n.mode == NetworkSpec::Mode::None) return;
-    check_interface(n.interface);
+    if (std::string why = check_interface_name(n.interface); !why.empty()) fail("network.interface: " + why);
     if (n.mode == NetworkSpec::Mode::Static) {
         if (n.address.empty()) fail("network.address: required for a static network (e.g. 10.0.2.15/24)");
-        if (!is_ip_text(n.address, true)) fail("network.address: '" + n.address + "' is not an address with a /prefix");
-        if (n.address.find('/') == std::string::npos)
-            fail("network.address: '" + n.address + "' has no /prefix (e.g. 10.0.2.15/24)");
-        if (!n.gateway.empty() && !is_ip_text(n.gateway, false))
-            fail("network.gateway: '" + n.gateway + "' is not an IP address");
+        if (std::string why = check_ip_address(n.address, true); !why.empty()) fail("network.address: " + why);
+        if (!n.gateway.empty())
+            if (std::string why = check_ip_address(n.gateway, false); !why.empty()) fail("network.gateway: " + why);
     }
     for (const std::string& d : n.dns)
-        if (!is_ip_text(d, false)) fail("network.dns: '" + d + "' is not an IP address");
+        if (std::string why = check_ip_address(d, false); !why.empty()) fail("network.dns: " + why);
 }
 
 std::vector<std::pair<std::string, std::string>> program_env(const InitPlan& plan) {

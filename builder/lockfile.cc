@@ -1,6 +1,6 @@
 #include "builder/lockfile.h"
 
-#include "builder/yaml_bounds.h"
+#include "builder/yaml_document.h"
 
 #include <algorithm>
 #include <map>
@@ -150,14 +150,9 @@ std::string render_lockfile(Lockfile lock) {
 }
 
 Lockfile parse_lockfile(const std::string& text, const std::string& name) {
-    YAML::Node root;
-    try {
-        root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        fail(name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": not valid YAML: " + e.msg);
-    }
-    if (const std::optional<YamlBoundsProblem> p = check_yaml_bounds(root, "the lockfile"))
-        fail(name + ":" + std::to_string(p->mark.line + 1) + ":" + std::to_string(p->mark.column + 1) + ": " + p->message, ErrorKind::BadInput);
+    const YamlDocument doc = load_yaml_document(text, "the lockfile");
+    if (!doc.problems.empty()) fail(yaml_problems_text(doc.problems, name), ErrorKind::BadInput);
+    const YAML::Node& root = doc.root;
     Fields top(root, name, "the lockfile", {"schema", "recipe", "indexes", "packages", "files"});
     if (top.string("schema") != kLockSchema)
         fail(where(name, root["schema"]) + ": schema \"" + top.string("schema") + "\" is not " + kLockSchema +

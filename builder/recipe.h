@@ -113,6 +113,7 @@ struct InitramfsSpec {
 struct Recipe {
     std::filesystem::path file;                // the recipe named by the user
     std::vector<std::filesystem::path> chain;  // it and every recipe it extends, child first
+    SourceTexts texts;                         // their texts, for quoting lines in later errors
     std::string name;
     std::string description;                   // for people; not hashed
     std::vector<Source> sources;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,13 +21,36 @@ struct SourceMark {
     std::string str() const;  // "file:line:column"
 };
 
+// The texts of the files a recipe was read from, by the file name in their
+// marks. Errors quote their line from here: re-opening the path could block
+// (a FIFO), read something else (a file replaced meanwhile) or read a huge
+// file again.
+using SourceTexts = std::map<std::string, std::shared_ptr<const std::string>>;
+
 // Recipe checks report every problem they find, not only the first, so a
 // user fixes a recipe in one round. throw_if_any() turns the list into one
 // tdx::Error (BadInput), each entry "file:line:col: what" followed by the
 // offending source line and a caret under the column, in file order (files
 // in the order first seen, then by line and column).
+//
+// The output is bounded whatever the input: at most kMaxErrors entries and
+// kMaxErrorBytes in all, each message cut at kMaxMessageBytes, and a long
+// source line quoted as kMaxQuoteColumns bytes around the column (a 2 MB
+// one-line recipe would otherwise print the whole line for every error).
 class ErrorList {
 public:
+    static constexpr std::size_t kMaxErrors = 50;
+    static constexpr std::size_t kMaxErrorBytes = 32 * 1024;
+    static constexpr std::size_t kMaxMessageBytes = 400;
+    static constexpr std::size_t kMaxQuoteColumns = 120;
+
+    ErrorList() = default;
+    explicit ErrorList(SourceTexts texts) : texts_(std::move(texts)) {}
+
+    // Registers the text of `file`, for quoting lines of errors in it.
+    void add_source(const std::string& file, std::shared_ptr<const std::string> text) { texts_[file] = std::move(text); }
+    const SourceTexts& sources() const { return texts_; }
+
     void add(const SourceMark& at, const std::string& what);
     bool empty() const { return errors_.empty(); }
     std::size_t size() const { return errors_.size(); }
@@ -37,6 +62,8 @@ private:
         std::string text;
     };
     std::vector<Entry> errors_;
+    SourceTexts texts_;
+    std::size_t bytes_ = 0;
     bool truncated_ = false;
 };
 
@@ -62,11 +89,15 @@ struct TreeEntry {
     TreeNode value;
 };
 
-// Parses YAML text; syntax errors, non-scalar keys and duplicate keys are
-// added to `errors` (naming `file`), and the returned tree then is partial.
+// Parses YAML text (builder/yaml_document.h: one document, no tags, no key
+// twice, bounded); those problems, non-scalar keys, and scalars that are not
+// UTF-8 or hold a NUL byte are added to `errors` (naming `file`), and the
+// returned tree then is partial. The text is registered with `errors`.
 TreeNode parse_tree(const std::string& text, const std::string& file, ErrorList& errors);
+TreeNode parse_tree(std::shared_ptr<const std::string> text, const std::string& file, ErrorList& errors);
 
-// Reads and parses `path`; a file that cannot be read is an error (Io).
+// Reads `path` under the document-size limit and parses it; a file that
+// cannot be read is an error (Io) naming it.
 TreeNode load_tree(const std::filesystem::path& path, ErrorList& errors);
 
 }  // namespace tdx::builder

@@ -19,9 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using Kind = TreeNode::Kind;
 
-// The x86 kernel's COMMAND_LINE_SIZE is 2048 including the terminating NUL.
-constexpr std::size_t kMaxCmdline = 2047;
-
 std::string join_path(const std::string& parent, const std::string& key) { return parent.empty() ? key : parent + "." + key; }
 std::string index_path(const std::string& parent, std::size_t i) { return parent + "[" + std::to_string(i) + "]"; }
 
@@ -83,12 +80,21 @@ public:
             error(n.mark, path, "expected a whole number, found " + n.kind_name());
             return false;
         }
+        if (!decimal(n, path)) return false;
         out = std::stol(n.scalar);
         if (out < lo || out > hi) {
             error(n.mark, path, std::to_string(out) + " is out of range (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
             return false;
         }
         return true;
+    }
+
+    // YAML 1.1 readers take 010 as octal 8, YAML 1.2 ones as 10; the
+    // recipe refuses the ambiguity rather than pick one.
+    bool decimal(const TreeNode& n, const std::string& path) {
+        if (n.scalar.size() < 2 || n.scalar[0] != '0') return true;
+        error(n.mark, path, "'" + n.scalar + "' has a leading zero; write the number in decimal without one");
+        return false;
     }
 
     // A list of strings; with `single`, one string stands for a list of one.
@@ -335,9 +341,9 @@ InitSpec parse_init(Reader& r, const TreeNode& n, const std::string& path) {
             const bool name_ok = !e.key.empty() && !(e.key[0] >= '0' && e.key[0] <= '9') &&
                                  std::all_of(e.key.begin(), e.key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
             if (!name_ok) r.error(e.key_mark, join_path(path, "env"), "'" + e.key + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+            // A null removes an inherited variable (docs/recipes.md, merge rule 4).
             std::string value;
-            if (e.value.kind == Kind::Null) value.clear();
-            else if (!r.scalar(e.value, ep, value)) continue;
+            if (e.value.kind == Kind::Null || !r.scalar(e.value, ep, value)) continue;
             init.env.emplace_back(e.key, value);
         }
         std::sort(init.env.begin(), init.env.end());
@@ -392,22 +398,18 @@ void parse_network(Reader& r, const TreeNode& n, NetworkSpec& net) {
         else if (mode == "static") net.mode = NetworkSpec::Mode::Static;
         else r.error(v->mark, "network.mode", "'" + mode + "' is not one of none, dhcp, static");
     }
-    const auto token = [](const std::string& t) {
-        return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == ':' || c == '/' || c == '-' || c == '_'; });
-    };
     if (const TreeNode* v = Reader::opt(n, "interface"); v && r.nonempty(*v, "network.interface", net.interface))
-        if (!token(net.interface) || net.interface.size() > 15) r.error(v->mark, "network.interface", "'" + net.interface + "' is not an interface name");
+        if (std::string why = check_interface_name(net.interface); !why.empty()) r.error(v->mark, "network.interface", why);
     const TreeNode* address = Reader::opt(n, "address");
     if (address && r.nonempty(*address, "network.address", net.address))
-        if (!token(net.address) || net.address.find('/') == std::string::npos)
-            r.error(address->mark, "network.address", "'" + net.address + "' is not an address with a prefix length (e.g. 10.0.2.15/24)");
+        if (std::string why = check_ip_address(net.address, true); !why.empty()) r.error(address->mark, "network.address", why);
     if (const TreeNode* v = Reader::opt(n, "gateway"); v && r.nonempty(*v, "network.gateway", net.gateway))
-        if (!token(net.gateway) || net.gateway.find('/') != std::string::npos) r.error(v->mark, "network.gateway", "'" + net.gateway + "' is not an address");
+        if (std::string why = check_ip_address(net.gateway, false); !why.empty()) r.error(v->mark, "network.gateway", why);
     if (const TreeNode* v = Reader::opt(n, "dns")) {
         std::vector<const TreeNode*> nodes;
         net.dns = r.strings(*v, "network.dns", true, &nodes);
         for (std::size_t i = 0; i < net.dns.size(); ++i)
-            if (!token(net.dns[i]) || net.dns[i].find('/') != std::string::npos) r.error(nodes[i]->mark, index_path("network.dns", i), "'" + net.dns[i] + "' is not an address");
+            if (std::string why = check_ip_address(net.dns[i], false); !why.empty()) r.error(nodes[i]->mark, index_path("network.dns", i), why);
     }
     if (net.mode == NetworkSpec::Mode::Static && net.address.empty()) r.error(n.mark, "network", "mode static needs 'address'");
     if (net.mode != NetworkSpec::Mode::Static && address) r.error(address->mark, "network.address", "only goes with mode static");
@@ -417,6 +419,7 @@ void parse_network(Reader& r, const TreeNode& n, NetworkSpec& net) {
 void parse_source_date_epoch(Reader& r, const TreeNode& n, std::optional<std::int64_t>& out) {
     const bool digits = n.kind == Kind::Scalar && !n.quoted && !n.scalar.empty() && n.scalar.size() <= 10 &&
                         std::all_of(n.scalar.begin(), n.scalar.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && !r.decimal(n, "source_date_epoch")) return;
     if (!digits || std::stoll(n.scalar) > 0xffffffffLL) {
         r.error(n.mark, "source_date_epoch", "expected seconds since 1970-01-01 UTC (0 to 4294967295), found " + (n.kind == Kind::Scalar ? "'" + n.scalar + "'" : n.kind_name()));
         return;
@@ -495,6 +498,7 @@ Recipe load_recipe(const fs::path& file) {
     Recipe rec;
     rec.file = file;
     rec.chain = merged.chain;
+    rec.texts = errors.sources();
     // A syntax error, a cycle or a missing parent leaves a tree whose
     // "missing key" complaints would only mislead: stop here.
     errors.throw_if_any();
@@ -542,12 +546,8 @@ Recipe load_recipe(const fs::path& file) {
             for (std::size_t i = 0; i < v->items.size(); ++i) rec.files.push_back(parse_file(r, v->items[i], index_path("files", i)));
     }
     if (const TreeNode* v = r.req(root, "", "init")) rec.init = parse_init(r, *v, "init");
-    if (const TreeNode* v = Reader::opt(root, "cmdline"); v && r.scalar(*v, "cmdline", rec.cmdline)) {
-        if (rec.cmdline.size() > kMaxCmdline)
-            r.error(v->mark, "cmdline", std::to_string(rec.cmdline.size()) + " bytes; the x86 kernel takes at most " + std::to_string(kMaxCmdline));
-        if (std::any_of(rec.cmdline.begin(), rec.cmdline.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
-            r.error(v->mark, "cmdline", "contains a newline or another control character; the command line is measured byte for byte");
-    }
+    if (const TreeNode* v = Reader::opt(root, "cmdline"); v && r.scalar(*v, "cmdline", rec.cmdline))
+        if (std::string why = check_cmdline(rec.cmdline); !why.empty()) r.error(v->mark, "cmdline", why);
     if (const TreeNode* v = Reader::opt(root, "vm")) parse_vm(r, *v, rec.vm);
     if (const TreeNode* v = Reader::opt(root, "profile"); v && r.nonempty(*v, "profile", rec.profile)) {
         std::vector<std::string> known;
@@ -565,7 +565,7 @@ Recipe load_recipe(const fs::path& file) {
 }
 
 void check_local_files(const Recipe& rec) {
-    ErrorList errors;
+    ErrorList errors(rec.texts);
     auto check = [&](const LocalPath& p, const std::string& what) {
         std::error_code ec;
         if (!fs::is_regular_file(p.resolved, ec)) errors.add(p.mark, what + ": '" + p.resolved.string() + "' does not exist or is not a regular file");

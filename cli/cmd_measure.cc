@@ -1,6 +1,7 @@
 // tdximage measure: MR_TD and RTMR1/RTMR2 of a direct-boot TD, offline.
 #include <iostream>
 
+#include "builder/recipe_checks.h"
 #include "cli/app.h"
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -68,6 +69,9 @@ int run_measure(const MeasureArgs& a) {
     req.ovmf = a.ovmf;
     if (!a.kernel.empty()) req.kernel = a.kernel;
     if (!a.initrd.empty()) req.initrd = a.initrd;
+    // The rule a recipe's cmdline follows too, so `measure` and `build`
+    // accept the same command lines.
+    if (std::string why = builder::check_cmdline(a.cmdline); !why.empty()) fail("--cmdline: " + why, ErrorKind::Usage);
     req.cmdline = a.cmdline;
     req.memory_size = parse_memory_size(a.memory, "--memory");
     req.profile = profile;
@@ -102,7 +106,7 @@ void add_measure_command(CLI::App& app, Runners& runners) {
     c->add_option("--ovmf", args->ovmf, "OVMF/TDVF firmware image (e.g. OVMF.fd)")->required();
     c->add_option("--kernel", args->kernel, "kernel image (bzImage with EFI stub), as given to QEMU -kernel");
     c->add_option("--initrd", args->initrd, "initrd, as given to QEMU -initrd");
-    c->add_option("--cmdline", args->cmdline, "kernel command line, exactly QEMU's -append string");
+    c->add_option("--cmdline", args->cmdline, "kernel command line, exactly QEMU's -append string (UTF-8, no control characters, at most 2047 bytes)");
     c->add_option("--memory", args->memory, "guest RAM as QEMU -m (512M, 2G, 4096 = MiB)")->capture_default_str();
     c->add_option("--cpus", args->cpus, "vCPUs as QEMU -smp; checked against the ACPI tables' MADT")->check(CLI::Range(1u, 4096u));
     c->add_option("--acpi-dir", args->acpi_dir,

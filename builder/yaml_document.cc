@@ -1,0 +1,97 @@
+#include "builder/yaml_document.h"
+
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace tdx::builder {
+namespace {
+
+// Tags and duplicates are all reported, up to this many: more means one
+// mistake repeated, and the list would only bury the first.
+constexpr std::size_t kMaxYamlProblems = 50;
+// A key quoted in a message is cut here; the mark says where the rest is.
+constexpr std::size_t kMaxKeyShown = 80;
+
+std::string shown(const std::string& key) {
+    if (key.size() <= kMaxKeyShown) return "'" + key + "'";
+    std::size_t cut = kMaxKeyShown;
+    while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xc0) == 0x80) --cut;  // not inside a UTF-8 sequence
+    return "'" + key.substr(0, cut) + "...'";
+}
+
+// yaml-cpp gives a node without a tag in the text "?" (plain) or "!"
+// (quoted), a null without text ""; anything else was written by the author.
+bool has_explicit_tag(const YAML::Node& node) {
+    const std::string& tag = node.Tag();
+    return !tag.empty() && tag != "?" && tag != "!";
+}
+
+}  // namespace
+
+YamlDocument load_yaml_document(const std::string& text, const std::string& what) {
+    YamlDocument doc;
+    std::vector<YAML::Node> all;
+    try {
+        all = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+        doc.problems.push_back({e.mark, "not valid YAML syntax: " + e.msg});
+        return doc;
+    }
+    if (all.empty()) return doc;
+    doc.root = all.front();
+    if (all.size() > 1) {
+        doc.problems.push_back({all[1].Mark(), "a second YAML document (after '---' or '...'); " + what + " must be exactly one document"});
+        return doc;
+    }
+    auto add = [&](const YAML::Mark& at, std::string message) {
+        if (doc.problems.size() < kMaxYamlProblems) doc.problems.push_back({at, std::move(message)});
+    };
+    std::vector<std::pair<YAML::Node, std::size_t>> pending{{doc.root, 0}};
+    std::size_t visited = 0;
+    while (!pending.empty()) {
+        const auto [node, depth] = pending.back();
+        pending.pop_back();
+        if (++visited > kMaxYamlNodes) {
+            doc.problems = {{node.Mark(), what + " expands to more than " + std::to_string(kMaxYamlNodes) +
+                                              " YAML nodes (aliases are expanded at every use); refusing it"}};
+            return doc;
+        }
+        if (depth > kMaxYamlDepth) {
+            doc.problems = {{node.Mark(), "values nested more than " + std::to_string(kMaxYamlDepth) + " levels deep; refusing " + what}};
+            return doc;
+        }
+        if (has_explicit_tag(node))
+            add(node.Mark(), "YAML tag '" + node.Tag() + "': " + what + " takes plain values (a tag would change what the text means)");
+        if (node.IsSequence()) {
+            for (const YAML::Node& item : node) pending.emplace_back(item, depth + 1);
+        } else if (node.IsMap()) {
+            // One hash per mapping keeps a mapping of 80000 keys linear.
+            std::unordered_map<std::string, YAML::Mark> keys;
+            for (auto it = node.begin(); it != node.end(); ++it) {
+                if (it->first.IsScalar()) {
+                    const auto [first, fresh] = keys.emplace(it->first.Scalar(), it->first.Mark());
+                    if (!fresh)
+                        add(it->first.Mark(), "duplicate key " + shown(it->first.Scalar()) + " (first given at line " +
+                                                  std::to_string(first->second.line + 1) + ")");
+                }
+                pending.emplace_back(it->first, depth + 1);
+                pending.emplace_back(it->second, depth + 1);
+            }
+        }
+    }
+    return doc;
+}
+
+std::string yaml_problems_text(const std::vector<YamlProblem>& problems, const std::string& file) {
+    std::string out;
+    for (const YamlProblem& p : problems) {
+        if (!out.empty()) out += "\n";
+        out += file;
+        if (!p.mark.is_null()) out += ":" + std::to_string(p.mark.line + 1) + ":" + std::to_string(p.mark.column + 1);
+        out += ": " + p.message;
+    }
+    return out;
+}
+
+}  // namespace tdx::builder
