@@ -75,18 +75,27 @@ fs::path Cache::partial_path(const std::string& sha256) const {
     return root_ / "tmp" / (sha256 + ".part");
 }
 
-std::optional<fs::path> Cache::lookup(const std::string& sha256, std::optional<std::uint64_t> size, bool* discarded) {
+std::optional<FileDigest> Cache::verify(const std::string& sha256, std::optional<std::uint64_t> size, bool* discarded,
+                                        const std::function<void(Bytes)>& sink) {
     if (discarded) *discarded = false;
-    fs::path p = path_for(sha256);
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) return std::nullopt;
-    FileDigest d;
-    try {
-        d = hash_file(p);
-    } catch (const Error&) {
-        return std::nullopt;  // removed by a concurrent gc between the check and the read
+    const fs::path p = path_for(sha256);
+    // O_NONBLOCK: something other than a file planted under the name (a
+    // FIFO) must not hang the reader; it is not an entry.
+    OwnedFd in;
+    in.fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st {};
+    if (in.fd < 0 || ::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    const FileDigest d = hash_fd(in.fd, p.string(), sink);
+    if (d.sha256 == sha256) {
+        // The bytes are the ones their name promises; a different expected
+        // size is the expectation's error, and deleting the entry would only
+        // turn it into a missing (offline: unobtainable) one.
+        if (size && *size != d.size)
+            fail("sha256 " + sha256 + ": " + std::to_string(*size) + " bytes expected, but the cache entry " + p.string() + " is " +
+                     std::to_string(d.size) + " bytes and hashes to its name, so the expected size (the lockfile's) is wrong; the entry is kept",
+                 ErrorKind::BadInput);
+        return d;
     }
-    if (d.sha256 == sha256 && (!size || *size == d.size)) return p;
     // Disk corruption or tampering: the name promises content it no longer
     // has. Dropping it makes the caller fetch a good copy.
     remove(sha256);
@@ -94,21 +103,39 @@ std::optional<fs::path> Cache::lookup(const std::string& sha256, std::optional<s
     return std::nullopt;
 }
 
+std::optional<fs::path> Cache::lookup(const std::string& sha256, std::optional<std::uint64_t> size, bool* discarded) {
+    if (!verify(sha256, size, discarded, {})) return std::nullopt;
+    return path_for(sha256);
+}
+
 std::optional<std::vector<std::uint8_t>> Cache::read(const std::string& sha256, std::optional<std::uint64_t> size, bool* discarded) {
-    if (discarded) *discarded = false;
-    fs::path p = path_for(sha256);
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) return std::nullopt;
     std::vector<std::uint8_t> bytes;
+    const auto keep = [&](Bytes chunk) {
+        check_limit(Limit::InputSize, bytes.size() + chunk.size(), path_for(sha256).string(), "the cache entry's size");
+        bytes.insert(bytes.end(), chunk.begin(), chunk.end());
+    };
+    if (!verify(sha256, size, discarded, keep)) return std::nullopt;
+    return bytes;
+}
+
+bool Cache::copy_verified(const std::string& sha256, std::optional<std::uint64_t> size, const fs::path& dest, bool* discarded) {
+    OwnedFd out;
+    out.fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out.fd < 0) fail(dest.string() + ": cannot create: " + errno_text(), ErrorKind::Io);
     try {
-        bytes = read_file(p);
-    } catch (const Error&) {
-        return std::nullopt;
+        if (verify(sha256, size, discarded, [&](Bytes chunk) { write_all(out.fd, chunk, dest); })) return true;
+    } catch (...) {
+        ::unlink(dest.c_str());
+        throw;
     }
-    if (to_hex(tdx::sha256(Bytes(bytes))) == sha256 && (!size || *size == bytes.size())) return bytes;
-    remove(sha256);
-    if (discarded) *discarded = true;
-    return std::nullopt;
+    ::unlink(dest.c_str());
+    return false;
+}
+
+fs::path Cache::make_private_dir() {
+    std::string tmpl = (root_ / "tmp" / "inputs-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) fail((root_ / "tmp").string() + ": cannot create a private directory: " + errno_text(), ErrorKind::Io);
+    return tmpl;
 }
 
 CacheTempFile Cache::temp_file() {
@@ -231,16 +258,21 @@ CacheLock Cache::try_lock(const std::string& sha256) { return lock_impl(sha256, 
 
 CacheLock Cache::lock_impl(const std::string& sha256, bool wait) {
     check_key(sha256);
-    const fs::path p = root_ / "locks" / sha256;
+    return lock_file(root_ / "locks" / sha256, LOCK_EX | (wait ? 0 : LOCK_NB));
+}
+
+CacheLock Cache::lock_in_use() { return lock_file(root_ / "locks" / "in-use", LOCK_SH); }
+
+CacheLock Cache::lock_file(const fs::path& p, int operation) {
     for (;;) {
         int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) fail(p.string() + ": cannot open the lock file: " + errno_text(), ErrorKind::Io);
         CacheLock held(fd);
         int rc;
-        do rc = ::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB));
+        do rc = ::flock(fd, operation);
         while (rc != 0 && errno == EINTR);
         if (rc != 0) {
-            if (!wait && errno == EWOULDBLOCK) return CacheLock();
+            if ((operation & LOCK_NB) && errno == EWOULDBLOCK) return CacheLock();
             fail(p.string() + ": cannot lock: " + errno_text(), ErrorKind::Io);
         }
         // gc unlinks lock files of removed entries while holding them; a lock
@@ -257,6 +289,10 @@ void Cache::drop_lock_file(const std::string& sha256) {
 
 GcResult Cache::collect_garbage(const std::set<std::string>& keep, bool dry_run) {
     GcResult r;
+    // Running builds hold this shared for their whole run: what they still
+    // need is never deleted, and their private copies can go once we hold it.
+    CacheLock no_builds;
+    if (!dry_run) no_builds = lock_file(root_ / "locks" / "in-use", LOCK_EX);
     for (const CacheEntry& e : list()) {
         if (keep.count(e.sha256)) {
             ++r.kept;
@@ -284,6 +320,9 @@ GcResult Cache::collect_garbage(const std::set<std::string>& keep, bool dry_run)
             if (!held.held()) continue;
             ::unlink(de.path().c_str());
             drop_lock_file(hex);
+        } else if (f.rfind("inputs-", 0) == 0 && de.is_directory(ec)) {
+            // Private copies of a build killed before it removed them.
+            fs::remove_all(de.path(), ec);
         } else {
             // Unnamed temporaries belong to running downloads unless stale.
             struct stat st {};
@@ -300,6 +339,8 @@ GcResult Cache::collect_garbage(const std::set<std::string>& keep, bool dry_run)
             drop_lock_file(hex);
         }
     }
+    // Like an entry's, dropped while held: lock_file notices and starts over.
+    ::unlink((root_ / "locks" / "in-use").c_str());
     return r;
 }
 

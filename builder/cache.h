@@ -8,28 +8,38 @@
 //   names/<hex>    one line: the URL or name the entry was last fetched as
 //   tmp/           downloads in progress (same filesystem, so rename is atomic)
 //   locks/<hex>    flock(2) target serialising work on one entry
+//   locks/in-use   shared flock(2) of every running build, exclusive of gc
 //
 // Readers never see partial entries: content is written to tmp/, fsynced,
 // hashed and only then renamed into sha256/ (sidecars likewise into names/).
 // Entries are verified when read; one whose bytes no longer match its name
-// is deleted and reported missing.
+// is deleted and reported missing. One whose bytes do match is never deleted
+// because someone expected another size: that expectation is what is wrong.
+//
+// The cache is shared (CI caches, concurrent jobs), so a path into sha256/
+// is not trusted to hold the same bytes twice: readers verify and use one
+// stream of bytes (read, copy_verified), never a re-opened path.
 //
 // A process killed at any moment leaves the cache consistent; what it may
 // leave in tmp/ is never taken for an entry: <hex>.part, a partial download
 // the next fetch of that entry resumes (or restarts, when its bytes prove
 // wrong) and gc drops when nothing keeps it; dl-XXXXXX, a temporary of an
 // unpinned fetch, an import or a sidecar, which gc removes once a day old
-// (it cannot tell a dead writer's from a live one's before that).
+// (it cannot tell a dead writer's from a live one's before that);
+// inputs-XXXXXX/, a build's private verified copies, which gc removes since
+// no build runs while it does.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "builder/downloader.h"
+#include "builder/file_hash.h"
 
 namespace tdx::builder {
 
@@ -95,12 +105,25 @@ public:
 
     // The entry's path when present and its content still hashes to `sha256`
     // (and has `size`, when given). A corrupted entry is removed, and
-    // `*discarded` set when not null, so the caller fetches it again.
+    // `*discarded` set when not null, so the caller fetches it again. An
+    // entry that hashes to its name but is not `size` bytes is kept, and
+    // tdx::Error (BadInput) thrown naming both sizes. The path only says the
+    // entry was good a moment ago: use read or copy_verified for its bytes.
     std::optional<std::filesystem::path> lookup(const std::string& sha256, std::optional<std::uint64_t> size = {},
                                                 bool* discarded = nullptr);
-    // Like lookup, but returns the verified bytes (read once, hashed in memory).
+    // Like lookup, but returns the verified bytes (read once, hashed in
+    // memory; the entry may be at most input-size bytes).
     std::optional<std::vector<std::uint8_t>> read(const std::string& sha256, std::optional<std::uint64_t> size = {},
                                                   bool* discarded = nullptr);
+    // Like lookup, but streams the entry into the new file `dest` while
+    // hashing it, through one descriptor: when it returns true, `dest` holds
+    // exactly the verified bytes, whatever happens to the entry afterwards.
+    // On false or an error `dest` does not exist.
+    bool copy_verified(const std::string& sha256, std::optional<std::uint64_t> size, const std::filesystem::path& dest,
+                       bool* discarded = nullptr);
+    // A new directory tmp/inputs-XXXXXX, mode 0700, for a build's private
+    // copies; the caller removes it (gc does when a run was killed).
+    std::filesystem::path make_private_dir();
 
     // Adds `bytes`, checked against `expected` (a mismatch throws and adds
     // nothing); without expected.sha256 the computed hash names the entry.
@@ -125,10 +148,14 @@ public:
     CacheLock lock(const std::string& sha256);
     // Like lock, but returns an unheld lock instead of waiting.
     CacheLock try_lock(const std::string& sha256);
+    // A shared lock held by a build for as long as it uses the cache; gc
+    // takes it exclusively, so it waits for running builds and builds
+    // started during a gc wait for it.
+    CacheLock lock_in_use();
 
     // Removes every entry whose hash is not in `keep` (an empty set empties
-    // the cache), waiting for each entry's lock so a running build is not
-    // robbed mid-read; also drops partial downloads, sidecars and lock files
+    // the cache), first waiting for running builds (lock_in_use) so none is
+    // robbed of an entry it still needs, and for each entry's lock; also drops partial downloads, sidecars and lock files
     // that belong to no kept entry and that no process holds. With `dry_run`
     // only reports what would go.
     GcResult collect_garbage(const std::set<std::string>& keep, bool dry_run = false);
@@ -142,6 +169,11 @@ public:
 
 private:
     CacheLock lock_impl(const std::string& sha256, bool wait);
+    CacheLock lock_file(const std::filesystem::path& p, int operation);
+    // The entry hashed once through one descriptor, each chunk handed to
+    // `sink`; nullopt when missing or corrupted (then removed).
+    std::optional<FileDigest> verify(const std::string& sha256, std::optional<std::uint64_t> size, bool* discarded,
+                                     const std::function<void(Bytes)>& sink);
     std::filesystem::path publish(const std::filesystem::path& temp, const std::string& sha256, const std::string& name);
 
     std::filesystem::path root_;

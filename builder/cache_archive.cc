@@ -18,6 +18,7 @@
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -191,12 +192,22 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
     // member passed every check.
     std::map<std::string, CacheTempFile> contents;
     std::map<std::string, std::string> names;
+    // A few hundred bytes compressed can claim gigabytes and millions of
+    // members: what is staged in tmp/ is bounded by decompressed-size, the
+    // members by archive-entries, and the name sidecars held in memory
+    // together by document-size, all before anything is hashed.
+    const std::string archive_name = archive_path.string();
+    std::uint64_t members = 0, unpacked = 0, name_bytes = 0;
+    const auto count_unpacked = [&](std::uint64_t n) {
+        check_limit(Limit::DecompressedSize, unpacked += n, archive_name, "the size of its members");
+    };
     archive_entry* e = nullptr;
     for (;;) {
         int rc = archive_read_next_header(a.get(), &e);
         if (rc == ARCHIVE_EOF) break;
         if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
             fail(archive_path.string() + ": not a readable tar archive: " + archive_message(a.get()), ErrorKind::BadInput);
+        check_limit(Limit::ArchiveEntries, ++members, archive_name, "the number of members");
         const char* raw = archive_entry_pathname(e);
         const std::string name = raw ? raw : "";
         const std::string where = archive_path.string() + ": member '" + name + "'";
@@ -208,8 +219,11 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
             fail(where + " appears twice; refusing the archive", ErrorKind::BadInput);
 
         if (!m.content) {
-            if (archive_entry_size(e) > 4096) fail(where + " is too large for a name sidecar; refusing the archive", ErrorKind::BadInput);
-            std::string text(static_cast<std::size_t>(archive_entry_size(e)), '\0');
+            const la_int64_t size = archive_entry_size(e);
+            if (size < 0 || size > 4096) fail(where + " is too large for a name sidecar; refusing the archive", ErrorKind::BadInput);
+            check_limit(Limit::DocumentSize, name_bytes += static_cast<std::uint64_t>(size), archive_name, "the size of its name sidecars together");
+            count_unpacked(static_cast<std::uint64_t>(size));
+            std::string text(static_cast<std::size_t>(size), '\0');
             if (archive_read_data(a.get(), text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))
                 fail(where + ": cannot read: " + archive_message(a.get()), ErrorKind::BadInput);
             if (text.find('\0') != std::string::npos) fail(where + " is not text; refusing the archive", ErrorKind::BadInput);
@@ -226,6 +240,7 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
             la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
             if (n < 0) fail(where + ": cannot read: " + archive_message(a.get()), ErrorKind::BadInput);
             if (n == 0) break;
+            count_unpacked(static_cast<std::uint64_t>(n));
             h.update(std::string_view(buf.data(), static_cast<std::size_t>(n)));
             write_all(out.fd, Bytes(reinterpret_cast<const std::uint8_t*>(buf.data()), static_cast<std::size_t>(n)), tmp.path());
         }

@@ -1,6 +1,7 @@
 #include "builder/caching_downloader.h"
 
 #include <iostream>
+#include <optional>
 
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
@@ -38,32 +39,57 @@ void check_pin(const std::vector<std::string>& urls, const Expected& expected) {
 CachingDownloader::CachingDownloader(Cache& cache, CachingDownloaderOptions options)
     : cache_(cache), options_(options), fetcher_(options.fetch) {}
 
+CachingDownloader::~CachingDownloader() {
+    std::error_code ec;
+    if (!private_dir_.empty()) fs::remove_all(private_dir_, ec);
+}
+
 void CachingDownloader::note(const std::string& message) const {
     if (!options_.quiet) std::cerr << "tdximage: " << message << "\n";
 }
 
-std::vector<std::uint8_t> CachingDownloader::get(const std::vector<std::string>& urls, const Expected& expected) {
-    if (!expected.sha256) return fetch_unpinned(urls, expected);
-    check_pin(urls, expected);
-    // Holding the entry's lock while reading keeps gc from deleting it
-    // between verification and use.
-    CacheLock held = cache_.lock(*expected.sha256);
-    bool discarded = false;
-    if (auto bytes = cache_.read(*expected.sha256, expected.size, &discarded)) return std::move(*bytes);
-    if (discarded) note("cache entry " + *expected.sha256 + " was corrupted; discarded, fetching it again");
-    return read_file(fetch_missing(urls, expected));
+void CachingDownloader::hold_cache() {
+    if (!in_use_.held()) in_use_ = cache_.lock_in_use();
 }
 
-fs::path CachingDownloader::get_path(const std::vector<std::string>& urls, const Expected& expected) {
-    if (!expected.sha256) fail("get_path needs an expected SHA-256 for " + describe(urls, expected), ErrorKind::Usage);
+void CachingDownloader::take_verified(const std::vector<std::string>& urls, const Expected& expected, const std::function<bool(bool*)>& take) {
     check_pin(urls, expected);
+    hold_cache();
     // One process downloads an entry at a time; the others wait and then
     // find it in the cache.
     CacheLock held = cache_.lock(*expected.sha256);
     bool discarded = false;
-    if (auto p = cache_.lookup(*expected.sha256, expected.size, &discarded)) return *p;
+    if (take(&discarded)) return;
     if (discarded) note("cache entry " + *expected.sha256 + " was corrupted; discarded, fetching it again");
-    return fetch_missing(urls, expected);
+    fetch_missing(urls, expected);
+    if (!take(&discarded))
+        fail(describe(urls, expected) + ": the cache entry changed right after it was fetched and verified", ErrorKind::Io);
+}
+
+std::vector<std::uint8_t> CachingDownloader::get(const std::vector<std::string>& urls, const Expected& expected) {
+    if (!expected.sha256) {
+        hold_cache();
+        return fetch_unpinned(urls, expected);
+    }
+    // The bytes returned are the ones hashed: read once, under the entry's lock.
+    std::optional<std::vector<std::uint8_t>> bytes;
+    take_verified(urls, expected, [&](bool* discarded) { return (bytes = cache_.read(*expected.sha256, expected.size, discarded)).has_value(); });
+    return std::move(*bytes);
+}
+
+fs::path CachingDownloader::get_path(const std::vector<std::string>& urls, const Expected& expected) {
+    if (!expected.sha256) fail("get_path needs an expected SHA-256 for " + describe(urls, expected), ErrorKind::Usage);
+    if (const auto it = copies_.find(*expected.sha256); it != copies_.end()) return it->second;
+    hold_cache();
+    if (private_dir_.empty()) private_dir_ = cache_.make_private_dir();
+    const fs::path copy = private_dir_ / *expected.sha256;
+    take_verified(urls, expected, [&](bool* discarded) { return cache_.copy_verified(*expected.sha256, expected.size, copy, discarded); });
+    return copies_[*expected.sha256] = copy;
+}
+
+void CachingDownloader::prefetch(const std::vector<std::string>& urls, const Expected& expected) {
+    if (!expected.sha256) fail("prefetch needs an expected SHA-256 for " + describe(urls, expected), ErrorKind::Usage);
+    take_verified(urls, expected, [&](bool* discarded) { return cache_.lookup(*expected.sha256, expected.size, discarded).has_value(); });
 }
 
 fs::path CachingDownloader::fetch_missing(const std::vector<std::string>& urls, const Expected& expected) {

@@ -14,6 +14,7 @@
 
 #include "measure/base/error.h"
 #include "measure/base/file_io.h"
+#include "measure/base/limits.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -35,7 +36,8 @@ struct Sink {
     int fd = -1;
     std::uint64_t start = 0;       // bytes on disk before this attempt
     std::uint64_t received = 0;    // bytes written by this attempt
-    std::optional<std::uint64_t> limit;
+    std::optional<std::uint64_t> limit;  // the expected size
+    std::uint64_t max_bytes = 0;         // the expected size, else the download-size limit
     bool checked = false;          // status looked at (on the first body bytes)
     bool discard = false;          // error page: not content
     bool too_big = false;
@@ -63,10 +65,12 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
             s.start = 0;
         }
     }
-    if (s.discard) return len;
-    // A server that sends more than the expected size is wrong; stop
-    // instead of filling the disk.
-    if (s.limit && s.start + s.received + len > *s.limit) {
+    // An error page is only read to keep the connection usable; one without
+    // end is cut (the status alone decides what happens next).
+    if (s.discard) return (s.received += len) > (1u << 20) ? 0 : len;
+    // A server that sends more than the expected size is wrong, and one that
+    // sends an index without end is hostile; stop instead of filling the disk.
+    if (s.start + s.received + len > s.max_bytes) {
         s.too_big = true;
         return 0;
     }
@@ -149,6 +153,7 @@ FileDigest Fetcher::fetch_to_file(const std::string& url, const Expected& expect
         sink.fd = out.fd;
         sink.start = file_size(out.fd);
         sink.limit = expected.size;
+        sink.max_bytes = expected.size ? *expected.size : limit(Limit::DownloadSize);
         sink.progress = progress;
         if (expected.size && sink.start > *expected.size) {
             truncate_or_fail();
@@ -188,6 +193,7 @@ FileDigest Fetcher::fetch_to_file(const std::string& url, const Expected& expect
         if (sink.write_errno) fail(dest.string() + ": write error while fetching " + url + ": " + std::strerror(sink.write_errno), ErrorKind::Io);
         if (sink.too_big) {
             truncate_or_fail();
+            if (!expected.size) exceeded(Limit::DownloadSize, url, "the body of a download no lock pins yet");
             // The bytes we resumed after may have been the wrong ones.
             if (sink.start > 0) return {false, true, true, "more data than the expected " + std::to_string(*expected.size) + " bytes after resuming"};
             return {false, false, false, "sends more than the expected " + std::to_string(*expected.size) + " bytes"};

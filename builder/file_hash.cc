@@ -9,28 +9,31 @@
 
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/file_io.h"
 
 namespace tdx::builder {
 
 FileDigest hash_file(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail(path.string() + ": cannot open: " + std::strerror(errno), ErrorKind::Io);
+    OwnedFd in;
+    in.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in.fd < 0) fail(path.string() + ": cannot open: " + std::strerror(errno), ErrorKind::Io);
+    return hash_fd(in.fd, path.string());
+}
+
+FileDigest hash_fd(int fd, const std::string& what, const std::function<void(Bytes)>& sink) {
     Hasher h(Hasher::Algorithm::Sha256);
     FileDigest d;
     std::vector<std::uint8_t> buf(1 << 20);
     for (;;) {
-        ssize_t n = ::read(fd, buf.data(), buf.size());
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            std::string why = std::strerror(errno);
-            ::close(fd);
-            fail(path.string() + ": read error: " + why, ErrorKind::Io);
-        }
+        if (n < 0) fail(what + ": read error: " + std::strerror(errno), ErrorKind::Io);
         if (n == 0) break;
-        h.update(Bytes(buf.data(), static_cast<std::size_t>(n)));
+        const Bytes chunk(buf.data(), static_cast<std::size_t>(n));
+        h.update(chunk);
+        if (sink) sink(chunk);
         d.size += static_cast<std::uint64_t>(n);
     }
-    ::close(fd);
     d.sha256 = to_hex(h.final256());
     return d;
 }

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "builder/downloader.h"
+#include "measure/base/byte_reader.h"
 
 namespace tdx::builder {
 
@@ -17,6 +19,12 @@ struct FileDigest {
 
 // Throws tdx::Error (Io) naming the path when it cannot be read.
 FileDigest hash_file(const std::filesystem::path& path);
+
+// Reads `fd` to its end in chunks, hashing each chunk and handing it to
+// `sink` (when set) once hashed: whoever keeps what the sink got keeps
+// exactly the bytes the digest describes, however the file changes
+// meanwhile. Throws (Io) naming `what` when it cannot be read.
+FileDigest hash_fd(int fd, const std::string& what, const std::function<void(Bytes)>& sink = {});
 
 // Empty when `got` satisfies `expected`, else a sentence saying what differs
 // ("size 12 bytes, expected 10"; "SHA-256 ab.., expected cd..").

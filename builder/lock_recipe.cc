@@ -198,7 +198,7 @@ FetchSummary fetch_locked(const Recipe& recipe, const Lockfile& lock, Downloader
     // cache without reading them into memory.
     auto* caching = dynamic_cast<CachingDownloader*>(&dl);
     for (const PackageRef& p : lock.packages) {
-        if (caching) caching->get_path(p.urls, pinned(p.size, p.sha256));
+        if (caching) caching->prefetch(p.urls, pinned(p.size, p.sha256));
         else dl.get(p.urls, pinned(p.size, p.sha256));
         ++sum.packages;
         sum.bytes += p.size;

@@ -11,11 +11,15 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <future>
 
 #include "builder/cache.h"
 #include "builder/cache_archive.h"
+#include "builder/caching_downloader.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
+#include "tests/support/flock_waiter.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::builder;
@@ -52,9 +56,10 @@ struct Member {
     std::string link;  // symlink target or hard link source
 };
 
-void write_tar(const fs::path& path, const std::vector<Member>& members) {
+void write_tar(const fs::path& path, const std::vector<Member>& members, bool zstd = false) {
     archive* a = archive_write_new();
     archive_write_set_format_pax_restricted(a);
+    if (zstd) REQUIRE(archive_write_add_filter_zstd(a) == ARCHIVE_OK);
     REQUIRE(archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK);
     for (const Member& m : members) {
         archive_entry* e = archive_entry_new();
@@ -86,17 +91,18 @@ TEST_CASE("cache: insert, lookup, read, list with names, remove") {
     REQUIRE(cache.lookup(hex_of(a)) == pa);
     REQUIRE(*cache.read(hex_of(b)) == bytes_of(b));
     REQUIRE_FALSE(cache.lookup(hex_of("missing")));
-    REQUIRE_FALSE(cache.lookup(hex_of(a), 99));  // wrong size: not served (and dropped)
+    // A wrong expected size is not served, but the entry hashes to its name,
+    // so the expectation is wrong and the entry stays.
+    const std::string wrong_size = error_of([&] { cache.lookup(hex_of(a), 99); });
+    REQUIRE_THAT(wrong_size, TDX_CONTAINS("99 bytes expected"));
+    REQUIRE_THAT(wrong_size, TDX_CONTAINS("is 5 bytes"));
+    REQUIRE_THAT(error_of([&] { cache.read(hex_of(a), 4); }), TDX_CONTAINS("4 bytes expected"));
 
     auto entries = cache.list();
-    REQUIRE(entries.size() == 1);  // a was dropped by the wrong-size lookup above
-    REQUIRE(entries[0].sha256 == hex_of(b));
-    REQUIRE(entries[0].size == 5);
-    REQUIRE(entries[0].name == "b.apk");
-
-    cache.insert(bytes_of(a), pinned(a), "http://mirror/a.deb");
-    entries = cache.list();
     REQUIRE(entries.size() == 2);
+    REQUIRE(entries[1].sha256 == hex_of(b));
+    REQUIRE(entries[1].size == 5);
+    REQUIRE(entries[1].name == "b.apk");
     REQUIRE(entries[0].sha256 < entries[1].sha256);
     REQUIRE(cache.remove(hex_of(a)));
     REQUIRE_FALSE(cache.remove(hex_of(a)));
@@ -360,4 +366,71 @@ TEST_CASE("cache: SHA-256 lists name the file and line of a bad value") {
     for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     tdx::test::write_text(d / "keep", upper + "\n");
     REQUIRE(read_sha256_list(d / "keep") == std::set<std::string>{hex_of("a")});
+}
+
+TEST_CASE("cache: import applies decompressed-size, archive-entries and document-size before anything is hashed") {
+    TempDir d;
+    struct Case {
+        const char* what;
+        tdx::Limit limit;
+        std::uint64_t value;
+        std::vector<Member> members;
+        const char* name;
+    };
+    // 8 MiB of zeros is a few hundred bytes as zstd; claimed under a name it
+    // does not hash to, so only the limit can stop it before the end.
+    std::vector<Member> many_names;
+    for (int i = 0; i < 40; ++i) many_names.push_back({"names/" + hex_of(std::to_string(i)), std::string(4000, 'u') + "\n"});
+    std::vector<Member> many_entries;
+    for (int i = 0; i < 40; ++i) many_entries.push_back({"sha256/" + hex_of(std::to_string(i)), std::to_string(i)});
+    const std::vector<Case> cases = {
+        {"a zstd bomb", tdx::Limit::DecompressedSize, 1u << 20, {{"sha256/" + hex_of("claimed"), std::string(8u << 20, '\0')}}, "decompressed-size"},
+        {"too many members", tdx::Limit::ArchiveEntries, 16, many_entries, "archive-entries"},
+        {"name sidecars adding up", tdx::Limit::DocumentSize, 64u << 10, many_names, "document-size"},
+    };
+    for (const Case& c : cases) {
+        SECTION(c.what) {
+            write_tar(d / "bomb.tar.zst", c.members, true);
+            REQUIRE(fs::file_size(d / "bomb.tar.zst") < (64u << 10));
+            tdx::ScopedLimit small(c.limit, c.value);
+            Cache cache(d / "cache");
+            const std::string err = error_of([&] { import_cache(cache, d / "bomb.tar.zst"); });
+            CHECK_THAT(err, TDX_CONTAINS("bomb.tar.zst"));
+            CHECK_THAT(err, TDX_CONTAINS(c.name));
+            CHECK(cache.list().empty());
+            CHECK(files_in(d / "cache" / "tmp") == 0);
+        }
+    }
+}
+
+TEST_CASE("cache: gc waits for a downloader that holds the cache, then removes its private copies too") {
+    TempDir d;
+    Cache cache(d / "c");
+    cache.insert(bytes_of("needed"), {}, "needed.deb");
+    CachingDownloaderOptions o;
+    o.offline = true;
+    o.quiet = true;
+    auto dl = std::make_unique<CachingDownloader>(cache, o);
+    const fs::path copy = dl->get_path({"http://deb.example/needed.deb"}, pinned("needed"));
+    // A real gc in another process, started while the "build" runs.
+    auto gc = std::async(std::launch::async, [&] {
+        return tdx::test::run({tdx::test::tool_path().string(), "cache", "gc", "--all", "--cache-dir", (d / "c").string()});
+    });
+    REQUIRE(tdx::test::wait_for_flock_waiter(d / "c" / "locks" / "in-use"));
+    CHECK(cache.lookup(hex_of("needed")));
+    CHECK(gc.wait_for(std::chrono::milliseconds(200)) == std::future_status::timeout);
+    // Still there for the rest of the build.
+    CHECK(dl->get({"http://deb.example/needed.deb"}, pinned("needed")) == bytes_of("needed"));
+    dl.reset();
+    const tdx::test::RunResult r = gc.get();
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(cache.list().empty());
+
+    // A build killed before it removed its copies: the next gc removes them.
+    fs::create_directories(d / "c" / "tmp" / "inputs-killed");
+    tdx::test::write_text(d / "c" / "tmp" / "inputs-killed" / hex_of("needed"), "needed");
+    cache.collect_garbage({});
+    CHECK(fs::is_empty(d / "c" / "tmp"));
+    CHECK_FALSE(fs::exists(copy));
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -23,6 +24,7 @@
 #include "builder/fetcher.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
+#include "measure/base/limits.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::builder;
@@ -189,6 +191,12 @@ CachingDownloaderOptions quiet_fast() {
     return o;
 }
 
+CachingDownloaderOptions quiet_offline() {
+    CachingDownloaderOptions o = quiet_fast();
+    o.offline = true;
+    return o;
+}
+
 
 // A body large enough to be cut in the middle (and to span several reads).
 const std::string kBody = [] {
@@ -325,7 +333,9 @@ TEST_CASE("downloader: a cache hit needs no network, a corrupted entry is fetche
     CachingDownloader dl(cache, quiet_fast());
     REQUIRE(dl.get({s.url("/k.deb")}, pinned(kBody)) == bytes_of(kBody));
     REQUIRE(dl.get({s.url("/k.deb")}, pinned(kBody)) == bytes_of(kBody));
-    REQUIRE(dl.get_path({s.url("/k.deb")}, pinned(kBody)) == cache.path_for(hex_of(kBody)));
+    const fs::path copy = dl.get_path({s.url("/k.deb")}, pinned(kBody));
+    REQUIRE(copy != cache.path_for(hex_of(kBody)));
+    REQUIRE(tdx::test::read_text(copy) == kBody);
     REQUIRE(s.calls("/k.deb") == 1);
 
     tdx::test::write_text(cache.path_for(hex_of(kBody)), "bit rot");
@@ -352,9 +362,7 @@ TEST_CASE("downloader: offline mode serves the cache and names what is missing")
     TempDir d;
     Cache cache(d / "c");
     cache.insert(bytes_of("have"), {}, "have.deb");
-    CachingDownloaderOptions o = quiet_fast();
-    o.offline = true;
-    CachingDownloader dl(cache, o);
+    CachingDownloader dl(cache, quiet_offline());
     REQUIRE(dl.get({"http://127.0.0.1:1/have.deb"}, pinned("have")) == bytes_of("have"));
     std::string err = error_of([&] { dl.get({"http://deb.example/pool/linux-image.deb"}, pinned("missing")); });
     REQUIRE_THAT(err, TDX_CONTAINS("offline"));
@@ -375,4 +383,80 @@ TEST_CASE("downloader: unpinned content is returned and cached under its hash") 
     REQUIRE(dl.get({s.url("/dists/InRelease")}, {}) == bytes_of("Origin: Debian\n"));
     REQUIRE(cache.lookup(hex_of("Origin: Debian\n")));
     REQUIRE(cache.list()[0].name == s.url("/dists/InRelease"));
+}
+
+TEST_CASE("downloader: get_path hands out a private copy that a rewritten or replaced cache entry does not change") {
+    TestServer s;
+    s.file("/k.deb", kBody);
+    TempDir d;
+    Cache cache(d / "c");
+    fs::path copy;
+    {
+        CachingDownloader dl(cache, quiet_fast());
+        copy = dl.get_path({s.url("/k.deb")}, pinned(kBody));
+        // Another process writes into the entry's inode, then renames other bytes over it.
+        const fs::path entry = cache.path_for(hex_of(kBody));
+        {
+            std::ofstream inplace(entry, std::ios::in | std::ios::out | std::ios::binary);
+            inplace << "SWAPPED";
+        }
+        tdx::test::write_text(d / "other", std::string(kBody.size(), 'x'));
+        fs::rename(d / "other", entry);
+        REQUIRE(tdx::test::read_text(copy) == kBody);
+        // Asked again, the same verified copy: the entry is not read again.
+        REQUIRE(dl.get_path({s.url("/k.deb")}, pinned(kBody)) == copy);
+        REQUIRE(tdx::test::read_text(copy) == kBody);
+        // A private directory, not another user's to write in.
+        REQUIRE((fs::status(copy.parent_path()).permissions() & fs::perms::all) == fs::perms::owner_all);
+    }
+    // Gone with the downloader.
+    REQUIRE_FALSE(fs::exists(copy.parent_path()));
+}
+
+TEST_CASE("downloader: an expected size off by one keeps the entry that hashes to its name and names both sizes") {
+    TempDir d;
+    Cache cache(d / "c");
+    cache.insert(bytes_of("valid entry"), {}, "v.deb");
+    CachingDownloader dl(cache, quiet_offline());
+    Expected wrong = pinned("valid entry");
+    *wrong.size += 1;
+    const std::vector<std::function<void()>> readers = {
+        [&] { dl.get({"http://deb.example/v.deb"}, wrong); },
+        [&] { dl.get_path({"http://deb.example/v.deb"}, wrong); },
+        [&] { dl.prefetch({"http://deb.example/v.deb"}, wrong); },
+    };
+    for (const auto& read : readers) {
+        const std::string err = error_of(read);
+        CHECK_THAT(err, TDX_CONTAINS("12 bytes expected"));
+        CHECK_THAT(err, TDX_CONTAINS("is 11 bytes"));
+        CHECK_THAT(err, TDX_CONTAINS(hex_of("valid entry")));
+        REQUIRE(cache.lookup(hex_of("valid entry")));
+    }
+    // The right size still reads it, offline.
+    REQUIRE(dl.get({"http://deb.example/v.deb"}, pinned("valid entry")) == bytes_of("valid entry"));
+}
+
+TEST_CASE("downloader: an unpinned download is cut at download-size, naming the URL and the limit, and leaves nothing in tmp") {
+    TempDir d;
+    // A sparse file stands for an endless InRelease: without the limit all
+    // of it would be copied into the cache's tmp/.
+    const fs::path endless = d / "InRelease";
+    { std::ofstream(endless).put('\0'); }
+    fs::resize_file(endless, 64u << 20);
+    TestServer s;
+    s.file("/InRelease", std::string(3u << 20, 'x'));
+    tdx::ScopedLimit small(tdx::Limit::DownloadSize, 1u << 20);
+    Cache cache(d / "c");
+    CachingDownloader dl(cache, quiet_fast());
+    for (const std::string& url : {"file://" + endless.string(), s.url("/InRelease")}) {
+        INFO(url);
+        const std::string err = error_of([&] { dl.get({url}, {}); });
+        CHECK_THAT(err, TDX_CONTAINS(url));
+        CHECK_THAT(err, TDX_CONTAINS("download-size"));
+        CHECK(fs::is_empty(d / "c" / "tmp"));
+        CHECK(cache.list().empty());
+    }
+    // Fetcher::fetch, used for indexes outside the cache, stops as early.
+    Fetcher f;
+    CHECK_THAT(error_of([&] { f.fetch("file://" + endless.string(), {}); }), TDX_CONTAINS("download-size"));
 }

@@ -145,7 +145,8 @@ CacheState check_cache(const fs::path& root) {
         const std::string n = f.path().filename().string();
         const bool partial = n.size() == 69 && n.compare(64, 5, ".part") == 0;
         ++(partial ? st.partials : st.temporaries);
-        if (!partial && n.rfind("dl-", 0) != 0) st.problems.push_back("tmp/" + n + " is no temporary of the cache's");
+        // dl-XXXXXX: an unpinned download; inputs-XXXXXX/: a build's private copies.
+        if (!partial && n.rfind("dl-", 0) != 0 && n.rfind("inputs-", 0) != 0) st.problems.push_back("tmp/" + n + " is no temporary of the cache's");
     }
     for (const auto& f : fs::directory_iterator(root / "names")) {
         const std::string n = f.path().filename().string();
