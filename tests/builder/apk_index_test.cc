@@ -1,4 +1,5 @@
 #include "tests/support/catch.h"
+#include "tests/support/test_env.h"
 
 #include "builder/apk_index.h"
 #include "measure/base/error.h"
@@ -137,7 +138,7 @@ TEST_CASE("fetch_apkindex: URL layout, lock data and the shipped key directory",
     CHECK(idx.packages.at(0).checksum == repo.packages.at(0).second.identity);
 
     // The recipes' key directory (found from this source file's path) loads: Alpine's real x86_64 keys.
-    ApkKeyring alpine = ApkKeyring::from_directory(std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "recipes/keys");
+    ApkKeyring alpine = ApkKeyring::from_directory(tdx::test::source_dir() / "recipes/keys");
     CHECK(alpine.has("alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"));
     CHECK(alpine.has("alpine-devel@lists.alpinelinux.org-4a6a0840.rsa.pub"));
     CHECK(alpine.has("alpine-devel@lists.alpinelinux.org-5261cecb.rsa.pub"));

@@ -21,7 +21,7 @@ namespace {
 
 // The source tree is found from this file's own path, so no build setting
 // is needed to locate recipes/.
-fs::path recipes_dir() { return fs::path(__FILE__).parent_path() / ".." / ".." / "recipes"; }
+fs::path recipes_dir() { return tdx::test::source_dir() / "recipes"; }
 
 const char kGood[] = R"(name: t
 sources:

@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kRecipes = fs::path(__FILE__).parent_path().parent_path().parent_path() / "recipes";
+const fs::path kRecipes = tdx::test::source_dir() / "recipes";
 
 std::string apt_mirror() {
     RunResult r = run({"/usr/bin/apt-get", "indextargets", "--format", "$(REPO_URI)", "Created-By: Packages"});

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path recipes_dir() { return fs::path(__FILE__).parent_path() / ".." / ".." / "recipes"; }
+fs::path recipes_dir() { return tdx::test::source_dir() / "recipes"; }
 
 }  // namespace
 
