@@ -24,16 +24,9 @@ bool regular_file_in(const fs::path& dir, const std::string& name) {
     return true;
 }
 
-// The documents are small; anything larger than this is not one of ours.
-constexpr std::uint64_t kMaxDocumentSize = 64ull << 20;
-
 std::optional<std::string> read_document(const fs::path& dir, const std::string& name) {
     if (!regular_file_in(dir, name)) return std::nullopt;
-    std::error_code ec;
-    if (fs::file_size(dir / name, ec) > kMaxDocumentSize)
-        fail((dir / name).string() + ": larger than 64 MiB, not a tdximage document", ErrorKind::BadInput);
-    const std::vector<std::uint8_t> b = read_file(dir / name);
-    return std::string(b.begin(), b.end());
+    return read_text_document(dir / name);
 }
 
 struct Checker {

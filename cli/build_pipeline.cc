@@ -47,8 +47,7 @@ std::optional<std::vector<std::string>> changed_registers(const fs::path& dir, c
     const fs::path previous = dir / "measurements.json";
     if (fs::symlink_status(previous, ec).type() != fs::file_type::regular || fs::file_size(previous, ec) > (16u << 20)) return std::nullopt;
     try {
-        const std::vector<std::uint8_t> b = read_file(previous);
-        const MeasurementDiff d = diff_measurements(parse_published_measurements(std::string(b.begin(), b.end()), previous.string()),
+        const MeasurementDiff d = diff_measurements(parse_published_measurements(read_text_document(previous), previous.string()),
                                                     parse_published_measurements(now, "the new measurements"));
         std::vector<std::string> changed;
         for (const RegisterDiff& r : d.registers)

@@ -29,6 +29,7 @@ LoadedLog load_log(const std::string& path, bool tpm) {
     InputFile f(path);
     LoadedLog l;
     l.file = std::filesystem::path(path).filename().string();
+    l.path = path;
     l.size = f.size();
     l.mapping = tpm ? LogMapping::Tpm : LogMapping::Tdx;
     l.log = parse_tcg2_event_log(f.bytes(), path);
@@ -82,8 +83,7 @@ int run_compare(const EventlogArgs& a) {
     std::vector<int> registers;
     if (!a.registers.empty()) registers = parse_registers(a.registers);
     const LoadedLog l = load_log(a.log, a.tpm);
-    const std::vector<std::uint8_t> text = read_file(a.expected);
-    const ExpectedMeasurements expected = parse_expected_measurements_text(std::string(text.begin(), text.end()), a.expected);
+    const ExpectedMeasurements expected = parse_expected_measurements_text(read_text_document(a.expected), a.expected);
     if (a.registers.empty()) registers = default_compared_registers(l.log, l.mapping, expected);
 
     const LogComparison c = compare_event_log(l.log, l.mapping, a.log, expected, registers);

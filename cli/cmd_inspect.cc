@@ -32,7 +32,7 @@ ovmf::LintLevel parse_lint(const std::string& s) {
 
 int run_inspect_ovmf(const InspectOvmfArgs& a) {
     ovmf::LintLevel level = parse_lint(a.lint);
-    InputFile f(a.file);
+    InputFile f(a.file, Limit::FirmwareSize);
     InputIdentity id{f.path().filename().string(), f.size(), to_hex(sha256(f.bytes()))};
     ovmf::TdvfImage image = ovmf::parse_tdvf(f.bytes(), level);
     std::optional<MrtdResult> mrtd;

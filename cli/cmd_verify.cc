@@ -40,11 +40,6 @@ struct VerifyArgs {
     bool partial = false;
 };
 
-std::string text_of(const fs::path& p) {
-    const std::vector<std::uint8_t> b = read_file(p);
-    return std::string(b.begin(), b.end());
-}
-
 // What the operator expects, and where it came from.
 struct Expectation {
     PublishedMeasurements values;
@@ -64,7 +59,7 @@ Expectation expected_of(const VerifyArgs& a) {
         return e;
     }
     if (!a.expect_file.empty()) {
-        e.values = parse_published_measurements(text_of(a.expect_file), a.expect_file);
+        e.values = parse_published_measurements(read_text_document(a.expect_file), a.expect_file);
         return e;
     }
     e.dir = builder::check_published_dir(a.expect_dir);

@@ -53,10 +53,10 @@ std::optional<std::string> sha384_hex(const TcgEvent& e) {
     return to_hex(*d);
 }
 
-json event_json(const TcgEventLog& log, std::size_t number, LogMapping m) {
+json event_json(const TcgEventLog& log, std::size_t number, LogMapping m, DecodeBudget& budget) {
     const TcgEvent& e = log.events[number];
     const std::optional<int> r = rtmr_of_event(e, m);
-    const DecodedEventData d = decode_event_data(e.type, Bytes(e.data.data(), e.data.size()));
+    DecodedEventData d = decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget);
     json digests = json::object();
     for (const auto& [alg, bytes] : e.digests) digests[tcg_algorithm_name(alg)] = to_hex(Bytes(bytes.data(), bytes.size()));
     const std::optional<std::string> sha = sha384_hex(e);
@@ -69,8 +69,8 @@ json event_json(const TcgEventLog& log, std::size_t number, LogMapping m) {
             {"digest", sha ? json(*sha) : json(nullptr)},
             {"digests", digests},
             {"data_size", e.data.size()},
-            {"data", d.detail},
-            {"summary", d.summary}};
+            {"data", std::move(d.detail)},
+            {"summary", std::move(d.summary)}};
 }
 
 json expected_event_json(const ExpectedEvent& e) {
@@ -126,9 +126,9 @@ void print_registers(std::ostream& out, const LoadedLog& l) {
 }
 
 // Two lines: the first continues the caller's label, the second starts with `indent`.
-void print_actual_event(std::ostream& out, const TcgEventLog& log, std::size_t number, const std::string& indent) {
+void print_actual_event(std::ostream& out, const TcgEventLog& log, std::size_t number, const std::string& indent, DecodeBudget& budget) {
     const TcgEvent& e = log.events[number];
-    const DecodedEventData d = decode_event_data(e.type, Bytes(e.data.data(), e.data.size()));
+    const DecodedEventData d = decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget);
     const std::optional<std::string> sha = sha384_hex(e);
     out << event_type_name(e.type) << "  " << (sha ? *sha : "(no SHA-384 digest)") << "\n"
         << indent << "record #" << number << " at offset " << hex_u64(e.offset) << ": " << d.summary << "\n";
@@ -166,9 +166,10 @@ json eventlog_json(const LoadedLog& l, bool with_events) {
         j["pcrs"] = pcrs;
     }
     if (with_events) {
+        DecodeBudget budget(l.path);
         json events = json::array();
-        for (std::size_t i = 0; i < l.log.events.size(); ++i) events.push_back(event_json(l.log, i, l.mapping));
-        j["events"] = events;
+        for (std::size_t i = 0; i < l.log.events.size(); ++i) events.push_back(event_json(l.log, i, l.mapping, budget));
+        j["events"] = std::move(events);
     }
     return j;
 }
@@ -182,9 +183,10 @@ void print_eventlog_show(std::ostream& out, const LoadedLog& l) {
         << ", header index " << s.header_index << "\n"
         << "algorithms  " << algorithms_text(l.log) << "; digests shown: sha384\n"
         << "registers   " << mapping_text(l.mapping) << "\n\n";
+    DecodeBudget budget(l.path);
     for (std::size_t i = 0; i < l.log.events.size(); ++i) {
         const TcgEvent& e = l.log.events[i];
-        const DecodedEventData d = decode_event_data(e.type, Bytes(e.data.data(), e.data.size()));
+        const DecodedEventData d = decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget);
         const std::optional<std::string> sha = sha384_hex(e);
         out << "#" << std::left << std::setw(4) << i << " " << std::setw(8) << hex_u64(e.offset) << " " << std::setw(22)
             << register_label(e, l.mapping) << " " << event_type_name(e.type) << "\n"
@@ -213,6 +215,7 @@ json eventlog_compare_json(const LoadedLog& l, const std::string& expected_file,
     j["log"] = {{"file", l.file}, {"size", l.size}, {"mapping", mapping_name(l.mapping)}, {"record_count", l.log.events.size()}};
     j["expected"] = {{"file", expected_file}};
     j["verdict"] = to_string(c.verdict);
+    DecodeBudget budget(l.path);
     json regs = json::array();
     json compared = json::array();
     for (const RegisterComparison& r : c.registers) {
@@ -229,12 +232,12 @@ json eventlog_compare_json(const LoadedLog& l, const std::string& expected_file,
         if (r.first_difference) {
             const std::size_t i = *r.first_difference;
             json diff = {{"index", i}};
-            diff["actual"] = i < r.actual.size() ? event_json(l.log, r.actual[i], l.mapping) : json(nullptr);
+            diff["actual"] = i < r.actual.size() ? event_json(l.log, r.actual[i], l.mapping, budget) : json(nullptr);
             diff["expected"] = i < r.expected.size() ? expected_event_json(r.expected[i]) : json(nullptr);
             diff["depends_on"] = i < r.expected.size() ? json(r.expected[i].depends_on) : json::array();
             x["first_difference"] = diff;
             x["differing"] = r.differing;
-            for (std::size_t k = r.expected.size(); k < r.actual.size(); ++k) extra.push_back(event_json(l.log, r.actual[k], l.mapping));
+            for (std::size_t k = r.expected.size(); k < r.actual.size(); ++k) extra.push_back(event_json(l.log, r.actual[k], l.mapping, budget));
             for (std::size_t k = r.actual.size(); k < r.expected.size(); ++k) missing.push_back(expected_event_json(r.expected[k]));
         } else {
             x["first_difference"] = nullptr;
@@ -253,6 +256,7 @@ void print_eventlog_compare(std::ostream& out, const LoadedLog& l, const std::st
     out << "log       " << l.file << " (" << (l.mapping == LogMapping::Tdx ? "TDX MR indices" : "TPM PCRs mapped to RTMRs") << ", "
         << l.log.events.size() << " records)\n"
         << "expected  " << expected_file << "\n\n";
+    DecodeBudget budget(l.path);
     for (const RegisterComparison& r : c.registers) {
         out << rtmr_name(r.rtmr) << "  " << std::left << std::setw(10) << verdict_word(r.verdict) << " ";
         if (r.verdict == Verdict::Match) {
@@ -268,7 +272,7 @@ void print_eventlog_compare(std::ostream& out, const LoadedLog& l, const std::st
         out << "       first difference at " << rtmr_name(r.rtmr) << " event " << i << ":\n";
         if (i < r.actual.size()) {
             out << "         log       ";
-            print_actual_event(out, l.log, r.actual[i], std::string(19, ' '));
+            print_actual_event(out, l.log, r.actual[i], std::string(19, ' '), budget);
         } else {
             out << "         log       (no event: the log's " << rtmr_name(r.rtmr) << " ends here)\n";
         }
@@ -297,7 +301,7 @@ void print_eventlog_compare(std::ostream& out, const LoadedLog& l, const std::st
                 const std::optional<std::string> sha = sha384_hex(e);
                 out << "         " << rtmr_name(r.rtmr) << " event " << k << ": " << event_type_name(e.type) << " "
                     << (sha ? *sha : "(no SHA-384)") << " "
-                    << decode_event_data(e.type, Bytes(e.data.data(), e.data.size())).summary << "\n";
+                    << decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget).summary << "\n";
             }
         }
         if (r.expected.size() > r.actual.size()) {

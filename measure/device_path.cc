@@ -132,7 +132,7 @@ NodeText node_text(std::uint8_t type, std::uint8_t subtype, Bytes body) {
 
 }  // namespace
 
-DevicePathText device_path_to_text(Bytes path) {
+DevicePathText device_path_to_text(Bytes path, DecodeBudget& budget) {
     DevicePathText out;
     out.nodes = nlohmann::json::array();
     std::uint64_t pos = 0;
@@ -145,6 +145,7 @@ DevicePathText device_path_to_text(Bytes path) {
                               " are too short for a node header";
                 return out;
             }
+            budget.spend(1);
             const std::uint8_t type = load_u8(path, pos, "node type");
             const std::uint8_t subtype = load_u8(path, pos + 1, "node subtype");
             const std::uint16_t length = load_le16(path, pos + 2, "node length");

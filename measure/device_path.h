@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "measure/base/byte_reader.h"
+#include "measure/decode_budget.h"
 
 namespace tdx {
 
@@ -19,7 +20,9 @@ struct DevicePathText {
     std::string problem;     // empty, or why the path is malformed; `text` then holds what decoded before it
 };
 
-// Never throws: a malformed path is reported in `problem`.
-DevicePathText device_path_to_text(Bytes path);
+// A malformed path is reported in `problem`. Each node counts against the
+// log's `budget`; when it is spent, decoding stops and `problem` says so
+// (the caller's budget.check() then throws).
+DevicePathText device_path_to_text(Bytes path, DecodeBudget& budget);
 
 }  // namespace tdx

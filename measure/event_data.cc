@@ -188,7 +188,7 @@ std::string option_attributes(std::uint32_t a) {
 
 // EFI_LOAD_OPTION: attributes, device path length, NUL-terminated UTF-16
 // description, device path, optional data.
-ValueText load_option(Bytes value) {
+ValueText load_option(Bytes value, DecodeBudget& budget) {
     ByteReader r(value, "EFI_LOAD_OPTION");
     const std::uint32_t attributes = r.le32("Attributes");
     const std::uint16_t path_length = r.le16("FilePathListLength");
@@ -199,14 +199,14 @@ ValueText load_option(Bytes value) {
     if (path_length > r.remaining())
         fail("EFI_LOAD_OPTION: FilePathListLength " + std::to_string(path_length) + " runs past the end (" +
              bytes_word(r.remaining()) + " left)");
-    const DevicePathText path = device_path_to_text(r.bytes(path_length, "FilePathList"));
+    DevicePathText path = device_path_to_text(r.bytes(path_length, "FilePathList"), budget);
     ValueText v;
     v.summary = quoted(description) + ", attributes " + h(attributes) + " (" + option_attributes(attributes) + "), " + path.text;
     v.detail = {{"attributes", h(attributes)},
                 {"attribute_names", option_attributes(attributes)},
                 {"description", description},
                 {"device_path", path.text},
-                {"device_path_nodes", path.nodes},
+                {"device_path_nodes", std::move(path.nodes)},
                 {"optional_data_size", r.remaining()}};
     if (!path.problem.empty()) {
         v.detail["device_path_problem"] = path.problem;
@@ -216,8 +216,9 @@ ValueText load_option(Bytes value) {
     return v;
 }
 
-ValueText u16_list(Bytes value) {
+ValueText u16_list(Bytes value, DecodeBudget& budget) {
     if (value.size() % 2 != 0) fail("an option list of " + bytes_word(value.size()) + " is not a whole number of u16 entries");
+    budget.spend(value.size() / 2);
     std::string text;
     json entries = json::array();
     for (std::size_t i = 0; i < value.size(); i += 2) {
@@ -231,11 +232,12 @@ ValueText u16_list(Bytes value) {
 }
 
 // EFI_SIGNATURE_LIST array (PK, KEK, db, dbx): counts per signature type.
-ValueText signature_lists(Bytes value) {
+ValueText signature_lists(Bytes value, DecodeBudget& budget) {
     ByteReader r(value, "EFI_SIGNATURE_LIST");
     json lists = json::array();
     std::string summary;
     while (!r.at_end()) {
+        budget.spend(1);
         const std::uint64_t at = r.offset();
         const ovmf::Guid type = guid_at(r.bytes(16, "SignatureType"));
         const std::uint32_t list_size = r.le32("SignatureListSize");
@@ -259,7 +261,7 @@ ValueText signature_lists(Bytes value) {
     return {lists.empty() ? "no signature lists" : summary, {{"signature_lists", lists}}};
 }
 
-ValueText variable_value(std::uint32_t type, const ovmf::Guid& vendor, const std::string& name, Bytes value) {
+ValueText variable_value(std::uint32_t type, const ovmf::Guid& vendor, const std::string& name, Bytes value, DecodeBudget& budget) {
     const std::string vendor_name = known_guid_name(vendor);
     const bool global = vendor_name == "EFI global variable";
     const bool image_db = vendor_name == "image security database";
@@ -269,13 +271,13 @@ ValueText variable_value(std::uint32_t type, const ovmf::Guid& vendor, const std
                 {{"signature_owner", owner.to_string()}, {"signature_data_size", value.size() - 16}}};
     }
     if (value.empty()) return {"", {}};
-    if (global && (name == "BootOrder" || name == "DriverOrder" || name == "BootNext")) return u16_list(value);
-    if (global && is_option_variable(name)) return load_option(value);
+    if (global && (name == "BootOrder" || name == "DriverOrder" || name == "BootNext")) return u16_list(value, budget);
+    if (global && is_option_variable(name)) return load_option(value, budget);
     if (global && value.size() == 1 &&
         (name == "SecureBoot" || name == "SetupMode" || name == "AuditMode" || name == "DeployedMode"))
         return {"= " + std::to_string(value[0]), {{"value", value[0]}}};
     if ((global && (name == "PK" || name == "KEK")) || (image_db && (name == "db" || name == "dbx" || name == "dbt" || name == "dbr")))
-        return signature_lists(value);
+        return signature_lists(value, budget);
     if (looks_like_ascii_text(value)) {
         const std::string text = bytes_as_text(value);
         return {quoted(text), {{"text", text}}};
@@ -285,8 +287,9 @@ ValueText variable_value(std::uint32_t type, const ovmf::Guid& vendor, const std
 
 // UEFI_VARIABLE_DATA: VariableName GUID, u64 UnicodeNameLength (characters),
 // u64 VariableDataLength, the UTF-16LE name, the data.
-DecodedEventData variable_data(std::uint32_t type, Bytes data) {
+DecodedEventData variable_data(std::uint32_t type, Bytes data, DecodeBudget& budget) {
     return guarded("UEFI_VARIABLE_DATA", "uefi_variable_data", data, [&] {
+        budget.spend(1);
         ByteReader r(data, "event data");
         const ovmf::Guid vendor = guid_at(r.bytes(16, "VariableName"));
         const std::uint64_t name_length = r.le64("UnicodeNameLength");
@@ -308,7 +311,7 @@ DecodedEventData variable_data(std::uint32_t type, Bytes data) {
                               "), " + bytes_word(data_length);
         bool bad_value = false;
         try {
-            ValueText v = variable_value(type, vendor, name, value);
+            ValueText v = variable_value(type, vendor, name, value, budget);
             if (!v.summary.empty()) summary += ": " + v.summary;
             if (!v.detail.empty()) j["value"] = v.detail;
         } catch (const std::exception& e) {
@@ -329,7 +332,7 @@ DecodedEventData variable_data(std::uint32_t type, Bytes data) {
 // --- images, handoff tables, firmware blobs ---------------------------------
 
 // UEFI_IMAGE_LOAD_EVENT: location, length, link-time address, device path length, device path.
-DecodedEventData image_load(Bytes data) {
+DecodedEventData image_load(Bytes data, DecodeBudget& budget) {
     return guarded("UEFI_IMAGE_LOAD_EVENT", "uefi_image_load_event", data, [&] {
         ByteReader r(data, "event data");
         const std::uint64_t location = r.le64("ImageLocationInMemory");
@@ -338,13 +341,13 @@ DecodedEventData image_load(Bytes data) {
         const std::uint64_t path_length = r.le64("LengthOfDevicePath");
         if (path_length > r.remaining())
             fail("LengthOfDevicePath " + std::to_string(path_length) + " runs past the end (" + bytes_word(r.remaining()) + " left)");
-        const DevicePathText path = device_path_to_text(r.bytes(path_length, "DevicePath"));
+        DevicePathText path = device_path_to_text(r.bytes(path_length, "DevicePath"), budget);
         json j = {{"format", "uefi_image_load_event"},
                   {"image_location", h(location)},
                   {"image_length", length},
                   {"link_time_address", h(link)},
                   {"device_path", path.text},
-                  {"device_path_nodes", path.nodes}};
+                  {"device_path_nodes", std::move(path.nodes)}};
         std::string summary = "image at " + h(location) + " (" + h(length) + " bytes): " + (path.text.empty() ? "(no device path)" : path.text);
         if (!path.problem.empty()) {
             j["device_path_problem"] = path.problem;
@@ -366,10 +369,11 @@ std::string sized_description(ByteReader& r, const char* field) {
 }
 
 // EFI_CONFIGURATION_TABLE entries: GUID and a pointer.
-std::pair<std::string, json> config_tables(ByteReader& r) {
+std::pair<std::string, json> config_tables(ByteReader& r, DecodeBudget& budget) {
     const std::uint64_t count = r.le64("NumberOfTables");
     if (count > r.remaining() / 24)
         fail("NumberOfTables " + std::to_string(count) + " needs " + std::to_string(count) + " x 24 bytes, " + bytes_word(r.remaining()) + " left");
+    budget.spend(count);
     json tables = json::array();
     std::string text = std::to_string(count) + (count == 1 ? " table" : " tables");
     for (std::uint64_t i = 0; i < count; ++i) {
@@ -384,7 +388,7 @@ std::pair<std::string, json> config_tables(ByteReader& r) {
     return {text, tables};
 }
 
-DecodedEventData handoff_tables(Bytes data, bool with_description) {
+DecodedEventData handoff_tables(Bytes data, bool with_description, DecodeBudget& budget) {
     const char* structure = with_description ? "UEFI_HANDOFF_TABLE_POINTERS2" : "UEFI_HANDOFF_TABLE_POINTERS";
     return guarded(structure, with_description ? "handoff_tables2" : "handoff_tables", data, [&] {
         ByteReader r(data, "event data");
@@ -395,7 +399,7 @@ DecodedEventData handoff_tables(Bytes data, bool with_description) {
             j["description"] = description;
             summary = quoted(description) + ", ";
         }
-        auto [text, tables] = config_tables(r);
+        auto [text, tables] = config_tables(r, budget);
         j["tables"] = tables;
         summary += text;
         if (!r.at_end()) {
@@ -424,7 +428,7 @@ DecodedEventData firmware_blob2(Bytes data) {
 
 // --- EV_NO_ACTION ----------------------------------------------------------
 
-DecodedEventData spec_id_event(Bytes data) {
+DecodedEventData spec_id_event(Bytes data, DecodeBudget& budget) {
     return guarded("Spec ID event", "spec_id_event", data, [&] {
         ByteReader r(data, "event data");
         r.skip(16, "signature");
@@ -436,6 +440,7 @@ DecodedEventData spec_id_event(Bytes data) {
         const std::uint32_t count = r.le32("numberOfAlgorithms");
         if (count > r.remaining() / 4)
             fail("numberOfAlgorithms " + std::to_string(count) + " runs past the end (" + bytes_word(r.remaining()) + " left)");
+        budget.spend(count);
         json algs = json::array();
         std::string alg_text;
         for (std::uint32_t i = 0; i < count; ++i) {
@@ -499,11 +504,11 @@ DecodedEventData sp800_155_event(Bytes data) {
     });
 }
 
-DecodedEventData no_action(Bytes data) {
+DecodedEventData no_action(Bytes data, DecodeBudget& budget) {
     static constexpr char kSpecId[] = "Spec ID Event03";
     static constexpr char kLocality[] = "StartupLocality";
     static constexpr char kSp800[] = "SP800-155 Event";
-    if (starts_with(data, kSpecId, sizeof kSpecId)) return spec_id_event(data);
+    if (starts_with(data, kSpecId, sizeof kSpecId)) return spec_id_event(data, budget);
     if (starts_with(data, kSp800, sizeof kSp800 - 1)) return sp800_155_event(data);
     if (starts_with(data, kLocality, sizeof kLocality)) {
         return guarded("StartupLocality event", "startup_locality", data, [&] {
@@ -528,7 +533,7 @@ DecodedEventData no_action(Bytes data) {
     return hex_data(data);
 }
 
-DecodedEventData decode(std::uint32_t type, Bytes data) {
+DecodedEventData decode(std::uint32_t type, Bytes data, DecodeBudget& budget) {
     switch (type) {
         case ev::kEfiAction:
         case ev::kAction: return string_data(data);
@@ -539,17 +544,17 @@ DecodedEventData decode(std::uint32_t type, Bytes data) {
         case ev::kEfiVariableDriverConfig:
         case ev::kEfiVariableBoot:
         case ev::kEfiVariableBoot2:
-        case ev::kEfiVariableAuthority: return variable_data(type, data);
+        case ev::kEfiVariableAuthority: return variable_data(type, data, budget);
         case ev::kEfiBootServicesApplication:
         case ev::kEfiBootServicesDriver:
-        case ev::kEfiRuntimeServicesDriver: return image_load(data);
+        case ev::kEfiRuntimeServicesDriver: return image_load(data, budget);
         case ev::kEventTag: return tagged_event(data);
-        case ev::kEfiHandoffTables: return handoff_tables(data, false);
-        case ev::kEfiHandoffTables2: return handoff_tables(data, true);
+        case ev::kEfiHandoffTables: return handoff_tables(data, false, budget);
+        case ev::kEfiHandoffTables2: return handoff_tables(data, true, budget);
         case ev::kEfiPlatformFirmwareBlob: return firmware_blob(data);
         case ev::kEfiPlatformFirmwareBlob2: return firmware_blob2(data);
         case ev::kSeparator: return separator(data);
-        case ev::kNoAction: return no_action(data);
+        case ev::kNoAction: return no_action(data, budget);
         default: break;
     }
     if (looks_like_ascii_text(data)) return string_data(data);
@@ -559,17 +564,21 @@ DecodedEventData decode(std::uint32_t type, Bytes data) {
 
 }  // namespace
 
-DecodedEventData decode_event_data(std::uint32_t type, Bytes data) {
+DecodedEventData decode_event_data(std::uint32_t type, Bytes data, DecodeBudget& budget) {
     if (data.empty() && type != ev::kEfiAction && type != ev::kAction) return hex_data(data);
     // The decoders catch their own read errors; this is the last line for
     // anything else (an allocation failure on a huge count, say).
+    DecodedEventData d;
     try {
-        DecodedEventData d = decode(type, data);
+        d = decode(type, data, budget);
         d.detail["size"] = data.size();
-        return d;
     } catch (const std::exception& e) {
-        return malformed(event_type_name(type) + " data", "hex", data, e.what());
+        d = malformed(event_type_name(type) + " data", "hex", data, e.what());
     }
+    // The one error that is not about this event's bytes: the log as a whole
+    // decoded to more than the limit allows.
+    budget.check();
+    return d;
 }
 
 }  // namespace tdx

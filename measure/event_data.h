@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "measure/base/byte_reader.h"
+#include "measure/decode_budget.h"
 
 namespace tdx {
 
@@ -21,8 +22,9 @@ struct DecodedEventData {
     bool malformed = false;
 };
 
-// `type` selects the structure (EV_* from measure/event_types.h). Never throws
-// for any input bytes.
-DecodedEventData decode_event_data(std::uint32_t type, Bytes data);
+// `type` selects the structure (EV_* from measure/event_types.h). Decoding a
+// malformed payload never throws; the only error is the log's `budget` spent
+// (the event-log-nodes limit, naming the log).
+DecodedEventData decode_event_data(std::uint32_t type, Bytes data, DecodeBudget& budget);
 
 }  // namespace tdx

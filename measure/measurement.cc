@@ -3,6 +3,7 @@
 #include <future>
 
 #include "measure/base/file_io.h"
+#include "measure/pe_authenticode.h"
 #include "ovmf/firmware_volume.h"
 
 namespace tdx {
@@ -33,7 +34,7 @@ MeasureReport measure(const MeasureRequest& req) {
     r.memory_size = req.memory_size;
     r.cmdline = req.cmdline;
 
-    InputFile ovmf(req.ovmf);
+    InputFile ovmf(req.ovmf, Limit::FirmwareSize);
     auto ovmf_id = identify_async(ovmf);
     const std::string ovmf_name = req.ovmf.string();
     // Warnings end up in measurements.json, which must not depend on where
@@ -106,6 +107,9 @@ MeasureReport measure(const MeasureRequest& req) {
 
     if (req.kernel) {
         InputFile kernel(*req.kernel);
+        // The PE headers first: a file that is no kernel fails at once, before
+        // the identity hash or QEMU's header patch touch the rest of it.
+        parse_pe(kernel.bytes(), req.kernel->string());
         std::optional<InputFile> initrd;
         if (req.initrd) initrd.emplace(*req.initrd);
         auto kernel_id = identify_async(kernel);

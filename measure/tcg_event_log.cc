@@ -1,5 +1,6 @@
 #include "measure/tcg_event_log.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -211,6 +212,23 @@ bool is_end_marker(Bytes log, std::uint64_t offset) {
     return true;
 }
 
+// Zero bytes where a record would start: a log area filled with zeros after
+// its last event (CCEL tables are handed out padded to their full length).
+// An all-zero header is no event (PCR 0, type 0 with no digest: every
+// crypto-agile record carries at least one), so the log ends there; it is
+// never read as a run of empty records. Non-zero bytes after such a header
+// are not padding, and are refused rather than skipped unseen.
+bool is_zero_padding(Bytes log, std::uint64_t offset, const std::string& name) {
+    const std::uint64_t header = std::min<std::uint64_t>(12, log.size() - offset);
+    for (std::uint64_t i = offset; i < offset + header; ++i)
+        if (load_u8(log, i, "record header") != 0) return false;
+    for (std::uint64_t i = offset + header; i < log.size(); ++i)
+        if (load_u8(log, i, "padding") != 0)
+            fail(name + ": record at offset " + hex_u64(offset) + ": an all-zero record header (PCR index 0, event type 0, no digest) " +
+                 "starts zero padding, but a non-zero byte follows at offset " + hex_u64(i));
+    return true;
+}
+
 // A measurements.json given where the binary log goes: text whose first
 // non-blank byte opens an object or an array. A binary log starts with the
 // little-endian PCR index of its header record (0 or 1), never with these.
@@ -269,7 +287,7 @@ TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name) {
     std::uint64_t offset = header.pos();
 
     while (offset < log.size()) {
-        if (is_end_marker(log, offset)) break;
+        if (is_end_marker(log, offset) || is_zero_padding(log, offset, name)) break;
         if (out.events.size() >= max_events)
             exceeded(Limit::EventCount, name + ": record at offset " + hex_u64(offset), "the number of events");
         RecordCursor rec(log, offset, name, max_event_size);

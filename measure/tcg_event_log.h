@@ -53,12 +53,14 @@ struct TcgEventLog {
     std::vector<TcgAlgorithm> algorithms;  // from the Spec ID event
     std::vector<TcgEvent> events;          // every record after the Spec ID event, EV_NO_ACTION included
     TcgSpecId spec_id;
-    std::uint64_t end_offset = 0;          // where the records stop: the input's end or the 0xFF end marker
+    std::uint64_t end_offset = 0;          // where the records stop: the input's end, the 0xFF end marker or zero padding
 };
 
-// Parses a crypto-agile log. Stops at the end of the input or at a record
+// Parses a crypto-agile log. Stops at the end of the input, at a record
 // whose index or type is 0xFFFFFFFF (the unused tail of a pre-allocated log
-// area; a tail shorter than a record header that is all 0xFF counts too).
+// area; a tail shorter than a record header that is all 0xFF counts too), or
+// where only zero bytes remain (a zero-filled log area; zeros followed by
+// anything else are an error).
 // A record may carry at most one digest per algorithm of the Spec ID table,
 // and no other. Throws tdx::Error naming `name`, the record offset and the
 // field for malformed input. The records after the Spec ID event and each

@@ -45,11 +45,14 @@ const std::vector<LimitInfo>& table_storage() {
          "the size of one download no lock pins yet (InRelease, APKINDEX, Packages index)", nullptr},
         {Limit::EventLogNodes, "event-log-nodes", 1u << 20, false,
          "the number of structures decoded from one event log (device-path nodes, variables, entries)", nullptr},
+        // A real OVMF/TDVF is 2-4 MiB; a debug build is larger, a firmware volume
+        // scan of a huge file is only wasted time.
+        {Limit::FirmwareSize, "firmware-size", 64 * MiB, true, "the size of one firmware image file", nullptr},
     };
     return table;
 }
 
-constexpr std::size_t kLimitCount = 15;
+constexpr std::size_t kLimitCount = 16;
 
 struct Values {
     std::array<std::atomic<std::uint64_t>, kLimitCount> v;

@@ -31,6 +31,7 @@ enum class Limit {
     DocumentSize,        // bytes of one text document read whole (recipe, lockfile, JSON, loader script)
     DownloadSize,        // bytes of one download no lock pins yet (InRelease, APKINDEX, Packages)
     EventLogNodes,       // decoded structures (device-path nodes, variables, entries) in one event log
+    FirmwareSize,        // bytes of one firmware image file, checked before it is scanned
 };
 
 struct LimitInfo {

@@ -171,3 +171,13 @@ TEST_CASE("eventlog replay of a predicted log marks the register measure could n
     CHECK(doc["registers"]["rtmr1"]["value"] == measured["rtmr1"]);
     CHECK(!doc["registers"]["rtmr1"].contains("incomplete"));
 }
+
+TEST_CASE("measure --initrd /dev/zero stops at input-size, naming the initrd, with the real kernel") {
+    auto ovmf = (debian_inputs_dir() / "OVMF.fd").string();
+    auto kernel = (debian_inputs_dir() / "vmlinuz").string();
+    auto r = run({tool_path(), "measure", "--ovmf", ovmf, "--kernel", kernel, "--initrd", "/dev/zero", "--limit", "input-size=64M"});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("/dev/zero: what it gives when read exceeds the limit input-size (64 MiB)") != std::string::npos);
+}

@@ -2,6 +2,11 @@
 // RTMR0 they complete.
 #include "tests/support/catch.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/measure/acpi_fixture.h"
@@ -86,4 +91,25 @@ TEST_CASE("measure --acpi-dir errors name the blob, --secure-boot-dir changes th
     CHECK(a["events"][2]["digest"] != b["events"][2]["digest"]);
     CHECK(a["events"][3]["digest"] == b["events"][3]["digest"]);
     CHECK(b["inputs"]["secure_boot"] == "given");
+}
+
+TEST_CASE("measure --acpi-dir: a loader script naming a file outside the directory is refused, exit 2, nothing read") {
+    Inputs in;
+    AcpiFixture fx(2, true);
+    // The second ALLOCATE (etc/tpm/log) renamed to a path out of the directory.
+    const std::string name = "../../../../etc/shadow";
+    std::fill(fx.loader.begin() + 132, fx.loader.begin() + 188, std::uint8_t{0});
+    std::copy(name.begin(), name.end(), fx.loader.begin() + 132);
+    fx.write(in.d / "acpi");
+    // What the name reaches from inside acpi/etc/...: a FIFO nobody writes
+    // to, so reading it would be seen as a different error (or a hang).
+    std::filesystem::create_directories(in.d / "etc");
+    REQUIRE(::mkfifo((in.d / "etc" / "shadow").c_str(), 0600) == 0);
+    auto r = in.measure({"--acpi-dir", (in.d / "acpi").string(), "--out-dir", (in.d / "out").string()});
+    INFO(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, TDX_CONTAINS((in.d / "acpi" / "etc/table-loader").string() + ": the loader script names the blob \"" + name +
+                                   "\", which is not a fw_cfg file name"));
+    CHECK(!std::filesystem::exists(in.d / "out"));
 }

@@ -23,16 +23,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The markers of a predicted log (incomplete registers): never throws.
     for (const PredictionGap& g : read_prediction_gaps(log))
         if (g.rtmr < 0 || g.rtmr > 3) std::abort();
+    // Best effort by contract: never throws for any bytes; only the log's
+    // budget (event-log-nodes) may end the decoding.
+    DecodeBudget budget("fuzz.log");
     for (const TcgEvent& e : log.events) {
         (void)e.sha384();
         (void)parse_tagged_event(Bytes(e.data.data(), e.data.size()));
-        // Best effort by contract: never throws, whatever the bytes.
-        (void)decode_event_data(e.type, Bytes(e.data.data(), e.data.size()));
+        fuzz::rejecting([&] { (void)decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget); });
     }
     if (size >= 4) {
         // Any type with any payload, beyond the pairs a parsed log holds.
         const std::uint32_t type = load_le32(bytes, 0, "type");
-        (void)decode_event_data(type, bytes.subspan(4));
+        DecodeBudget one("fuzz.data");
+        fuzz::rejecting([&] { (void)decode_event_data(type, bytes.subspan(4), one); });
         (void)parse_tagged_event(bytes.subspan(4));
     }
     return 0;

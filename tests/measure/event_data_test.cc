@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "measure/base/digest.h"
+#include "measure/base/limits.h"
 #include "measure/event_types.h"
 #include "measure/uefi_variable.h"
 #include "tests/support/catch.h"
@@ -40,7 +41,10 @@ Buf node(std::uint8_t type, std::uint8_t subtype, const Buf& body) {
 }
 const Buf kEndNode{0x7f, 0xff, 0x04, 0x00};
 
-DecodedEventData decode(std::uint32_t type, const Buf& b) { return decode_event_data(type, Bytes(b.data(), b.size())); }
+DecodedEventData decode(std::uint32_t type, const Buf& b) {
+    DecodeBudget budget("log.bin");
+    return decode_event_data(type, Bytes(b.data(), b.size()), budget);
+}
 
 std::string digest_of(const Buf& b) { return to_hex(sha384(Bytes(b.data(), b.size()))); }
 
@@ -451,4 +455,47 @@ TEST_CASE("event_data: random and mutated payloads never throw and always give v
         }
     }
     CHECK(decoded == 400 * types.size());
+}
+
+TEST_CASE("event_data: what one log decodes to is bounded by event-log-nodes, across its events") {
+    // A device path of 4-byte nodes: each decoded node costs far more than
+    // its 4 bytes, so the nodes are counted, not the bytes.
+    auto image_with_nodes = [](std::size_t nodes) {
+        Buf path;
+        for (std::size_t i = 0; i < nodes; ++i) put(path, node(1, 0x99, {}));
+        put(path, kEndNode);
+        Buf b(24, 0);
+        put(b, path.size(), 8);
+        put(b, path);
+        return b;
+    };
+    ScopedLimit small(Limit::EventLogNodes, 1000);
+    const Buf within = image_with_nodes(600);
+    SECTION("one event within the limit decodes whole") {
+        DecodeBudget budget("ccel.bin");
+        const DecodedEventData d = decode_event_data(ev::kEfiBootServicesApplication, Bytes(within.data(), within.size()), budget);
+        CHECK(d.detail["device_path_nodes"].size() == 600);
+        CHECK(budget.used() == 601);  // and the end node
+    }
+    SECTION("two such events of one log exceed it, naming the log and the limit") {
+        DecodeBudget budget("ccel.bin");
+        (void)decode_event_data(ev::kEfiBootServicesApplication, Bytes(within.data(), within.size()), budget);
+        CHECK_THROWS_WITH(decode_event_data(ev::kEfiBootServicesApplication, Bytes(within.data(), within.size()), budget),
+                          TDX_CONTAINS("ccel.bin: the structures decoded from its events") &&
+                              TDX_CONTAINS("exceeds the limit event-log-nodes (1000); if the input is legitimate, raise it with --limit event-log-nodes=VALUE"));
+    }
+    SECTION("one event over it stops decoding at the limit") {
+        DecodeBudget budget("ccel.bin");
+        const Buf big = image_with_nodes(100000);
+        CHECK_THROWS_WITH(decode_event_data(ev::kEfiBootServicesApplication, Bytes(big.data(), big.size()), budget),
+                          TDX_CONTAINS("exceeds the limit event-log-nodes"));
+        CHECK(budget.used() == 1001);
+    }
+    SECTION("list entries count too: the entries of a BootOrder") {
+        DecodeBudget budget("ccel.bin");
+        const Buf order(2 * 1001, 0);
+        const Buf var = uefi_variable_data(efi_global_variable_guid(), "BootOrder", Bytes(order.data(), order.size()));
+        CHECK_THROWS_WITH(decode_event_data(ev::kEfiVariableBoot, Bytes(var.data(), var.size()), budget),
+                          TDX_CONTAINS("exceeds the limit event-log-nodes"));
+    }
 }

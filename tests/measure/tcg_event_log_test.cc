@@ -221,6 +221,35 @@ TEST_CASE("tcg_event_log: the log ends at the input's end, at an 0xFFFFFFFF inde
     }
 }
 
+TEST_CASE("tcg_event_log: a zero-filled log area ends the log instead of becoming empty records") {
+    auto w = small_log();
+    const std::size_t used = w.b.size();
+    SECTION("64 KiB of zeros, as a padded CCEL table holds them") {
+        w.raw(Buf(64 * 1024, 0));
+        const TcgEventLog log = parse_tcg2_event_log(w.bytes(), "ccel.bin");
+        CHECK(log.events.size() == 1);
+        CHECK(log.end_offset == used);
+    }
+    SECTION("a zero tail shorter than a record header") {
+        w.raw(Buf(5, 0));
+        const TcgEventLog log = parse_tcg2_event_log(w.bytes(), "ccel.bin");
+        CHECK(log.events.size() == 1);
+        CHECK(log.end_offset == used);
+    }
+    SECTION("an all-zero header followed by anything else is refused, naming both offsets") {
+        w.raw(Buf(4096, 0));
+        w.b[used + 1000] = 0x42;
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "ccel.bin"),
+                          TDX_CONTAINS("ccel.bin: record at offset " + hex_u64(used) + ": an all-zero record header") &&
+                              TDX_CONTAINS("a non-zero byte follows at offset " + hex_u64(used + 1000)));
+    }
+    SECTION("a record of PCR 0 and type 0 that has a digest is still an event") {
+        w.event(0, 0, {{kTpmAlgSha384, digest_of("cert")}}, text("cert"));
+        w.raw(Buf(100, 0));
+        CHECK(parse_tcg2_event_log(w.bytes(), "ccel.bin").events.size() == 2);
+    }
+}
+
 TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with file, offset and field") {
     const auto spec = LogWriter::spec_id_body(kOnlySha384);
 
