@@ -7,36 +7,17 @@
 #include "tests/builder/apt_repo_fixture.h"
 #include "tests/builder/deb_fixture.h"
 #include "tests/cli/alpine_scenario.h"
+#include "tests/cli/hostile_lock.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::test;
+using namespace tdx::test::hostile;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kDeb = "pool/main/b/busybox/busybox-static_1.37.0-6_amd64.deb";
-
-std::string sha_of(const std::string& bytes) { return apk::hex(apk::md_bytes(EVP_sha256(), bytes)); }
-
-// The lock text with `from` replaced by `to` inside the entry of package `name`.
-std::string edit_entry(const std::string& lock, const std::string& name, const std::string& from, const std::string& to) {
-    const std::size_t begin = lock.find("  - name: \"" + name + "\"\n");
-    REQUIRE(begin != std::string::npos);
-    std::size_t end = lock.find("\n  - ", begin + 1);
-    end = std::min(end, lock.find("\nfiles:", begin));
-    const std::size_t at = lock.find(from, begin);
-    REQUIRE(at < end);
-    return lock.substr(0, at) + to + lock.substr(at + from.size());
-}
-
-// The same entry pointing at `bytes` by URL, with their own size and SHA-256.
-std::string repack(std::string lock, const std::string& name, const std::string& old_bytes, const std::string& bytes, const std::string& old_url,
-                   const std::string& url) {
-    lock = edit_entry(lock, name, "size: " + std::to_string(old_bytes.size()) + "\n", "size: " + std::to_string(bytes.size()) + "\n");
-    lock = edit_entry(lock, name, sha_of(old_bytes), sha_of(bytes));
-    return edit_entry(lock, name, "\"" + old_url + "\"", "\"" + url + "\"");
-}
 
 // <d>/mirror: dists/trixie signed by a fresh key, busybox-static in the pool;
 // <d>/debian.yaml takes busybox-static from it.
@@ -147,13 +128,7 @@ TEST_CASE("fetch --locked refuses an apk lock entry that is not the signed index
     const std::string real_url = m.repo.url() + "/x86_64/" + apk_name;
 
     SECTION("a repacked .apk with its own hash, size and identity at a file:// URL") {
-        apk::PkgSpec evil_spec = alpine::busybox_spec(false);
-        evil_spec.files = {{"bin", "", AE_IFDIR, "", 0755}, {"bin/busybox", "#!evil", AE_IFREG, "", 0755}};
-        const apk::BuiltApk evil = apk::build_apk(evil_spec, m.key);
-        write_bytes(m.d / apk_name, apk::bytes_of(evil.bytes));
-        std::string text = repack(honest, "busybox", real, evil.bytes, real_url, "file://" + (m.d / apk_name).string());
-        text = edit_entry(text, "busybox", m.repo.packages.at(1).second.identity, evil.identity);
-        write_text(lock_path, text);
+        write_text(lock_path, repacked_busybox(m, honest));
         RunResult r = m.tool({"fetch", recipe, "--locked"});
         INFO(r.err);
         CHECK(r.exit_code == 2);
