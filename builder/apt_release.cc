@@ -419,11 +419,6 @@ std::vector<std::uint8_t> decompress_index(const std::vector<std::uint8_t>& data
 
 namespace {
 
-std::string join_url(const std::string& base, const std::string& rest) {
-    if (!base.empty() && base.back() == '/') return base + rest;
-    return base + "/" + rest;
-}
-
 void check_bytes(const std::vector<std::uint8_t>& data, std::uint64_t size, const std::string& want, const std::string& what) {
     if (data.size() != size)
         fail(what + ": size " + std::to_string(data.size()) + " differs from the " + std::to_string(size) + " bytes InRelease lists");
@@ -432,6 +427,11 @@ void check_bytes(const std::vector<std::uint8_t>& data, std::uint64_t size, cons
 }
 
 }  // namespace
+
+std::string join_url(const std::string& base, const std::string& rest) {
+    if (!base.empty() && base.back() == '/') return base + rest;
+    return base + "/" + rest;
+}
 
 AptIndex load_apt_index(Downloader& downloader, const AptSource& source) {
     if (source.mirrors.empty()) fail("apt source " + source.suite + ": no mirror URL given", ErrorKind::Usage);

@@ -122,6 +122,9 @@ struct AptIndex {
     std::string base_url;               // the mirror package URLs are built from (first mirror)
 };
 
+// A file of an archive at one mirror: "<base>/<path>", one slash between.
+std::string join_url(const std::string& base, const std::string& rest);
+
 // Fetches dists/<suite>/InRelease, verifies and parses it, then fetches,
 // checks, decompresses and parses the Packages index of every component.
 AptIndex load_apt_index(Downloader& downloader, const AptSource& source);

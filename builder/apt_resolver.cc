@@ -61,11 +61,6 @@ struct Provider {
     const DepAtom* provides;
 };
 
-std::string join_url(const std::string& base, const std::string& rest) {
-    if (!base.empty() && base.back() == '/') return base + rest;
-    return base + "/" + rest;
-}
-
 std::string label(const Ver* v) { return v->owner->name + " " + v->pkg->version; }
 
 class Solver {

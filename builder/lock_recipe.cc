@@ -10,7 +10,7 @@
 #include "builder/apt_resolver.h"
 #include "builder/caching_downloader.h"
 #include "builder/file_hash.h"
-#include "measure/base/file_io.h"
+#include "builder/recipe_sources.h"
 #include "measure/base/digest.h"
 #include "measure/base/error.h"
 
@@ -20,14 +20,6 @@ namespace {
 // Local files are recorded relative to the recipe, so the lock does not
 // depend on where the checkout lives.
 constexpr char kLocalScheme[] = "recipe:";
-
-std::string alpine_repository(const std::string& mirror, const Source& s, const std::string& repo) {
-    std::string base = mirror;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    const std::string release = s.release == "edge" ? "edge" : "v" + s.release;
-    return base + "/" + release + "/" + repo;
-}
-
 
 // The packages a source contributes: the recipe's own list (whole dependency
 // closure), and the kernel or firmware package (itself, plus for the kernel
@@ -44,23 +36,13 @@ public:
     void load_indexes() {
         if (source_.is_apt()) {
             for (const std::string& suite : source_.suites) {
-                AptSource a;
-                a.mirrors = source_.mirror_urls();
-                a.suite = suite;
-                a.components = source_.components;
-                a.architecture = source_.architecture;
-                for (const LocalPath& k : source_.keyring) a.keyrings.push_back(k.resolved);
-                AptIndex idx = load_apt_index(dl_, a);
+                AptIndex idx = load_apt_index(dl_, apt_suite_source(source_, suite));
                 add_index(idx.inrelease);
                 for (const IndexRef& r : idx.packages_indexes) add_index(r);
                 apt_.push_back(std::move(idx));
             }
         } else {
-            ApkKeyring keys;
-            for (const LocalPath& k : source_.keyring) {
-                const std::vector<std::uint8_t> pem = read_file(k.resolved);
-                keys.add_pem(k.resolved.filename().string(), std::string(pem.begin(), pem.end()), k.resolved.string());
-            }
+            const ApkKeyring keys = apk_source_keyring(source_);
             for (const std::string& repo : source_.repositories) {
                 // Every mirror serves the same index; the first one is the
                 // repository the package URLs are built from.

@@ -169,6 +169,7 @@ Lockfile parse_lockfile(const std::string& text, const std::string& name) {
         Fields f(n, name, "a package",
                  {"name", "version", "architecture", "source", "filename", "size", "sha256", "apk_checksum", "urls"});
         PackageRef p;
+        p.where = where(name, n);
         p.name = f.string("name");
         p.version = f.string("version");
         p.architecture = f.string("architecture");

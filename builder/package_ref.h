@@ -18,6 +18,7 @@ struct PackageRef {
     std::string sha256;              // lowercase hex, of the whole file
     std::string apk_checksum;        // Alpine only: the index's C: identity ("Q1..."), empty for .deb
     std::string source;              // the index it was resolved from (URL)
+    std::string where;               // "lockfile:line:column" when read from a lockfile, for messages; not rendered
 };
 
 struct IndexRef {

@@ -12,6 +12,7 @@
 #include "builder/caching_downloader.h"
 #include "builder/image_build.h"
 #include "builder/launch_script.h"
+#include "builder/lock_check.h"
 #include "builder/lock_recipe.h"
 #include "builder/output_dir.h"
 #include "builder/recipe_search.h"
@@ -115,6 +116,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
         lock = builder::parse_lockfile(lock_text, lock_path.string());
     }
     builder::check_lock_matches(recipe, *lock, lock_path.string());
+    builder::check_lock_against_indexes(recipe, *lock, dl, lock_path.string());
 
     builder::BuildOptions bo;
     if (!a.agent.empty()) bo.agent = fs::path(a.agent);

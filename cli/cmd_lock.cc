@@ -4,6 +4,7 @@
 
 #include "builder/cache.h"
 #include "builder/caching_downloader.h"
+#include "builder/lock_check.h"
 #include "builder/lock_recipe.h"
 #include "builder/recipe_search.h"
 #include "cli/app.h"
@@ -95,6 +96,9 @@ int run_fetch(const LockArgs& a) {
         write_file_atomically(path, builder::render_lockfile(*lock));
         std::cout << "wrote " << path.string() << "\n";
     }
+    // A lock found on disk is checked whether or not --locked was given:
+    // fetching is where its URLs would first be used.
+    builder::check_lock_against_indexes(recipe, *lock, s.downloader, path.string());
     const builder::FetchSummary sum = builder::fetch_locked(recipe, *lock, s.downloader);
     std::cout << "cache " << s.cache.root().string() << ": " << sum.packages << " packages and " << sum.files << " files ("
               << sum.bytes << " bytes) present and verified\n";

@@ -581,6 +581,45 @@ void lockfile_seeds(Seeds& s) {
     s.add("lockfile", "empty.lock", render_lockfile(Lockfile{"r.yaml", std::string(64, '1'), {}, {}, {}}));
 }
 
+// ---- lock_check ------------------------------------------------------------
+
+// A lock made of records of kPackages and of a one-record APKINDEX, at the
+// index URLs and bases lock_check_fuzz.cc gives them; then variants.
+void lock_check_seeds(Seeds& s) {
+    using namespace builder;
+    const std::string apt_index = "http://deb.example/debian/dists/trixie/main/binary-amd64/Packages.xz";
+    auto deb = [&](const std::string& name, const std::string& version, const std::string& arch, const std::string& filename,
+                   std::uint64_t size, char sha) {
+        PackageRef p;
+        p.name = name, p.version = version, p.architecture = arch, p.filename = filename;
+        p.urls = {"http://deb.example/debian/" + filename};
+        p.size = size, p.sha256 = std::string(64, sha), p.source = apt_index;
+        return p;
+    };
+    PackageRef musl;
+    musl.name = "musl", musl.version = "1.2.5-r10", musl.architecture = "x86_64", musl.filename = "musl-1.2.5-r10.apk";
+    musl.urls = {"http://apk.example/alpine/v3.22/main/x86_64/musl-1.2.5-r10.apk"};
+    musl.size = 400000, musl.sha256 = std::string(64, 'e'), musl.apk_checksum = "Q1abcdefghijklmnopqrstuvwxyz0=";
+    musl.source = "http://apk.example/alpine/v3.22/main/x86_64/APKINDEX.tar.gz";
+    const std::string apkindex = "C:Q1abcdefghijklmnopqrstuvwxyz0=\nP:musl\nV:1.2.5-r10\nA:x86_64\nS:400000\nI:4096\nT:musl\n\n";
+    Lockfile l;
+    l.recipe_file = "r.yaml";
+    l.recipe_sha256 = std::string(64, 'a');
+    l.packages = {deb("hello", "2.10-3", "amd64", "pool/main/h/hello/hello_2.10-3_amd64.deb", 53224, '1'),
+                  deb("tzdata", "2024a-0+deb12u1", "all", "pool/main/t/tzdata/tzdata_2024a-0+deb12u1_all.deb", 255848, '3'), musl};
+    auto add = [&](const std::string& name, const Lockfile& lock) {
+        s.add("lock_check", name, render_lockfile(lock) + '\0' + kPackages + '\0' + apkindex);
+    };
+    add("matching", l);
+    Lockfile repacked = l;
+    repacked.packages[0].sha256 = std::string(64, '9');
+    repacked.packages[0].urls = {"file:///tmp/hello.deb"};
+    add("repacked", repacked);
+    Lockfile twice = l;
+    twice.packages.push_back(l.packages[0]);
+    add("twice", twice);
+}
+
 // ---- published documents ---------------------------------------------------
 
 void published_documents_seeds(Seeds& s) {
@@ -620,6 +659,7 @@ int main(int argc, char** argv) {
         deb_seeds(seeds);
         recipe_seeds(seeds, TDXIMAGE_FUZZ_RECIPES_DIR);
         lockfile_seeds(seeds);
+        lock_check_seeds(seeds);
         published_documents_seeds(seeds);
         std::printf("%zu seeds written to %s\n", seeds.count(), argv[1]);
     } catch (const std::exception& e) {

@@ -24,13 +24,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 fuzz_bin=$build/tests/fuzz
 work=$build/fuzz-work
 
-all="tdvf firmware_volume kernel_pe tcg_event_log cpio_newc apkindex apk apt_index deb recipe lockfile published_documents"
+all="tdvf firmware_volume kernel_pe tcg_event_log cpio_newc apkindex apk apt_index deb recipe lockfile published_documents lock_check"
 [ $# -gt 0 ] || set -- $all
 
 # The longest input worth trying: the seeds' size class, with room to grow.
 max_len() {
     case $1 in
-        recipe | apkindex | apt_index | lockfile) echo 16384 ;;
+        recipe | apkindex | apt_index | lockfile | lock_check) echo 16384 ;;
         *) echo 65536 ;;
     esac
 }
