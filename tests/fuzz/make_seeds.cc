@@ -29,11 +29,14 @@ inline void require(bool ok, const char* what) {
 }
 }  // namespace tdx::fuzz
 
+#include "builder/cache.h"
+#include "builder/cache_archive.h"
 #include "builder/compressor.h"
 #include "builder/cpio_newc.h"
 #include "builder/build_manifest.h"
 #include "builder/lockfile.h"
 #include "measure/base/file_io.h"
+#include "measure/base/temp_dir.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
 #include "ovmf/firmware_volume_internal.h"
@@ -640,6 +643,28 @@ void published_documents_seeds(Seeds& s) {
     s.add("published_documents", "nested.json", std::string(70, '[') + std::string(70, ']'));
 }
 
+// ---- cache_import ----------------------------------------------------------
+
+// A real export of two entries, the same compressed by hand (import takes
+// any compression libarchive reads), and one whose content was edited after
+// the export (rejected: it no longer hashes to its name).
+void cache_import_seeds(Seeds& s) {
+    TempDir dir("tdximage-seeds-cache");
+    builder::Cache cache(dir.path() / "cache");
+    const std::string hello = "hello\n", world(300, 'w');
+    cache.insert(Buf(hello.begin(), hello.end()), {}, "http://deb.example/hello");
+    cache.insert(Buf(world.begin(), world.end()), {}, "world.bin");
+    builder::export_cache(cache, dir.path() / "export.tar", std::nullopt);
+    const Buf tar = read_file(dir.path() / "export.tar");
+    s.add("cache_import", "two-entries.tar", tar);
+    s.add("cache_import", "two-entries.tar.zst", test::zstd_compress(tar));
+    s.add("cache_import", "two-entries.tar.gz", test::gzip_compress(tar));
+    Buf edited = tar;
+    const auto at = std::search(edited.begin(), edited.end(), hello.begin(), hello.end());
+    if (at != edited.end()) *at = 'j';
+    s.add("cache_import", "edited-content.tar", edited);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -661,6 +686,7 @@ int main(int argc, char** argv) {
         lockfile_seeds(seeds);
         lock_check_seeds(seeds);
         published_documents_seeds(seeds);
+        cache_import_seeds(seeds);
         std::printf("%zu seeds written to %s\n", seeds.count(), argv[1]);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "tdximage_fuzz_seeds: %s\n", e.what());

@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 fuzz_bin=$build/tests/fuzz
 work=$build/fuzz-work
 
-all="tdvf firmware_volume kernel_pe tcg_event_log cpio_newc apkindex apk apt_index deb recipe lockfile published_documents lock_check"
+all="tdvf firmware_volume kernel_pe tcg_event_log cpio_newc apkindex apk apt_index deb recipe lockfile published_documents lock_check cache_import"
 [ $# -gt 0 ] || set -- $all
 
 # The longest input worth trying: the seeds' size class, with room to grow.
