@@ -49,6 +49,7 @@ void sort_lock(Lockfile& lock) {
 }
 
 std::string where(const std::string& name, const YAML::Node& n) {
+    if (!n) return name;  // a missing key has no position (and an invalid node's Mark() throws)
     const YAML::Mark m = n.Mark();
     if (m.is_null()) return name;
     return name + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
@@ -59,7 +60,9 @@ class Fields {
 public:
     Fields(const YAML::Node& node, const std::string& name, const std::string& what, std::vector<std::string> known)
         : node_(node), name_(name), what_(what) {
-        if (!node.IsMap()) fail(where(name, node) + ": " + what + " must be a mapping");
+        // A missing key of a const node is an invalid node in yaml-cpp, whose
+        // IsMap() throws its own exception: test presence first.
+        if (!node || !node.IsMap()) fail(where(name, node) + ": " + what + " must be a mapping");
         for (const auto& kv : node) {
             if (!kv.first.IsScalar()) fail(where(name, kv.first) + ": keys in " + what + " must be plain names, not a list or a mapping");
             const std::string key = kv.first.as<std::string>();
@@ -152,7 +155,7 @@ std::string render_lockfile(Lockfile lock) {
 Lockfile parse_lockfile(const std::string& text, const std::string& name) {
     const YamlDocument doc = load_yaml_document(text, "the lockfile");
     if (!doc.problems.empty()) fail(yaml_problems_text(doc.problems, name), ErrorKind::BadInput);
-    const YAML::Node& root = doc.root;
+    YAML::Node root = doc.root;  // not const: a const node's missing key is an invalid node that throws on use
     Fields top(root, name, "the lockfile", {"schema", "recipe", "indexes", "packages", "files"});
     if (top.string("schema") != kLockSchema)
         fail(where(name, root["schema"]) + ": schema \"" + top.string("schema") + "\" is not " + kLockSchema +

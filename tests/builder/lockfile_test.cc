@@ -79,6 +79,14 @@ TEST_CASE("lockfile: strict parsing names the line and column") {
         bad.erase(bad.find("    architecture:"), bad.find('\n', bad.find("    architecture:")) - bad.find("    architecture:") + 1);
         CHECK_THROWS_WITH(parse_lockfile(bad, "x.lock"), TDX_CONTAINS("lacks \"architecture\""));
     }
+    SECTION("a missing mapping (the lock_check fuzzer's finding: yaml-cpp's own exception escaped)") {
+        std::string bad = good;
+        const std::size_t at = bad.find("recipe:");
+        bad.replace(at, 7, "recipf:");
+        CHECK_THROWS_WITH(parse_lockfile(bad, "x.lock"), TDX_CONTAINS("unknown key \"recipf\""));
+        CHECK_THROWS_WITH(parse_lockfile("schema: \"tdximage.lock/v1\"\n", "x.lock"),
+                          TDX_CONTAINS("x.lock: recipe must be a mapping"));
+    }
     SECTION("other schema") {
         std::string bad = good;
         bad.replace(bad.find("tdximage.lock/v1"), 16, "tdximage.lock/v9");
