@@ -49,6 +49,10 @@ YamlDocument load_yaml_document(const std::string& text, const std::string& what
     };
     std::vector<std::pair<YAML::Node, std::size_t>> pending{{doc.root, 0}};
     std::size_t visited = 0;
+    // Without aliases the values' bytes are at most the text's; aliases may
+    // add a little (a shared default, a repeated list), not a multiple.
+    const std::size_t max_value_bytes = text.size() + kMaxYamlAliasedBytes;
+    std::size_t value_bytes = 0;
     while (!pending.empty()) {
         const auto [node, depth] = pending.back();
         pending.pop_back();
@@ -59,6 +63,12 @@ YamlDocument load_yaml_document(const std::string& text, const std::string& what
         }
         if (depth > kMaxYamlDepth) {
             doc.problems = {{node.Mark(), "values nested more than " + std::to_string(kMaxYamlDepth) + " levels deep; refusing " + what}};
+            return doc;
+        }
+        if (node.IsScalar() && (value_bytes += node.Scalar().size()) > max_value_bytes) {
+            doc.problems = {{node.Mark(), what + " expands to more than " + std::to_string(max_value_bytes) +
+                                              " bytes of values (its own size plus " + std::to_string(kMaxYamlAliasedBytes) +
+                                              "; aliases are expanded at every use); refusing it"}};
             return doc;
         }
         if (has_explicit_tag(node))

@@ -70,3 +70,17 @@ TEST_CASE("lockfile: a key twice, a second document and tags are refused") {
     tagged.replace(tagged.find("indexes: []"), 11, "indexes: !!seq []");
     CHECK_THROWS_WITH(parse_lockfile(tagged, "x.lock"), TDX_CONTAINS("x.lock:5:10: YAML tag 'tag:yaml.org,2002:seq'"));
 }
+
+TEST_CASE("yaml document: aliases of a long value may not multiply the document's bytes (the recipe fuzzer's out-of-memory)") {
+    // 2000 uses of one 8 KB string: 16 MB of values from a 30 KB text, within
+    // the node bound; a recipe reader copied each use (970 MB resident for
+    // 60000 uses).
+    std::string text = "base: &b \"" + std::string(8000, 'x') + "\"\nlist:\n";
+    for (int i = 0; i < 2000; ++i) text += "  - *b\n";
+    CHECK_THAT(problems_of(text), TDX_CONTAINS("t.yaml:") && TDX_CONTAINS("bytes of values") &&
+                                      TDX_CONTAINS("aliases are expanded at every use"));
+    // A few uses of a shared value, and a long document without aliases, are fine.
+    std::string few = "base: &b \"" + std::string(8000, 'x') + "\"\nlist: [*b, *b, *b]\n";
+    CHECK(problems_of(few).empty());
+    CHECK(problems_of("long: \"" + std::string(3 << 20, 'y') + "\"\n").empty());
+}
