@@ -1,8 +1,11 @@
 #include "builder/yaml_document.h"
 
+#include <sstream>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace tdx::builder {
 namespace {
@@ -27,21 +30,42 @@ bool has_explicit_tag(const YAML::Node& node) {
     return !tag.empty() && tag != "?" && tag != "!";
 }
 
+// Only counts documents and notes where each starts. YAML::LoadAll would
+// build them all first, and yaml-cpp finds a new empty document at each of a
+// run of '&': 125 bytes made millions of documents (the recipe fuzzer's
+// out-of-memory). Two are all the check needs.
+class DocumentCounter : public YAML::EventHandler {
+public:
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
 }  // namespace
 
 YamlDocument load_yaml_document(const std::string& text, const std::string& what) {
     YamlDocument doc;
-    std::vector<YAML::Node> all;
+    DocumentCounter counter;
     try {
-        all = YAML::LoadAll(text);
+        std::istringstream in(text);
+        YAML::Parser parser(in);
+        while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+        }
+        doc.root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
         doc.problems.push_back({e.mark, "not valid YAML syntax: " + e.msg});
+        doc.root = YAML::Node();
         return doc;
     }
-    if (all.empty()) return doc;
-    doc.root = all.front();
-    if (all.size() > 1) {
-        doc.problems.push_back({all[1].Mark(), "a second YAML document (after '---' or '...'); " + what + " must be exactly one document"});
+    if (counter.starts.size() > 1) {
+        doc.problems.push_back({counter.starts[1], "a second YAML document (after '---' or '...'); " + what + " must be exactly one document"});
         return doc;
     }
     auto add = [&](const YAML::Mark& at, std::string message) {

@@ -1,6 +1,5 @@
 #include "measure/acpi_loader.h"
 
-#include <chrono>
 #include <cstring>
 
 #include "measure/base/error.h"
@@ -107,14 +106,14 @@ TEST_CASE("malformed loader scripts are rejected with the offset and the problem
 TEST_CASE("a script of many commands costs time linear in its length, not commands x files") {
     // 100000 ALLOCATEs of distinct files, then 100000 pointers into the last
     // one: checking each pointer against a list of the allocated files would
-    // take 10^10 comparisons (an 80000-command script took 18 s that way).
+    // take 10^10 comparisons (an 80000-command script took 18 s that way), so
+    // a quadratic check would run into ctest's timeout. No timing is asserted:
+    // sanitizers and loaded machines make any bound either flaky or useless.
     ScriptBuilder s;
     constexpr int kFiles = 100000;
     for (int i = 0; i < kFiles; ++i) s.allocate("etc/f" + std::to_string(i), 64, 1);
     for (int i = 0; i < kFiles; ++i) s.pointer("etc/f0", "etc/f" + std::to_string(kFiles - 1), 0, 4);
-    const auto start = std::chrono::steady_clock::now();
     const AcpiLoaderScript script = parse_acpi_loader(s.view(), "loader");
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
     CHECK(script.allocated_files.size() == kFiles);
     CHECK(script.commands.size() == 2 * kFiles);
 }

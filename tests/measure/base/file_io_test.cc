@@ -89,12 +89,10 @@ TEST_CASE("file io: a file over the limit is refused by its size before it is re
                 return;
             }
         }
-        const auto start = std::chrono::steady_clock::now();
+        // "the file's size" is the fstat check's wording: nothing was read.
         const std::string e = error_of([&] { InputFile f(d / "huge.fd"); });
         CHECK_THAT(e, TDX_CONTAINS((d / "huge.fd").string() + ": the file's size (107374182400 bytes) exceeds the limit input-size (4 GiB)"));
         CHECK_THAT(e, TDX_CONTAINS("--limit input-size=VALUE"));
-        // Nothing was read: a scan of 100 GiB of holes takes far longer.
-        CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
     }
     SECTION("one byte over a lowered limit, and exactly at it") {
         ScopedLimit small(Limit::InputSize, 4096);
