@@ -18,11 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-RunResult tool(std::vector<std::string> args) {
-    args.insert(args.begin(), tool_path().string());
-    return run(args);
-}
-
 std::vector<std::uint8_t> initramfs(unsigned agent_mode, std::size_t extra_files = 0) {
     builder::FsTree t;
     builder::FsAttrs x;
@@ -50,10 +45,10 @@ struct Outputs {
 
 TEST_CASE("diff cli: identical directories exit 0") {
     Outputs o;
-    const RunResult r = tool({"diff", o.a.path().string(), o.a.path().string()});
+    const RunResult r = run_tool({"diff", o.a.path().string(), o.a.path().string()});
     CHECK(r.exit_code == 0);
     CHECK(r.out == "identical\n");
-    const RunResult j = tool({"diff", o.a.path().string(), o.a.path().string(), "--json"});
+    const RunResult j = run_tool({"diff", o.a.path().string(), o.a.path().string(), "--json"});
     CHECK(j.exit_code == 0);
     const json doc = json::parse(j.out);
     CHECK(doc["schema"] == "tdximage.diff/v1");
@@ -63,14 +58,14 @@ TEST_CASE("diff cli: identical directories exit 0") {
 
 TEST_CASE("diff cli: a changed mode exits 1 and names the file and both values") {
     Outputs o;
-    const RunResult r = tool({"diff", o.a.path().string(), o.b.path().string()});
+    const RunResult r = run_tool({"diff", o.a.path().string(), o.b.path().string()});
     CHECK(r.exit_code == 1);
     CHECK(r.out ==
           "1 difference\n"
           "first difference: initramfs.cpio.gz:init: mode 0100755 -> 0104755\n"
           "initramfs.cpio.gz:init: mode 0100755 -> 0104755\n");
 
-    const RunResult j = tool({"diff", (o.a / "initramfs.cpio.gz").string(), (o.b / "initramfs.cpio.gz").string(), "--json"});
+    const RunResult j = run_tool({"diff", (o.a / "initramfs.cpio.gz").string(), (o.b / "initramfs.cpio.gz").string(), "--json"});
     CHECK(j.exit_code == 1);
     const json doc = json::parse(j.out);
     CHECK(doc["identical"] == false);
@@ -80,14 +75,14 @@ TEST_CASE("diff cli: a changed mode exits 1 and names the file and both values")
 
 TEST_CASE("diff cli: long reports are capped at 200 lines unless --all") {
     Outputs o(250);
-    const RunResult r = tool({"diff", o.a.path().string(), o.b.path().string()});
+    const RunResult r = run_tool({"diff", o.a.path().string(), o.b.path().string()});
     CHECK(r.exit_code == 1);
     // /init's mode, the root's nlink (one more subdirectory), /data only in
     // B, 250 files only in B.
     CHECK(r.out.rfind("253 differences\n", 0) == 0);
     CHECK(r.out.find("initramfs.cpio.gz:.: nlink 2 -> 3\n") != std::string::npos);
     CHECK(r.out.find("... and 53 more (--all shows them)\n") != std::string::npos);
-    const RunResult all = tool({"diff", o.a.path().string(), o.b.path().string(), "--all"});
+    const RunResult all = run_tool({"diff", o.a.path().string(), o.b.path().string(), "--all"});
     CHECK(all.exit_code == 1);
     CHECK(all.out.find("more (--all") == std::string::npos);
     CHECK(all.out.find("initramfs.cpio.gz:data/f1249: only in B (file, mode 0100644, 1 bytes)\n") != std::string::npos);
@@ -95,13 +90,13 @@ TEST_CASE("diff cli: long reports are capped at 200 lines unless --all") {
 
 TEST_CASE("diff cli: missing inputs and a file against a directory exit 2") {
     Outputs o;
-    RunResult r = tool({"diff", o.a.path().string(), (o.b / "missing").string()});
+    RunResult r = run_tool({"diff", o.a.path().string(), (o.b / "missing").string()});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("missing: no such file or directory") != std::string::npos);
-    r = tool({"diff", o.a.path().string(), (o.b / "mr_td.hex").string()});
+    r = run_tool({"diff", o.a.path().string(), (o.b / "mr_td.hex").string()});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("is a directory but") != std::string::npos);
-    r = tool({"diff", o.a.path().string()});
+    r = run_tool({"diff", o.a.path().string()});
     CHECK(r.exit_code == 2);
 }
 
@@ -110,7 +105,7 @@ TEST_CASE("diff cli: a damaged initramfs is reported with the reader's message, 
     std::vector<std::uint8_t> bad = initramfs(0755);
     bad.resize(bad.size() - 8);  // the gzip trailer
     write_bytes(o.b / "initramfs.cpio.gz", bad);
-    const RunResult r = tool({"diff", (o.a / "initramfs.cpio.gz").string(), (o.b / "initramfs.cpio.gz").string()});
+    const RunResult r = run_tool({"diff", (o.a / "initramfs.cpio.gz").string(), (o.b / "initramfs.cpio.gz").string()});
     CHECK(r.exit_code == 1);
     CHECK(r.out.find("initramfs.cpio.gz: unreadable as initramfs: initramfs.cpio.gz (B)") != std::string::npos);
     CHECK(r.out.find("initramfs.cpio.gz: bytes differ from offset") != std::string::npos);

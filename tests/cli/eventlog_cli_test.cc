@@ -20,11 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-RunResult tool(std::vector<std::string> args) {
-    args.insert(args.begin(), tool_path().string());
-    return run(args);
-}
-
 // A directory with the expected document of inputs A and the CCEL of `actual`.
 struct Files {
     TempDir dir;
@@ -40,7 +35,7 @@ struct Files {
 RunResult compare(const Files& f, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"eventlog", "compare", f.log, "--expected", f.expected};
     args.insert(args.end(), extra.begin(), extra.end());
-    return tool(args);
+    return run_tool(args);
 }
 
 // A minimal crypto-agile log: header with the given algorithm table, then raw records.
@@ -183,8 +178,8 @@ TEST_CASE("eventlog compare: the tool's own measurements.json, memory size chang
     // at the TD HOB even so, and the 2 GiB log cannot be decided.
     TempDir d;
     write_bytes(d / "fw.fd", TdvfBuilder{}.build());
-    auto m2 = tool({"measure", "--ovmf", (d / "fw.fd").string(), "--memory", "2G", "--json"});
-    auto m4 = tool({"measure", "--ovmf", (d / "fw.fd").string(), "--memory", "4G", "--json"});
+    auto m2 = run_tool({"measure", "--ovmf", (d / "fw.fd").string(), "--memory", "2G", "--json"});
+    auto m4 = run_tool({"measure", "--ovmf", (d / "fw.fd").string(), "--memory", "4G", "--json"});
     REQUIRE(m2.exit_code == 0);
     REQUIRE(m4.exit_code == 0);
     const json doc2 = json::parse(m2.out);
@@ -192,13 +187,13 @@ TEST_CASE("eventlog compare: the tool's own measurements.json, memory size chang
     write_bytes(d / "ccel-4g.bin", ccel_of_document(json::parse(m4.out)));
     write_bytes(d / "ccel-2g.bin", ccel_of_document(doc2));
 
-    auto diff = tool({"eventlog", "compare", (d / "ccel-4g.bin").string(), "--expected", (d / "m2.json").string()});
+    auto diff = run_tool({"eventlog", "compare", (d / "ccel-4g.bin").string(), "--expected", (d / "m2.json").string()});
     INFO(diff.out << diff.err);
     CHECK(diff.exit_code == 1);
     CHECK_THAT(diff.out, TDX_CONTAINS("rtmr0  DIFFERENT  rtmr0 event 0 (td_hob) differs; rtmr0 as a whole is not predicted"));
     CHECK_THAT(diff.out, TDX_CONTAINS("depends on: memory size"));
 
-    auto same = tool({"eventlog", "compare", (d / "ccel-2g.bin").string(), "--expected", (d / "m2.json").string()});
+    auto same = run_tool({"eventlog", "compare", (d / "ccel-2g.bin").string(), "--expected", (d / "m2.json").string()});
     INFO(same.out << same.err);
     CHECK(same.exit_code == 2);
     CHECK_THAT(same.out, TDX_CONTAINS("rtmr0  undecided"));
@@ -228,7 +223,7 @@ TEST_CASE("eventlog compare: an unpredicted RTMR0 with RTMR0 events in the log i
 
 TEST_CASE("eventlog show and replay: every event decoded, the registers replayed") {
     Files f({});
-    auto s = tool({"eventlog", "show", f.log});
+    auto s = run_tool({"eventlog", "show", f.log});
     INFO(s.err);
     REQUIRE(s.exit_code == 0);
     CHECK_THAT(s.out, TDX_CONTAINS("algorithms  sha384 (0xc, 48-byte digests)"));
@@ -241,12 +236,12 @@ TEST_CASE("eventlog show and replay: every event decoded, the registers replayed
     CHECK_THAT(s.out, TDX_CONTAINS("rtmr2                  EV_EVENT_TAG"));
 
     const auto events = boot_events({});
-    auto r = tool({"eventlog", "replay", f.log});
+    auto r = run_tool({"eventlog", "replay", f.log});
     REQUIRE(r.exit_code == 0);
     CHECK(r.out == "rtmr0 " + to_hex(replay(events, 0)) + "\nrtmr1 " + to_hex(replay(events, 1)) + "\nrtmr2 " + to_hex(replay(events, 2)) +
                        "\nrtmr3 " + std::string(96, '0') + "\n");
 
-    auto sj = tool({"eventlog", "show", f.log, "--json"});
+    auto sj = run_tool({"eventlog", "show", f.log, "--json"});
     REQUIRE(sj.exit_code == 0);
     const json doc = json::parse(sj.out);
     CHECK(doc["schema"] == "tdximage.eventlog/v1");
@@ -260,13 +255,13 @@ TEST_CASE("eventlog show and replay: every event decoded, the registers replayed
     CHECK(doc["registers"]["rtmr2"]["value"] == to_hex(replay(events, 2)));
     CHECK(doc["registers"]["rtmr2"]["events"] == 2);
 
-    auto rj = tool({"eventlog", "replay", f.log, "--json"});
+    auto rj = run_tool({"eventlog", "replay", f.log, "--json"});
     REQUIRE(rj.exit_code == 0);
     CHECK(!json::parse(rj.out).contains("events"));
     CHECK(json::parse(rj.out)["registers"] == doc["registers"]);
 
     // The same CCEL read as a TPM log: MR index n is PCR n.
-    auto tpm = tool({"eventlog", "show", "--tpm", f.log});
+    auto tpm = run_tool({"eventlog", "show", "--tpm", f.log});
     REQUIRE(tpm.exit_code == 0);
     CHECK_THAT(tpm.out, TDX_CONTAINS("pcr1 -> rtmr0"));
     CHECK_THAT(tpm.out, TDX_CONTAINS("PCRs (SHA-384 bank)"));
@@ -319,17 +314,17 @@ TEST_CASE("eventlog: bad logs and bad expected documents give exit 2 naming the 
                                                     std::vector<std::string>{"eventlog", "compare", (d / c.name).string(), "--expected",
                                                                              (d / "m.json").string()}}) {
             INFO(c.name << " " << cmd[1]);
-            auto r = tool(cmd);
+            auto r = run_tool(cmd);
             CHECK(r.exit_code == 2);
             CHECK(r.out.empty());
             CHECK_THAT(r.err, TDX_CONTAINS(c.message));
         }
     }
 
-    auto missing = tool({"eventlog", "show", (d / "nope.bin").string()});
+    auto missing = run_tool({"eventlog", "show", (d / "nope.bin").string()});
     CHECK(missing.exit_code == 2);
     CHECK_THAT(missing.err, TDX_CONTAINS("nope.bin: cannot open"));
-    auto dir = tool({"eventlog", "show", d.path().string()});
+    auto dir = run_tool({"eventlog", "show", d.path().string()});
     CHECK(dir.exit_code == 2);
     CHECK_THAT(dir.err, TDX_CONTAINS("is a directory"));
 
@@ -351,15 +346,15 @@ TEST_CASE("eventlog: bad logs and bad expected documents give exit 2 naming the 
     for (const JsonCase& c : json_cases) {
         INFO(c.name);
         write_text(d / c.name, c.text);
-        auto r = tool({"eventlog", "compare", (d / "good.bin").string(), "--expected", (d / c.name).string()});
+        auto r = run_tool({"eventlog", "compare", (d / "good.bin").string(), "--expected", (d / c.name).string()});
         CHECK(r.exit_code == 2);
         CHECK(r.out.empty());
         CHECK_THAT(r.err, TDX_CONTAINS(c.message));
     }
-    auto no_expected = tool({"eventlog", "compare", (d / "good.bin").string(), "--expected", (d / "none.json").string()});
+    auto no_expected = run_tool({"eventlog", "compare", (d / "good.bin").string(), "--expected", (d / "none.json").string()});
     CHECK(no_expected.exit_code == 2);
     CHECK_THAT(no_expected.err, TDX_CONTAINS("none.json: cannot open"));
-    auto usage = tool({"eventlog", "compare", (d / "good.bin").string()});
+    auto usage = run_tool({"eventlog", "compare", (d / "good.bin").string()});
     CHECK(usage.exit_code == 2);
     CHECK_THAT(usage.err, TDX_CONTAINS("--expected"));
 }

@@ -24,11 +24,6 @@ using namespace tdx::test;
 
 namespace {
 
-RunResult tool(std::vector<std::string> args) {
-    args.insert(args.begin(), tool_path().string());
-    return run(args);
-}
-
 // A file of `size` bytes of which none is stored; false when the file system
 // cannot hold it.
 bool make_sparse(const std::filesystem::path& p, off_t size) {
@@ -57,13 +52,13 @@ TEST_CASE("input bounds: /dev/zero as firmware, kernel or event log is refused a
     TempDir d;
     write_bytes(d / "fw.fd", TdvfBuilder{}.build());
     // The firmware has its own, firmware-sized limit: no lowering needed.
-    check_refused(tool({"measure", "--ovmf", "/dev/zero"}), "/dev/zero", "firmware-size (64 MiB)");
-    check_refused(tool({"inspect", "ovmf", "/dev/zero"}), "/dev/zero", "firmware-size");
-    check_refused(tool({"measure", "--ovmf", (d / "fw.fd").string(), "--kernel", "/dev/zero", "--limit", "input-size=1M"}), "/dev/zero",
+    check_refused(run_tool({"measure", "--ovmf", "/dev/zero"}), "/dev/zero", "firmware-size (64 MiB)");
+    check_refused(run_tool({"inspect", "ovmf", "/dev/zero"}), "/dev/zero", "firmware-size");
+    check_refused(run_tool({"measure", "--ovmf", (d / "fw.fd").string(), "--kernel", "/dev/zero", "--limit", "input-size=1M"}), "/dev/zero",
                   "input-size (1 MiB)");
-    check_refused(tool({"eventlog", "show", "/dev/zero", "--limit", "input-size=1M"}), "/dev/zero", "input-size (1 MiB)");
+    check_refused(run_tool({"eventlog", "show", "/dev/zero", "--limit", "input-size=1M"}), "/dev/zero", "input-size (1 MiB)");
     write_bytes(d / "ccel.bin", ccel_of({}));
-    check_refused(tool({"eventlog", "compare", (d / "ccel.bin").string(), "--expected", "/dev/zero", "--limit", "document-size=1M"}),
+    check_refused(run_tool({"eventlog", "compare", (d / "ccel.bin").string(), "--expected", "/dev/zero", "--limit", "document-size=1M"}),
                   "/dev/zero", "document-size (1 MiB)");
 }
 
@@ -75,11 +70,11 @@ TEST_CASE("input bounds: a huge sparse firmware is refused by its size before it
     }
     REQUIRE(make_sparse(d / "big.fd", off_t{65} << 20));
     const auto start = std::chrono::steady_clock::now();
-    check_refused(tool({"measure", "--ovmf", (d / "huge.fd").string()}), (d / "huge.fd").string(), "firmware-size");
+    check_refused(run_tool({"measure", "--ovmf", (d / "huge.fd").string()}), (d / "huge.fd").string(), "firmware-size");
     // Above firmware-size, below input-size: still refused before the scan.
-    check_refused(tool({"measure", "--ovmf", (d / "big.fd").string(), "--limit", "input-size=128G"}), (d / "big.fd").string(),
+    check_refused(run_tool({"measure", "--ovmf", (d / "big.fd").string(), "--limit", "input-size=128G"}), (d / "big.fd").string(),
                   "firmware-size");
-    check_refused(tool({"inspect", "ovmf", (d / "huge.fd").string()}), (d / "huge.fd").string(), "firmware-size");
+    check_refused(run_tool({"inspect", "ovmf", (d / "huge.fd").string()}), (d / "huge.fd").string(), "firmware-size");
     CHECK(seconds_since(start) < 10);
 }
 
@@ -93,7 +88,7 @@ TEST_CASE("input bounds: a kernel without MZ fails at once, before the rest of i
         return;
     }
     const auto start = std::chrono::steady_clock::now();
-    auto r = tool({"measure", "--ovmf", (d / "fw.fd").string(), "--kernel", (d / "vmlinuz").string(), "--limit", "input-size=128G"});
+    auto r = run_tool({"measure", "--ovmf", (d / "fw.fd").string(), "--kernel", (d / "vmlinuz").string(), "--limit", "input-size=128G"});
     INFO(r.err);
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, TDX_CONTAINS((d / "vmlinuz").string() + ": not a valid PE/COFF image: no \"MZ\" signature at offset 0"));
@@ -103,7 +98,7 @@ TEST_CASE("input bounds: a kernel without MZ fails at once, before the rest of i
 TEST_CASE("input bounds: a FIFO without a writer does not hang, a shell's pipe is read") {
     TempDir d;
     REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
-    auto r = tool({"eventlog", "show", (d / "fifo").string()});
+    auto r = run_tool({"eventlog", "show", (d / "fifo").string()});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, TDX_CONTAINS((d / "fifo").string() + ": the event log is empty"));
 
@@ -114,7 +109,7 @@ TEST_CASE("input bounds: a FIFO without a writer does not hang, a shell's pipe i
     write_bytes(d / "ccel.bin", ccel_of({}));
     const std::string cmd = "'" + tool_path().string() + "' eventlog replay <(cat '" + (d / "ccel.bin").string() + "')";
     auto piped = run({"/bin/bash", "-c", cmd});
-    auto direct = tool({"eventlog", "replay", (d / "ccel.bin").string()});
+    auto direct = run_tool({"eventlog", "replay", (d / "ccel.bin").string()});
     INFO(piped.err);
     CHECK(piped.exit_code == 0);
     CHECK(piped.out == direct.out);
@@ -142,12 +137,12 @@ TEST_CASE("input bounds: a log of tiny device-path nodes is bounded by event-log
     for (const char* json : {"", "--json"}) {
         std::vector<std::string> args = {"eventlog", "show", (d / "nodes.bin").string(), "--limit", "event-log-nodes=50000"};
         if (*json) args.push_back(json);
-        auto r = tool(args);
+        auto r = run_tool(args);
         INFO(json << r.err);
         CHECK(r.exit_code == 2);
         CHECK_THAT(r.err, TDX_CONTAINS((d / "nodes.bin").string() + ": the structures decoded from its events"));
         CHECK_THAT(r.err, TDX_CONTAINS("exceeds the limit event-log-nodes (50000)"));
         args[4] = "event-log-nodes=70000";
-        CHECK(tool(args).exit_code == 0);
+        CHECK(run_tool(args).exit_code == 0);
     }
 }

@@ -15,11 +15,6 @@ using namespace tdx::test;
 
 namespace {
 
-RunResult tool(std::vector<std::string> args) {
-    args.insert(args.begin(), tool_path().string());
-    return run(args);
-}
-
 // A measurements.json whose rtmr1 is given twice: first the predicted value,
 // then another one.
 std::string with_duplicate_rtmr1(const nlohmann::json& doc) {
@@ -42,16 +37,16 @@ TEST_CASE("json documents: eventlog compare --expected and verify --expect refus
     write_text(d / "good.json", doc.dump());
     write_text(d / "dup.json", with_duplicate_rtmr1(doc));
     // The same document without the second key is accepted.
-    REQUIRE(tool({"eventlog", "compare", (d / "ccel.bin").string(), "--expected", (d / "good.json").string()}).exit_code == 0);
+    REQUIRE(run_tool({"eventlog", "compare", (d / "ccel.bin").string(), "--expected", (d / "good.json").string()}).exit_code == 0);
 
-    auto r = tool({"eventlog", "compare", (d / "ccel.bin").string(), "--expected", (d / "dup.json").string()});
+    auto r = run_tool({"eventlog", "compare", (d / "ccel.bin").string(), "--expected", (d / "dup.json").string()});
     INFO(r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
     CHECK_THAT(r.err, TDX_CONTAINS((d / "dup.json").string() + ": the key \"rtmr1\" appears twice in one object"));
 
     // verify reads the expectation before the recipe: the recipe need not exist.
-    auto v = tool({"verify", (d / "no-such-recipe.yaml").string(), "--expect", (d / "dup.json").string()});
+    auto v = run_tool({"verify", (d / "no-such-recipe.yaml").string(), "--expect", (d / "dup.json").string()});
     INFO(v.err);
     CHECK(v.exit_code == 2);
     CHECK_THAT(v.err, TDX_CONTAINS((d / "dup.json").string() + ": the key \"rtmr1\" appears twice in one object"));
