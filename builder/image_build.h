@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "builder/build_manifest.h"
-#include "builder/caching_downloader.h"
-#include "builder/lockfile.h"
-#include "builder/recipe.h"
+#include "builder/fetch/caching_downloader.h"
+#include "builder/lock/lockfile.h"
+#include "builder/recipe/recipe.h"
 
 namespace tdx::builder {
 

@@ -1,6 +1,6 @@
 #include "builder/launch_exit_status.h"
 
-#include "builder/init_script.h"
+#include "builder/rootfs/init_script.h"
 
 namespace tdx::builder {
 

@@ -2,7 +2,7 @@
 // console stays on the script's stdio, as with -serial stdio, and QEMU also
 // writes what the guest sends to it into a temporary file (the chardev's
 // logfile= option), where /init's last words say how the agent ended:
-// "tdximage-init: agent exited with status N" (builder/init_script.h). The
+// "tdximage-init: agent exited with status N" (builder/rootfs/init_script.h). The
 // script exits with N; with QEMU's status when QEMU fails; with 125 when QEMU
 // ended cleanly without that line; with 128+S when it got signal S, which it
 // passes on to QEMU. QEMU runs in the background so that such a signal (from

@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "builder/launch_exit_status.h"
-#include "builder/launch_qemu_version.h"
-#include "builder/shell_quote.h"
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "qemu/launch_qemu_version.h"
+#include "base/shell_quote.h"
+#include "base/digest.h"
+#include "base/error.h"
 
 namespace tdx::builder {
 

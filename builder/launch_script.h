@@ -4,7 +4,7 @@
 // computed for. Before starting QEMU it checks every file against the SHA-256
 // recorded at build time, so a replaced file cannot be booted by accident, and,
 // for a TD, that QEMU's version handles the kernel header as the measurement
-// profile assumes (builder/launch_qemu_version.h). It exits with the agent's
+// profile assumes (qemu/launch_qemu_version.h). It exits with the agent's
 // exit status as /init reports it on the serial console
 // (builder/launch_exit_status.h).
 #pragma once

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "builder/build_manifest.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;

@@ -21,7 +21,7 @@
 #include <filesystem>
 #include <string>
 
-#include "measure/base/byte_reader.h"
+#include "base/byte_reader.h"
 
 namespace tdx::builder {
 

@@ -3,10 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/file_hash.h"
+#include "builder/fetch/file_hash.h"
 #include "builder/image_build.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;

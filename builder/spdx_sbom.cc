@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 
 namespace tdx::builder {
 

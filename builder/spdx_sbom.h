@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "builder/lockfile.h"
-#include "builder/recipe.h"
+#include "builder/lock/lockfile.h"
+#include "builder/recipe/recipe.h"
 
 namespace tdx::builder {
 

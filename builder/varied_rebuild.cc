@@ -11,7 +11,7 @@
 #include <fstream>
 #include <set>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;

@@ -7,12 +7,12 @@
 #include <map>
 #include <vector>
 
-#include "measure/base/text_list.h"
-#include "builder/compressor.h"
+#include "base/text_list.h"
+#include "builder/rootfs/compressor.h"
 #include "cli/commands.h"
-#include "measure/base/error.h"
-#include "measure/base/limits.h"
-#include "measure/base/suggest.h"
+#include "base/error.h"
+#include "base/limits.h"
+#include "base/suggest.h"
 
 namespace tdx::cli {
 namespace {

@@ -1,7 +1,7 @@
 #include "cli/args.h"
 
-#include "measure/base/error.h"
-#include "measure/base/memory_size.h"
+#include "base/error.h"
+#include "base/memory_size.h"
 
 namespace tdx::cli {
 

@@ -8,19 +8,19 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "builder/cache.h"
-#include "builder/caching_downloader.h"
+#include "builder/fetch/cache.h"
+#include "builder/fetch/caching_downloader.h"
 #include "builder/image_build.h"
 #include "builder/launch_script.h"
-#include "builder/lock_check.h"
-#include "builder/lock_recipe.h"
+#include "builder/lock/lock_check.h"
+#include "builder/lock/lock_recipe.h"
 #include "builder/output_dir.h"
-#include "builder/recipe_search.h"
+#include "builder/recipe/recipe_search.h"
 #include "builder/spdx_sbom.h"
 #include "cli/report_json.h"
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "measure/measurement_diff.h"
 
 namespace tdx::cli {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "builder/build_manifest.h"
-#include "builder/recipe.h"
+#include "builder/recipe/recipe.h"
 #include "measure/measurement.h"
 
 namespace tdx::cli {

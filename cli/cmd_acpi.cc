@@ -3,11 +3,11 @@
 #include <iomanip>
 #include <iostream>
 
-#include "builder/acpi_dump.h"
+#include "qemu/acpi_dump.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 
 namespace tdx::cli {
 namespace {

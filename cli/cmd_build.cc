@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/recipe_search.h"
+#include "builder/recipe/recipe_search.h"
 #include "builder/varied_rebuild.h"
 #include "cli/app.h"
 #include "cli/build_pipeline.h"
@@ -18,9 +18,9 @@
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "cli/warnings.h"
-#include "measure/base/error.h"
-#include "measure/base/limits.h"
-#include "measure/base/temp_dir.h"
+#include "base/error.h"
+#include "base/limits.h"
+#include "base/temp_dir.h"
 
 namespace tdx::cli {
 namespace {

@@ -4,13 +4,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "builder/cache.h"
-#include "builder/cache_archive.h"
-#include "builder/lockfile.h"
+#include "builder/fetch/cache.h"
+#include "builder/fetch/cache_archive.h"
+#include "builder/lock/lockfile.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace tdx::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx::cli {
 namespace {

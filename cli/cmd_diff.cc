@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/image_diff.h"
+#include "diff/image_diff.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx::cli {
 namespace {

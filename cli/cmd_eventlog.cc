@@ -9,7 +9,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/eventlog_report.h"
-#include "measure/base/file_io.h"
+#include "base/file_io.h"
 #include "measure/expected_measurements.h"
 
 namespace tdx::cli {

@@ -8,7 +8,7 @@
 #include "cli/warnings.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
-#include "measure/base/file_io.h"
+#include "base/file_io.h"
 #include "measure/cfv.h"
 #include "measure/mrtd.h"
 #include "ovmf/firmware_volume.h"

@@ -2,15 +2,15 @@
 #include <iostream>
 #include <memory>
 
-#include "builder/cache.h"
-#include "builder/caching_downloader.h"
-#include "builder/lock_check.h"
-#include "builder/lock_recipe.h"
-#include "builder/recipe_search.h"
+#include "builder/fetch/cache.h"
+#include "builder/fetch/caching_downloader.h"
+#include "builder/lock/lock_check.h"
+#include "builder/lock/lock_recipe.h"
+#include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace tdx::cli {
 namespace {

@@ -1,14 +1,14 @@
 // tdximage measure: MR_TD and RTMR1/RTMR2 of a direct-boot TD, offline.
 #include <iostream>
 
-#include "builder/recipe_checks.h"
+#include "builder/recipe/recipe_checks.h"
 #include "cli/app.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "cli/warnings.h"
-#include "measure/base/file_io.h"
+#include "base/file_io.h"
 #include "measure/measurement.h"
 #include "measure/profile.h"
 #include "measure/tcg_event_log_writer.h"

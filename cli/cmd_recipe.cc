@@ -4,11 +4,11 @@
 
 #include <iostream>
 
-#include "builder/recipe.h"
-#include "builder/recipe_search.h"
+#include "builder/recipe/recipe.h"
+#include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx::cli {
 namespace {

@@ -13,19 +13,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "measure/base/text_list.h"
+#include "base/text_list.h"
 #include "builder/image_build.h"
 #include "builder/published_dir.h"
-#include "builder/recipe.h"
-#include "builder/recipe_search.h"
+#include "builder/recipe/recipe.h"
+#include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
 #include "cli/build_pipeline.h"
 #include "cli/commands.h"
 #include "cli/report_json.h"
-#include "measure/base/temp_dir.h"
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/temp_dir.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "measure/coverage.h"
 #include "measure/measurement_diff.h"
 

@@ -5,9 +5,9 @@
 #include <system_error>
 
 #include "measure/acpi_loader.h"
-#include "measure/base/byte_reader.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/byte_reader.h"
+#include "base/error.h"
+#include "base/file_io.h"
 
 namespace tdx {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/byte_reader.h"
+#include "base/byte_reader.h"
 
 namespace tdx {
 

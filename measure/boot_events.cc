@@ -1,6 +1,6 @@
 #include "measure/boot_events.h"
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "measure/event_types.h"
 #include "measure/pe_authenticode.h"
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "measure/event_kind.h"
 #include "measure/kernel_setup.h"
 #include "measure/profile.h"

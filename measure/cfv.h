@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx {

@@ -1,6 +1,6 @@
 #include "measure/decode_budget.h"
 
-#include "measure/base/limits.h"
+#include "base/limits.h"
 
 namespace tdx {
 

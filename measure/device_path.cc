@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "measure/event_text.h"
 
 namespace tdx {

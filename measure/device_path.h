@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "measure/base/byte_reader.h"
+#include "base/byte_reader.h"
 #include "measure/decode_budget.h"
 
 namespace tdx {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "measure/event_types.h"
 
 namespace tdx {

@@ -4,8 +4,8 @@
 #include <exception>
 #include <utility>
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "measure/device_path.h"
 #include "measure/event_text.h"
 #include "measure/event_types.h"

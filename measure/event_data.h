@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "measure/base/byte_reader.h"
+#include "base/byte_reader.h"
 #include "measure/decode_budget.h"
 
 namespace tdx {

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 
 namespace tdx {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string>
 
-#include "measure/base/byte_reader.h"
+#include "base/byte_reader.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx {

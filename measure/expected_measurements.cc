@@ -1,7 +1,7 @@
 #include "measure/expected_measurements.h"
 #include "measure/json_document.h"
 
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx {
 namespace {

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 
 namespace tdx {
 

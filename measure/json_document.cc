@@ -3,7 +3,7 @@
 #include <set>
 #include <vector>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx {
 namespace {

@@ -1,6 +1,6 @@
 #include "measure/log_mapping.h"
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "measure/event_types.h"
 
 namespace tdx {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "measure/tcg_event_log.h"
 
 namespace tdx {

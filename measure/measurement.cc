@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include "measure/base/file_io.h"
+#include "base/file_io.h"
 #include "measure/pe_authenticode.h"
 #include "ovmf/firmware_volume.h"
 

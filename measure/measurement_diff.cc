@@ -3,8 +3,8 @@
 
 #include <map>
 
-#include "measure/base/byte_reader.h"
-#include "measure/base/error.h"
+#include "base/byte_reader.h"
+#include "base/error.h"
 
 namespace tdx {
 

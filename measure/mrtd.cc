@@ -4,7 +4,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "measure/base/limits.h"
+#include "base/limits.h"
 
 namespace tdx {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx {

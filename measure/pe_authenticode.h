@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/byte_reader.h"
-#include "measure/base/digest.h"
+#include "base/byte_reader.h"
+#include "base/digest.h"
 
 namespace tdx {
 

@@ -1,6 +1,6 @@
 #include "measure/profile.h"
 
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx {
 

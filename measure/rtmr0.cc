@@ -1,6 +1,6 @@
 #include "measure/rtmr0.h"
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "measure/cfv.h"
 #include "measure/event_types.h"
 #include "measure/uefi_variable.h"

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "measure/uefi_variable.h"
 
 namespace tdx {

@@ -6,8 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "measure/base/error.h"
-#include "measure/base/limits.h"
+#include "base/error.h"
+#include "base/limits.h"
 #include "measure/event_types.h"
 
 namespace tdx {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/byte_reader.h"
-#include "measure/base/digest.h"
+#include "base/byte_reader.h"
+#include "base/digest.h"
 
 namespace tdx {
 
@@ -65,7 +65,7 @@ struct TcgEventLog {
 // and no other. Throws tdx::Error naming `name`, the record offset and the
 // field for malformed input. The records after the Spec ID event and each
 // record's event data are bounded by the limits event-count and event-size
-// (measure/base/limits.h).
+// (base/limits.h).
 TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name);
 
 // Replays the SHA-384 digests of `index` (skipping EV_NO_ACTION) from a zero

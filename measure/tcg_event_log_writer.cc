@@ -3,7 +3,7 @@
 #include <limits>
 #include <string>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "measure/base/byte_reader.h"
-#include "measure/base/error.h"
+#include "base/byte_reader.h"
+#include "base/error.h"
 #include "measure/kernel_setup.h"
 
 namespace tdx {

@@ -22,8 +22,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/byte_reader.h"
-#include "measure/base/limits.h"
+#include "base/byte_reader.h"
+#include "base/limits.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx::ovmf {
@@ -71,7 +71,7 @@ struct FirmwareInventory {
 
 // Walks every firmware volume of `image`. Never throws for bad content.
 // Decompression and nesting are bounded by the limits firmware-section-size,
-// firmware-total-size and firmware-depth (measure/base/limits.h); what they
+// firmware-total-size and firmware-depth (base/limits.h); what they
 // stop is reported in `problems`.
 FirmwareInventory scan_firmware_volumes(Bytes image);
 

@@ -41,7 +41,7 @@ std::optional<FvHeader> read_fv_header(Bytes data, std::string& why);
 // Decodes an LZMA "alone" stream (13-byte header: properties, dictionary
 // size, u64 uncompressed size) into at most `max_output` bytes; throws
 // tdx::Error naming `what` on corrupt data or when the output would be larger.
-// `bound_by` names the limit (measure/base/limits.h) max_output comes from.
+// `bound_by` names the limit (base/limits.h) max_output comes from.
 std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what,
                                             std::optional<Limit> bound_by = std::nullopt);
 inline constexpr std::uint64_t kLzmaDecoderMemory = 128ull << 20;

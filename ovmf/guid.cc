@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "ovmf/tdvf.h"
 #include "ovmf/tdvf_internal.h"
 

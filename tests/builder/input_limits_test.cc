@@ -1,4 +1,4 @@
-// Each limit of measure/base/limits.h is enforced where untrusted input is
+// Each limit of base/limits.h is enforced where untrusted input is
 // read, with a message naming the input, the limit and how to raise it:
 // package tarballs, initramfs archives, compressed streams, recipe chains.
 #include "tests/support/catch.h"
@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "builder/compressor.h"
-#include "builder/cpio_newc.h"
-#include "builder/deb_reader.h"
-#include "builder/fs_tree.h"
-#include "builder/recipe.h"
-#include "measure/base/limits.h"
-#include "tests/builder/deb_fixture.h"
+#include "builder/rootfs/compressor.h"
+#include "builder/rootfs/cpio_newc.h"
+#include "builder/apt/deb_reader.h"
+#include "builder/rootfs/fs_tree.h"
+#include "builder/recipe/recipe.h"
+#include "base/limits.h"
+#include "tests/builder/apt/deb_fixture.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
 

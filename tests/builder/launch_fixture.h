@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "builder/launch_script.h"
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "tests/support/test_env.h"
 
 namespace tdx::test {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/memory_size.h"
+#include "base/memory_size.h"
 #include "tests/builder/launch_fixture.h"
 #include "tests/support/catch.h"
 #include "tests/support/error_of.h"

@@ -9,7 +9,7 @@
 
 #include "builder/build_manifest.h"
 #include "builder/output_dir.h"
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
 

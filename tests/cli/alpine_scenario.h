@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/builder/apk_fixture.h"
+#include "tests/builder/apk/apk_fixture.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 

@@ -5,8 +5,8 @@
 // archive read back, measurements.json equal to `measure`, and the errors
 // that must leave an output directory alone. `verify` of such images is in
 // verify_alpine_debian.cc.
-#include "builder/compressor.h"
-#include "builder/cpio_newc.h"
+#include "builder/rootfs/compressor.h"
+#include "builder/rootfs/cpio_newc.h"
 #include "tests/cli/alpine_scenario.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <future>
 
-#include "builder/cache.h"
-#include "builder/lockfile.h"
+#include "builder/fetch/cache.h"
+#include "builder/lock/lockfile.h"
 #include "tests/cli/alpine_scenario.h"
 #include "tests/support/catch.h"
 #include "tests/support/flock_waiter.h"

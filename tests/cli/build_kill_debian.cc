@@ -31,9 +31,9 @@
 #include <random>
 #include <sstream>
 
-#include "builder/cache.h"
-#include "builder/file_hash.h"
-#include "measure/base/digest.h"
+#include "builder/fetch/cache.h"
+#include "builder/fetch/file_hash.h"
+#include "base/digest.h"
 #include "tests/cli/alpine_scenario.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"

@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/compressor.h"
-#include "builder/cpio_newc.h"
-#include "builder/fs_tree.h"
+#include "builder/rootfs/compressor.h"
+#include "builder/rootfs/cpio_newc.h"
+#include "builder/rootfs/fs_tree.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 

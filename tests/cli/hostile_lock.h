@@ -1,6 +1,6 @@
 // Editing a lockfile the way an attacker would: one package entry pointed at
 // other bytes with their own size and SHA-256 (and apk identity), for the
-// tests that a lock is checked against its signed index (builder/lock_check.h).
+// tests that a lock is checked against its signed index (builder/lock/lock_check.h).
 #pragma once
 
 #include <algorithm>

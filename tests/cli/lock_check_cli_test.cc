@@ -3,9 +3,9 @@
 // honestly, then the lock's busybox entry pointed at a repacked package with
 // its own correct hash and size, or at the real file outside the mirrors.
 // Both must be refused before anything is fetched, naming the package, the
-// lock line and the signed index (builder/lock_check.h).
-#include "tests/builder/apt_repo_fixture.h"
-#include "tests/builder/deb_fixture.h"
+// lock line and the signed index (builder/lock/lock_check.h).
+#include "tests/builder/apt/apt_repo_fixture.h"
+#include "tests/builder/apt/deb_fixture.h"
 #include "tests/cli/alpine_scenario.h"
 #include "tests/cli/hostile_lock.h"
 #include "tests/support/catch.h"

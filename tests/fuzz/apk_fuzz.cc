@@ -2,7 +2,7 @@
 // the identity and datahash checks and the data tar with its path, link and
 // type rules. No keyring: signatures are split out but not verified, so the
 // data tar of a package without datahash is reached whatever its bytes.
-#include "builder/apk_package.h"
+#include "builder/apk/apk_package.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

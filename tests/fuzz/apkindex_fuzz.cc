@@ -1,7 +1,7 @@
 // Alpine's APKINDEX: the text format (records of "X:value" lines), and the
 // signed APKINDEX.tar.gz around it (gzip members, signature and index tars)
 // up to the signature check, which an empty keyring always fails.
-#include "builder/apk_index.h"
+#include "builder/apk/apk_index.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

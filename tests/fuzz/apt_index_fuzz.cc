@@ -1,8 +1,8 @@
 // apt's text formats: deb822 stanzas, a Release file (the signed text of an
 // InRelease, after the cleartext-signature framing is taken off) and a
 // Packages index with its relation fields. Every parser sees the whole input.
-#include "builder/apt_release.h"
-#include "builder/deb822.h"
+#include "builder/apt/apt_release.h"
+#include "builder/apt/deb822.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,8 +1,8 @@
 // The strict newc reader `tdximage diff` opens initramfs archives with, and
 // diff_initramfs around it (codec detection, decompression, the entry by
 // entry comparison) against a small archive of the canonical writer.
-#include "builder/cpio_newc.h"
-#include "builder/image_diff.h"
+#include "builder/rootfs/cpio_newc.h"
+#include "diff/image_diff.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

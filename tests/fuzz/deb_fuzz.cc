@@ -2,7 +2,7 @@
 // every compression the reader accepts, the control file and each data
 // member's type, owner, links and content. The reader takes a path, so the
 // input is handed over as an in-memory file.
-#include "builder/deb_reader.h"
+#include "builder/apt/deb_reader.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

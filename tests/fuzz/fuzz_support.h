@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "measure/base/byte_reader.h"
-#include "measure/base/limits.h"
+#include "base/byte_reader.h"
+#include "base/limits.h"
 
 namespace tdx::fuzz {
 

@@ -1,4 +1,4 @@
-// The lock-to-index check (builder/lock_check.h): a lockfile, an apt
+// The lock-to-index check (builder/lock/lock_check.h): a lockfile, an apt
 // Packages index and an APKINDEX, separated by NUL bytes, each read by the
 // project's own parser; then every lock entry is checked against the two
 // indexes. A lock the check passes must really be made of the indexes'
@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "builder/apk_index.h"
-#include "builder/apt_release.h"
-#include "builder/lock_check.h"
+#include "builder/apk/apk_index.h"
+#include "builder/apt/apt_release.h"
+#include "builder/lock/lock_check.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "builder/lockfile.h"
+#include "builder/lock/lockfile.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "builder/build_manifest.h"
-#include "builder/image_diff.h"
+#include "diff/image_diff.h"
 #include "measure/expected_measurements.h"
 #include "measure/json_document.h"
 #include "measure/measurement_diff.h"

@@ -3,8 +3,8 @@
 // tree into a checked Recipe with its canonical JSON and hash. Only one
 // document is read: an input naming a parent through extends: stops after
 // the tree, so no file but the input's own is ever opened.
-#include "builder/recipe.h"
-#include "builder/recipe_merge.h"
+#include "builder/recipe/recipe.h"
+#include "builder/recipe/recipe_merge.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "tests/measure/acpi_fixture.h"
 #include "tests/support/catch.h"
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "tests/support/catch.h"
 
 using namespace tdx;

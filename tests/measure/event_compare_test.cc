@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "measure/event_types.h"
 #include "tests/measure/eventlog_scenario.h"
 #include "tests/support/catch.h"

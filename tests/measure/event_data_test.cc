@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
-#include "measure/base/limits.h"
+#include "base/digest.h"
+#include "base/limits.h"
 #include "measure/event_types.h"
 #include "measure/uefi_variable.h"
 #include "tests/support/catch.h"

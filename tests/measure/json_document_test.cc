@@ -2,7 +2,7 @@
 // document; brackets inside strings are text, not nesting.
 #include "measure/json_document.h"
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "measure/base/limits.h"
+#include "base/limits.h"
 #include "measure/mrtd.h"
 
 using namespace tdx;

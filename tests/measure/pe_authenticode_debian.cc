@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
-#include "measure/base/file_io.h"
+#include "base/digest.h"
+#include "base/file_io.h"
 #include "measure/kernel_setup.h"
 #include "measure/pe_authenticode.h"
 #include "tests/support/test_env.h"

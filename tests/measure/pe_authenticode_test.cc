@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
+#include "base/digest.h"
 #include "measure/pe_authenticode.h"
 
 using namespace tdx;

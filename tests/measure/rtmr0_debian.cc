@@ -1,6 +1,6 @@
 // RTMR0 pieces on Debian 13's real OVMF (edk2 2025.02, the firmware whose TPM
 // log the oracle compares against).
-#include "measure/base/file_io.h"
+#include "base/file_io.h"
 #include "measure/cfv.h"
 #include "measure/td_hob.h"
 #include "tests/support/catch.h"

@@ -6,11 +6,11 @@
 
 #include "tests/support/catch.h"
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
-#include "measure/base/limits.h"
+#include "base/limits.h"
 
 using namespace tdx;
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "measure/event_types.h"
 #include "measure/log_mapping.h"
 #include "measure/tcg_event_log.h"

@@ -2,7 +2,7 @@
 // measurement reference (section 4.2): 8 descriptors at 2 GiB with
 // EfiEndOfHobList 0x8091C0; a ninth above 4 GiB at 4 GiB with 0x8091F0 (the
 // value Fraunhofer's tool hard-codes for its 4 GiB example).
-#include "measure/base/file_io.h"
+#include "base/file_io.h"
 #include "measure/td_hob.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"

@@ -1,6 +1,6 @@
 #include "measure/td_hob.h"
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "tests/ovmf/tdvf_builder.h"
 #include "tests/support/catch.h"
 

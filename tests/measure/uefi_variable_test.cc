@@ -3,8 +3,8 @@
 // swtpm oracle's PCR 1/7 events.
 #include "measure/uefi_variable.h"
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "measure/secure_boot_vars.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"

@@ -10,8 +10,8 @@
 #include <map>
 #include <string>
 
-#include "measure/base/digest.h"
-#include "measure/base/file_io.h"
+#include "base/digest.h"
+#include "base/file_io.h"
 #include "ovmf/firmware_volume.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/byte_reader.h"
+#include "base/byte_reader.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx::test::fv {

@@ -3,9 +3,9 @@
 // section 1.5, must come out field for field.
 #include <string>
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "ovmf/tdvf.h"
 #include "tests/ovmf/tdvf_test_util.h"
 #include "tests/support/catch.h"

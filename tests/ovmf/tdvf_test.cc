@@ -3,7 +3,7 @@
 // truncated inputs in tdvf_robust_test.cc.
 #include <string>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 #include "ovmf/tdvf.h"
 #include "tests/ovmf/tdvf_builder.h"
 #include "tests/ovmf/tdvf_test_util.h"

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "measure/base/error.h"
+#include "base/error.h"
 
 namespace tdx::test {
 

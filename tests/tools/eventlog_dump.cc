@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
 

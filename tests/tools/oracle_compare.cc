@@ -27,9 +27,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "measure/base/digest.h"
-#include "measure/base/error.h"
-#include "measure/base/file_io.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
 
