@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/test_env.h"
+#include "tests/support/require_tool.h"
 
 using namespace tdx::test;
 namespace fs = std::filesystem;
@@ -98,10 +99,7 @@ TEST_CASE("acpi dump: options that cannot work are usage errors naming the optio
 }
 
 TEST_CASE("acpi dump: an option QEMU rejects gives exit 2 with QEMU's own message") {
-    if (!have_qemu()) {
-        WARN("qemu-system-x86_64 not installed: skipped");
-        return;
-    }
+    if (!tdx::test::require(have_qemu(), "qemu-system-x86_64")) return;
     TempDir d;
     auto r = dump(kQemu, d / "out", {}, {"-machine", "q35", "-no-such-option-tdximage"});
     CHECK(r.exit_code == 2);
@@ -114,10 +112,7 @@ TEST_CASE("acpi dump: an option QEMU rejects gives exit 2 with QEMU's own messag
 }
 
 TEST_CASE("acpi dump: a real dump, its manifest, modes regardless of umask, and replacing an earlier dump") {
-    if (!have_qemu()) {
-        WARN("qemu-system-x86_64 not installed: skipped");
-        return;
-    }
+    if (!tdx::test::require(have_qemu(), "qemu-system-x86_64")) return;
     TempDir d;
     const fs::path out = d / "acpi";
     mode_t old = ::umask(077);

@@ -10,6 +10,7 @@
 #include "tests/cli/hostile_lock.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
+#include "tests/support/require_tool.h"
 
 using namespace tdx::test;
 using namespace tdx::test::hostile;
@@ -61,11 +62,7 @@ struct AptScenario {
 }  // namespace
 
 TEST_CASE("fetch --locked refuses an apt lock entry that is not the signed index's file") {
-    if (!apt::have_gpg()) {
-        REQUIRE_FALSE(running_in_ci());
-        WARN("gpg/gpgv not installed; skipping");
-        return;
-    }
+    if (!require(apt::have_gpg(), "gpg and gpgv (to sign the test repository)")) return;
     AptScenario s;
     RunResult lock = s.tool({"lock", s.recipe()});
     INFO(lock.err);

@@ -16,6 +16,7 @@
 #include "base/file_io.h"
 #include "tests/builder/apt/apt_repo_fixture.h"
 #include "tests/support/test_env.h"
+#include "tests/support/require_tool.h"
 
 using namespace tdx::builder;
 using namespace tdx::test;
@@ -102,10 +103,7 @@ TEST_CASE("Packages parsing names file:line of a bad stanza") {
 }
 
 TEST_CASE("a correctly signed repository loads, Packages.xz is checked and decompressed") {
-    if (!have_gpg()) {
-        WARN("gpg/gpgv not installed; skipping");
-        return;
-    }
+    if (!tdx::test::require(have_gpg(), "gpg and gpgv (to sign the test repository)")) return;
     TestKey key("tdximage test <test@example.invalid>");
     Repo repo(key);
     FileDownloader dl;

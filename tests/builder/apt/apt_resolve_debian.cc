@@ -17,6 +17,7 @@
 #include "builder/apt/apt_resolver.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "tests/support/require_tool.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::builder;
@@ -98,10 +99,7 @@ std::map<std::string, std::string> apt_get_simulate(const std::vector<std::strin
 }
 
 void compare_with_apt(const std::vector<std::string>& pkgs) {
-    if (!lists_present()) {
-        WARN("apt lists or the Debian keyring missing in " << kLists << "; run apt-get update. Skipping the comparison.");
-        return;
-    }
+    if (!require(lists_present(), "apt's lists of bookworm in " + kLists.string() + " and the Debian keyring (apt-get update)")) return;
     TempDir tmp;
     write_text(tmp / "status", "");
     std::map<std::string, std::string> want = apt_get_simulate(pkgs, tmp / "status");
@@ -125,10 +123,7 @@ void compare_with_apt(const std::vector<std::string>& pkgs) {
 }  // namespace
 
 TEST_CASE("this machine's InRelease files verify with the Debian archive keyring") {
-    if (!lists_present()) {
-        WARN("apt lists missing; skipping");
-        return;
-    }
+    if (!require(lists_present(), "apt's lists of bookworm in " + kLists.string() + " and the Debian keyring (apt-get update)")) return;
     const auto& idx = indexes();
     REQUIRE(idx.size() == 3);
     for (const AptIndex& i : idx) {
@@ -141,7 +136,7 @@ TEST_CASE("this machine's InRelease files verify with the Debian archive keyring
 }
 
 TEST_CASE("a tampered copy of a real InRelease is rejected by gpgv") {
-    if (!lists_present()) return;
+    if (!require(lists_present(), "apt's lists of bookworm in " + kLists.string() + " and the Debian keyring (apt-get update)")) return;
     std::vector<std::uint8_t> bytes = tdx::read_file(kLists / "deb.debian.org_debian_dists_bookworm-updates_InRelease");
     std::string text(bytes.begin(), bytes.end());
     std::size_t at = text.find("Suite: ");

@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
+#include "tests/support/require_tool.h"
 
 using tdx::builder::codec_versions;
 using tdx::builder::compress;
@@ -34,7 +35,6 @@ std::vector<std::uint8_t> sample(std::size_t size) {
     return out;
 }
 
-bool have(const char* tool) { return ::access(tool, X_OK) == 0; }
 
 tdx::test::RunResult shell(const std::string& cmd) { return tdx::test::run({"/bin/sh", "-c", cmd}); }
 
@@ -80,10 +80,7 @@ TEST_CASE("compress: gzip header is pinned and gzip -d reads it", "[compress]") 
     CHECK((gz[n - 4] | gz[n - 3] << 8 | gz[n - 2] << 16 | static_cast<std::uint32_t>(gz[n - 1]) << 24) == data.size());
     CHECK(compress(Compression::Gzip, 9, data) == gz);
     CHECK(decompress(Compression::Gzip, gz, data.size(), "x") == data);
-    if (!have("/bin/gzip") && !have("/usr/bin/gzip")) {
-        WARN("skipped the gzip -d check: gzip is not installed");
-        return;
-    }
+    if (!tdx::test::require_tool("gzip")) return;
     TempDir tmp;
     tdx::test::write_bytes(tmp / "a.gz", gz);
     const auto r = shell("gzip -dc < '" + (tmp / "a.gz").string() + "' > '" + (tmp / "a").string() + "'");
@@ -109,10 +106,7 @@ TEST_CASE("compress: zstd is one frame the kernel can unpack, equal to the zstd 
     CHECK(window <= 8u << 20);  // level 19: windowLog 23
     CHECK(compress(Compression::Zstd, 19, data) == z);
     CHECK(decompress(Compression::Zstd, z, data.size(), "x") == data);
-    if (!have("/usr/bin/zstd")) {
-        WARN("skipped the zstd tool checks: /usr/bin/zstd is not installed");
-        return;
-    }
+    if (!tdx::test::require_tool("/usr/bin/zstd")) return;
     TempDir tmp;
     tdx::test::write_bytes(tmp / "in", data);
     tdx::test::write_bytes(tmp / "a.zst", z);
@@ -138,10 +132,7 @@ TEST_CASE("compress: xz has a CRC32 check and equals the xz tool's output", "[co
     CHECK(std::vector<std::uint8_t>(x.begin(), x.begin() + 8) == std::vector<std::uint8_t>{0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00, 0x01});
     CHECK(compress(Compression::Xz, 6, data) == x);
     CHECK(decompress(Compression::Xz, x, data.size(), "x") == data);
-    if (!have("/usr/bin/xz")) {
-        WARN("skipped the xz tool checks: /usr/bin/xz is not installed");
-        return;
-    }
+    if (!tdx::test::require_tool("/usr/bin/xz")) return;
     TempDir tmp;
     tdx::test::write_bytes(tmp / "in", data);
     tdx::test::write_bytes(tmp / "a.xz", x);

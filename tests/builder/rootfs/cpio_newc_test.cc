@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
+#include "tests/support/require_tool.h"
 
 using tdx::Bytes;
 using tdx::builder::FsAttrs;
@@ -83,7 +84,6 @@ FsTree golden_tree() {
     return t;
 }
 
-bool command_exists(const char* path) { return ::access(path, X_OK) == 0; }
 
 tdx::test::RunResult shell(const std::string& cmd) { return tdx::test::run({"/bin/sh", "-c", cmd}); }
 
@@ -299,12 +299,7 @@ TEST_CASE("newc: the reader is strict and names the offset", "[cpio]") {
 }
 
 TEST_CASE("newc: GNU cpio extracts our archive to the same tree", "[cpio][oracle]") {
-    if (!command_exists("/usr/bin/cpio")) {
-        // CI installs cpio (.ci/packages): there, its absence is a failure.
-        if (tdx::test::running_in_ci()) FAIL("/usr/bin/cpio is not installed (CI=true: the GNU cpio oracle must run)");
-        WARN("skipped: /usr/bin/cpio is not installed");
-        return;
-    }
+    if (!tdx::test::require_tool("/usr/bin/cpio")) return;
     FsTree t;
     t.add_directory("/etc", attrs(0755));
     t.add_file("/etc/passwd", bytes("root:x:0:0::/root:/bin/sh\n"), attrs(0644));
@@ -398,12 +393,7 @@ TEST_CASE("newc: libarchive's cpio reader agrees", "[cpio][oracle]") {
 }
 
 TEST_CASE("newc: read_newc reads GNU cpio's archive of a directory", "[cpio][oracle]") {
-    if (!command_exists("/usr/bin/cpio")) {
-        // CI installs cpio (.ci/packages): there, its absence is a failure.
-        if (tdx::test::running_in_ci()) FAIL("/usr/bin/cpio is not installed (CI=true: the GNU cpio oracle must run)");
-        WARN("skipped: /usr/bin/cpio is not installed");
-        return;
-    }
+    if (!tdx::test::require_tool("/usr/bin/cpio")) return;
     TempDir tmp;
     const fs::path d = tmp / "root";
     make_sample_dir(d);
@@ -432,12 +422,7 @@ TEST_CASE("newc: read_newc reads GNU cpio's archive of a directory", "[cpio][ora
 }
 
 TEST_CASE("newc: equals GNU cpio --reproducible byte for byte, but for inode numbering", "[cpio][oracle]") {
-    if (!command_exists("/usr/bin/cpio")) {
-        // CI installs cpio (.ci/packages): there, its absence is a failure.
-        if (tdx::test::running_in_ci()) FAIL("/usr/bin/cpio is not installed (CI=true: the GNU cpio oracle must run)");
-        WARN("skipped: /usr/bin/cpio is not installed");
-        return;
-    }
+    if (!tdx::test::require_tool("/usr/bin/cpio")) return;
     TempDir tmp;
     const fs::path d = tmp / "root";
     make_sample_dir(d);
@@ -445,10 +430,9 @@ TEST_CASE("newc: equals GNU cpio --reproducible byte for byte, but for inode num
     // where the file system counts 2 + subdirectories (ext4, tmpfs; not btrfs).
     struct stat st {};
     REQUIRE(::lstat((d / "d").c_str(), &st) == 0);
-    if (st.st_nlink != 4) {
-        WARN("skipped: this file system reports " << st.st_nlink << " links for a directory with 2 subdirectories");
+    if (!tdx::test::require(st.st_nlink == 4, "a file system that counts a directory's links as 2 + subdirectories (this one reports " +
+                                                  std::to_string(st.st_nlink) + " for 2)"))
         return;
-    }
     const auto r = shell("cd '" + d.string() + "' && find . | LC_ALL=C sort | /usr/bin/cpio -o -H newc --reproducible -R 0:0 --quiet > ../g.cpio");
     REQUIRE(r.exit_code == 0);
     std::string gnu = tdx::test::read_text(tmp / "g.cpio");
