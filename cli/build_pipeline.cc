@@ -17,11 +17,11 @@
 #include "builder/output_dir.h"
 #include "builder/recipe/recipe_search.h"
 #include "builder/spdx_sbom.h"
-#include "cli/report_json.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/file_io.h"
-#include "measure/measurement_diff.h"
+#include "measure/measurements_compare.h"
+#include "measure/measurements_json.h"
 
 namespace tdx::cli {
 namespace fs = std::filesystem;
@@ -48,8 +48,8 @@ std::optional<std::vector<std::string>> changed_registers(const fs::path& dir, c
     const fs::path previous = dir / "measurements.json";
     if (fs::symlink_status(previous, ec).type() != fs::file_type::regular || fs::file_size(previous, ec) > (16u << 20)) return std::nullopt;
     try {
-        const MeasurementDiff d = diff_measurements(parse_published_measurements(read_text_document(previous), previous.string()),
-                                                    parse_published_measurements(now, "the new measurements"));
+        const MeasurementDiff d = compare_measurements(parse_measurements(read_text_document(previous), previous.string()),
+                                                    parse_measurements(now, "the new measurements"));
         std::vector<std::string> changed;
         for (const RegisterDiff& r : d.registers)
             if (r.expected != r.actual) changed.push_back(r.name);
@@ -141,7 +141,7 @@ BuildOutcome build_into_directory(const BuildArgs& a) {
 
     const MeasureReport report = measure(recipe_measure_request(recipe, out.staged(""), img.initramfs_name));
     for (const std::string& w : report.warnings) img.warnings.push_back(w);
-    const std::string measurements = measure_report_json(report).dump(2) + "\n";
+    const std::string measurements = measurements_text(report);
     put_text("mr_td.hex", to_hex(report.mrtd_selected) + "\n");
     if (report.rtmr0) put_text("rtmr0.hex", to_hex(*report.rtmr0) + "\n");
     if (report.rtmr1) put_text("rtmr1.hex", to_hex(*report.rtmr1) + "\n");

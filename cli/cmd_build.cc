@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/temp_dir.h"
+#include "measure/measurements_json.h"
 
 namespace tdx::cli {
 namespace {
@@ -89,7 +90,7 @@ int run_build(const BuildArgs& a) {
                               {"files", files},
                               {"warnings", o.warnings},
                               {"changed_since_previous", o.changed_since_previous ? nlohmann::json(*o.changed_since_previous) : nlohmann::json(nullptr)},
-                              {"measurements", measure_report_json(report)}};
+                              {"measurements", render_measurements(report)}};
         std::cout << doc.dump(2) << "\n";
     } else {
         std::cout << "built " << o.recipe_name << " in " << o.out_dir.string() << "\n\n";

@@ -10,7 +10,7 @@
 #include "cli/commands.h"
 #include "cli/eventlog_report.h"
 #include "base/file_io.h"
-#include "measure/expected_measurements.h"
+#include "measure/measurements_json.h"
 
 namespace tdx::cli {
 namespace {
@@ -83,7 +83,7 @@ int run_compare(const EventlogArgs& a) {
     std::vector<int> registers;
     if (!a.registers.empty()) registers = parse_registers(a.registers);
     const LoadedLog l = load_log(a.log, a.tpm);
-    const ExpectedMeasurements expected = parse_expected_measurements_text(read_text_document(a.expected), a.expected);
+    const ExpectedMeasurements expected = parse_measurements(read_text_document(a.expected), a.expected).registers;
     if (a.registers.empty()) registers = default_compared_registers(l.log, l.mapping, expected);
 
     const LogComparison c = compare_event_log(l.log, l.mapping, a.log, expected, registers);

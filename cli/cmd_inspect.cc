@@ -11,6 +11,7 @@
 #include "base/file_io.h"
 #include "measure/cfv.h"
 #include "measure/mrtd.h"
+#include "measure/measurements_json.h"
 #include "ovmf/firmware_volume.h"
 
 namespace tdx::cli {

@@ -12,6 +12,7 @@
 #include "measure/measurement.h"
 #include "measure/profile.h"
 #include "measure/tcg_event_log_writer.h"
+#include "measure/measurements_json.h"
 
 namespace tdx::cli {
 namespace {
@@ -82,7 +83,7 @@ int run_measure(const MeasureArgs& a) {
 
     MeasureReport report = measure(req);
     print_warnings(report.warnings);
-    const std::string json_text = measure_report_json(report).dump(2) + "\n";
+    const std::string json_text = measurements_text(report);
     OutputFiles files;
     if (!a.event_log_out.empty()) {
         std::vector<PredictionGap> gaps;

@@ -27,7 +27,8 @@
 #include "base/error.h"
 #include "base/file_io.h"
 #include "measure/coverage.h"
-#include "measure/measurement_diff.h"
+#include "measure/measurements_compare.h"
+#include "measure/measurements_json.h"
 
 namespace tdx::cli {
 namespace {
@@ -59,12 +60,12 @@ Expectation expected_of(const VerifyArgs& a) {
         return e;
     }
     if (!a.expect_file.empty()) {
-        e.values = parse_published_measurements(read_text_document(a.expect_file), a.expect_file);
+        e.values = parse_measurements(read_text_document(a.expect_file), a.expect_file);
         return e;
     }
     e.dir = builder::check_published_dir(a.expect_dir);
     if (!e.dir->measurements) fail((fs::path(a.expect_dir) / "measurements.json").string() + ": missing; a published directory holds the values it claims there", ErrorKind::BadInput);
-    e.values = parse_published_measurements(*e.dir->measurements, (fs::path(a.expect_dir) / "measurements.json").string());
+    e.values = parse_measurements(*e.dir->measurements, (fs::path(a.expect_dir) / "measurements.json").string());
     return e;
 }
 
@@ -123,7 +124,7 @@ std::vector<std::string> agent_notes(const VerifyArgs& a, const Expectation& e) 
 }
 
 PublishedMeasurements as_published(const MeasureReport& r, const std::string& name) {
-    return parse_published_measurements(measure_report_json(r).dump(), name);
+    return parse_measurements(render_measurements(r).dump(), name);
 }
 
 // The published boot files, measured here as the recipe says they boot; the
@@ -314,7 +315,7 @@ int run_verify(VerifyArgs a) {
         rebuilt_files = builder::hash_boot_files(built.out_dir);
     }
     const PublishedMeasurements actual = as_published(report, "rebuilt measurements");
-    o.diff = diff_measurements(expected.values, actual);
+    o.diff = compare_measurements(expected.values, actual);
     o.coverage = report.coverage;
     o.compared.clear();
     for (const RegisterDiff& d : o.diff.registers)
@@ -334,8 +335,8 @@ int run_verify(VerifyArgs a) {
     if (expected.dir) {
         const MeasureReport published = measure_published_files(*expected.dir, recipe, o.findings);
         const PublishedMeasurements measured = as_published(published, "the published files");
-        o.published_files = diff_measurements(measured, actual);
-        o.files_match_claims = diff_measurements(expected.values, measured).all_equal;
+        o.published_files = compare_measurements(measured, actual);
+        o.files_match_claims = compare_measurements(expected.values, measured).all_equal;
         for (const auto& [name, sha] : expected.dir->boot_files) {
             const auto it = rebuilt_files.find(name);
             if (it == rebuilt_files.end() || it->second != sha) o.differing_files.push_back(name);

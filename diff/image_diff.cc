@@ -155,7 +155,7 @@ std::vector<Difference> diff_contents(Bytes a, Bytes b, const std::string& where
                 case FileKind::Firmware: out = diff_firmware(a, b, where); break;
                 case FileKind::Kernel: out = diff_kernel(a, b, where); break;
                 case FileKind::Manifest: out = diff_manifest(a, b, where); break;
-                case FileKind::Measurements: out = diff_measurements(a, b, where); break;
+                case FileKind::Measurements: out = diff_measurements_documents(a, b, where); break;
                 case FileKind::Json: out = diff_json(a, b, where); break;
                 case FileKind::Text: out = diff_text(a, b, where); break;
                 case FileKind::Binary: break;

@@ -40,7 +40,7 @@ std::vector<Difference> diff_initramfs(Bytes a, Bytes b, const std::string& wher
 std::vector<Difference> diff_firmware(Bytes a, Bytes b, const std::string& where);
 std::vector<Difference> diff_kernel(Bytes a, Bytes b, const std::string& where);
 std::vector<Difference> diff_manifest(Bytes a, Bytes b, const std::string& where);
-std::vector<Difference> diff_measurements(Bytes a, Bytes b, const std::string& where);
+std::vector<Difference> diff_measurements_documents(Bytes a, Bytes b, const std::string& where);
 std::vector<Difference> diff_json(Bytes a, Bytes b, const std::string& where);
 std::vector<Difference> diff_text(Bytes a, Bytes b, const std::string& where);
 // First differing offset and both sizes; empty when equal.

@@ -2,7 +2,8 @@
 // "key.path" -> value; the manifest's inputs and outputs are matched by role
 // and name instead of position (one added package would otherwise shift every
 // later index), and measurements.json's events are compared per register up to
-// the first event that differs: every later value follows from it.
+// the first event that differs (the rule verify uses): every later value
+// follows from it.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -11,6 +12,8 @@
 
 #include "diff/image_diff.h"
 #include "measure/json_document.h"
+#include "measure/measurements_compare.h"
+#include "measure/measurements_json.h"
 
 namespace tdx::builder {
 namespace {
@@ -100,27 +103,7 @@ void diff_keyed(const json& a, const json& b, std::initializer_list<const char*>
     }
 }
 
-std::string event_text(const json& e) {
-    auto get = [&](const char* k) { return e.contains(k) ? scalar(e[k]) : std::string("?"); };
-    return get("type") + " digest " + get("digest") + " \"" + get("description") + "\"";
-}
-
-// The fields that make an event itself; "kind" and "depends_on" explain it.
-bool same_event(const json& x, const json& y) {
-    for (const char* k : {"index", "type", "digest", "description"}) {
-        const bool hx = x.contains(k), hy = y.contains(k);
-        if (hx != hy || (hx && x[k] != y[k])) return false;
-    }
-    return true;
-}
-
-std::map<std::string, std::vector<json>> events_by_register(const json& doc) {
-    std::map<std::string, std::vector<json>> out;
-    if (!doc.contains("events") || !doc["events"].is_array()) return out;
-    for (const json& e : doc["events"])
-        if (e.is_object()) out[e.contains("register") ? scalar(e["register"]) : "?"].push_back(e);
-    return out;
-}
+std::string event_text(const ExpectedEvent& e) { return e.type + " digest " + to_hex(e.digest) + " \"" + e.description + "\""; }
 
 }  // namespace
 
@@ -146,29 +129,23 @@ std::vector<Difference> diff_manifest(Bytes a, Bytes b, const std::string& where
     return out;
 }
 
-std::vector<Difference> diff_measurements(Bytes a, Bytes b, const std::string& where) {
+std::vector<Difference> diff_measurements_documents(Bytes a, Bytes b, const std::string& where) {
     const json ja = parse(a, where + " (A)"), jb = parse(b, where + " (B)");
     std::vector<Difference> out;
     Flat fa, fb;
     flatten(without(ja, {"events"}), "", fa);
     flatten(without(jb, {"events"}), "", fb);
     diff_flat(fa, fb, where, out);
-    const auto ea = events_by_register(ja), eb = events_by_register(jb);
-    std::set<std::string> regs;
-    for (const auto& [r, v] : ea) regs.insert(r);
-    for (const auto& [r, v] : eb) regs.insert(r);
-    static const std::vector<json> kNone;
-    for (const std::string& r : regs) {
-        const auto ia = ea.find(r), ib = eb.find(r);
-        const std::vector<json>& xa = ia == ea.end() ? kNone : ia->second;
-        const std::vector<json>& xb = ib == eb.end() ? kNone : ib->second;
-        for (std::size_t i = 0; i < std::max(xa.size(), xb.size()); ++i) {
-            const bool ha = i < xa.size(), hb = i < xb.size();
-            if (ha && hb && same_event(xa[i], xb[i])) continue;
-            out.push_back({where + ":" + r + " event " + std::to_string(i), "first differing event",
-                           ha ? event_text(xa[i]) : "", hb ? event_text(xb[i]) : ""});
-            break;
-        }
+    // The events through measurements.json's own reader and its one rule for
+    // the first event that differs (measure/measurements_compare.h).
+    auto text = [](Bytes d) { return std::string(reinterpret_cast<const char*>(d.data()), d.size()); };
+    const PublishedMeasurements pa = parse_measurements(text(a), where + " (A)"), pb = parse_measurements(text(b), where + " (B)");
+    for (int r = 0; r < 4; ++r) {
+        const std::vector<ExpectedEvent> xa = pa.registers.events_of(r), xb = pb.registers.events_of(r);
+        const std::optional<std::size_t> i = first_differing_event(xa, xb);
+        if (!i) continue;
+        out.push_back({where + ":rtmr" + std::to_string(r) + " event " + std::to_string(*i), "first differing event",
+                       *i < xa.size() ? event_text(xa[*i]) : "", *i < xb.size() ? event_text(xb[*i]) : ""});
     }
     return out;
 }

@@ -139,8 +139,4 @@ ExpectedMeasurements parse_expected_measurements(const json& doc, const std::str
     return out;
 }
 
-ExpectedMeasurements parse_expected_measurements_text(const std::string& text, const std::string& name) {
-    return parse_expected_measurements(parse_json_document(text, name), name);
-}
-
 }  // namespace tdx

@@ -1,7 +1,7 @@
-// The predictions of a measurements.json ("tdximage.measurements/v1", written
-// by `tdximage measure --json` / --out-dir): the register values, why a
-// register is not predicted, and the events of each register in extend order
-// with what each depends on. `eventlog compare` checks a real log against it.
+// The predictions of a measurements.json ("tdximage.measurements/v1"; its
+// owner is measure/measurements_json.h): the register values, why a register
+// is not predicted, and the events of each register in extend order with
+// what each depends on. `eventlog compare` checks a real log against it.
 #pragma once
 
 #include <array>
@@ -41,8 +41,5 @@ struct ExpectedMeasurements {
 // `name` and the offending key ("measurements.json: events[3].digest: ...").
 // The events listed for a predicted register must replay to its value.
 ExpectedMeasurements parse_expected_measurements(const nlohmann::json& doc, const std::string& name);
-
-// The same from the document's text; invalid JSON is reported with its position.
-ExpectedMeasurements parse_expected_measurements_text(const std::string& text, const std::string& name);
 
 }  // namespace tdx

@@ -15,6 +15,7 @@
 #include "builder/rootfs/fs_tree.h"
 #include "diff/image_diff.h"
 #include "base/digest.h"
+#include "tests/measure/eventlog_scenario.h"
 #include "tests/ovmf/fv_builder.h"
 #include "tests/ovmf/tdvf_builder.h"
 #include "tests/support/catch.h"
@@ -338,23 +339,32 @@ TEST_CASE("diff: output directories with a changed manifest input") {
 }
 
 TEST_CASE("diff: measurements name the register and its first differing event") {
-    using nlohmann::json;
-    auto doc = [](const std::string& d1, const std::string& rtmr1) {
-        json events = json::array();
-        events.push_back({{"register", "rtmr1"}, {"index", 0}, {"type", "EV_EFI_ACTION"}, {"digest", "aa"}, {"description", "call"}});
-        events.push_back({{"register", "rtmr1"}, {"index", 1}, {"type", "EV_EFI_BOOT_SERVICES_APPLICATION"}, {"digest", d1}, {"description", "kernel"}});
-        events.push_back({{"register", "rtmr1"}, {"index", 2}, {"type", "EV_SEPARATOR"}, {"digest", "cc"}, {"description", "sep"}});
-        events.push_back({{"register", "rtmr2"}, {"index", 0}, {"type", "EV_IPL"}, {"digest", "dd"}, {"description", "cmdline"}});
-        return json{{"mrtd", "00"}, {"rtmr1", rtmr1}, {"rtmr2", "22"}, {"events", events}}.dump(2);
-    };
-    const std::string a = doc("bb", "11"), b = doc("be", "12");
+    // Real measurements.json documents (their events replay to their
+    // values): two boots that differ only in the initramfs.
+    tdx::test::BootInputs other;
+    other.initrd = "initrd B";
+    const std::string a = tdx::test::measurements_json(tdx::test::boot_events({})).dump(2), b = tdx::test::measurements_json(tdx::test::boot_events(other)).dump(2);
     const Buf x(a.begin(), a.end()), y(b.begin(), b.end());
     REQUIRE(detect_kind(view(x)) == FileKind::Measurements);
     const std::vector<Difference> d = diff_contents(view(x), view(y), "measurements.json");
     REQUIRE(d.size() == 2);
-    CHECK((d[0].what == "rtmr1" && d[0].a == "11" && d[0].b == "12"));
-    CHECK(d[1].where == "measurements.json:rtmr1 event 1");
-    CHECK(d[1].a == "EV_EFI_BOOT_SERVICES_APPLICATION digest bb \"kernel\"");
+    CHECK(d[0].what == "rtmr2");
+    CHECK(d[1].where == "measurements.json:rtmr2 event 1");
+    CHECK(d[1].what == "first differing event");
+    CHECK_THAT(d[1].a, TDX_CONTAINS("EV_EVENT_TAG digest " + to_hex(sha384(Bytes(reinterpret_cast<const std::uint8_t*>("initrd A"), 8)))));
+    CHECK_THAT(d[1].b, TDX_CONTAINS("\"Linux initrd\""));
+}
+
+TEST_CASE("diff: a measurements.json whose events do not replay to its values is unreadable, not compared") {
+    nlohmann::json forged = tdx::test::measurements_json(tdx::test::boot_events({}));
+    const std::string a = forged.dump(2);
+    forged["rtmr2"] = std::string(96, 'b');
+    const std::string b = forged.dump(2);
+    const Buf x(a.begin(), a.end()), y(b.begin(), b.end());
+    const std::vector<Difference> d = diff_contents(view(x), view(y), "measurements.json");
+    REQUIRE(!d.empty());
+    CHECK(d[0].what == "unreadable as measurements");
+    CHECK_THAT(d[0].a, TDX_CONTAINS("measurements.json (B)"));
 }
 
 TEST_CASE("diff: unknown content falls back to the first differing offset") {

@@ -11,7 +11,8 @@
 #include "diff/image_diff.h"
 #include "measure/expected_measurements.h"
 #include "measure/json_document.h"
-#include "measure/measurement_diff.h"
+#include "measure/measurements_compare.h"
+#include "measure/measurements_json.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -35,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const Error&) {
     }
     try {
-        const PublishedMeasurements p = parse_published_measurements(text, "measurements.json");
-        const MeasurementDiff d = diff_measurements(p, p);
+        const PublishedMeasurements p = parse_measurements(text, "measurements.json");
+        const MeasurementDiff d = compare_measurements(p, p);
         if (!d.all_equal) {
             std::fprintf(stderr, "a measurements document differs from itself\n");
             std::abort();
@@ -44,13 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const Error&) {
     }
     try {
-        (void)parse_expected_measurements_text(text, "expected.json");
+        (void)parse_measurements(text, "expected.json");
     } catch (const Error&) {
     }
     // diff A A: a document never differs from itself, whichever reading of it
     // `diff` picks by the file's name.
     const Bytes bytes = fuzz::bytes_of(data, size);
-    for (auto* diff : {&builder::diff_json, &builder::diff_manifest, &builder::diff_measurements}) {
+    for (auto* diff : {&builder::diff_json, &builder::diff_manifest, &builder::diff_measurements_documents}) {
         try {
             if (!diff(bytes, bytes, "a.json").empty()) {
                 std::fprintf(stderr, "diff finds differences between a document and itself\n");

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "measure/event_types.h"
+#include "measure/measurements_json.h"
 #include "tests/measure/eventlog_scenario.h"
 #include "tests/support/catch.h"
 
@@ -266,6 +267,6 @@ TEST_CASE("expected_measurements: the document is validated key by key") {
         c.edit(j);
         CHECK_THROWS_WITH(parse_expected_measurements(j, "m.json"), TDX_CONTAINS(c.message));
     }
-    CHECK_THROWS_WITH(parse_expected_measurements_text("{\"schema\": ", "m.json"), TDX_CONTAINS("m.json: not valid JSON"));
-    CHECK_THROWS_WITH(parse_expected_measurements_text("", "m.json"), TDX_CONTAINS("m.json: not valid JSON"));
+    CHECK_THROWS_WITH(parse_measurements("{\"schema\": ", "m.json"), TDX_CONTAINS("m.json: not valid JSON"));
+    CHECK_THROWS_WITH(parse_measurements("", "m.json"), TDX_CONTAINS("m.json: not valid JSON"));
 }

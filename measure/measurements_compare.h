@@ -10,30 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "measure/expected_measurements.h"
+#include "measure/measurements_json.h"
 
 namespace tdx {
-
-// A setup-header field QEMU wrote, as measurements.json lists it.
-struct HeaderField {
-    std::string name;
-    std::uint64_t value = 0;
-};
-
-struct PublishedMeasurements {
-    std::optional<std::string> mrtd;  // lowercase hex
-    ExpectedMeasurements registers;   // may list no events (only values)
-    // What explains an RTMR1 difference below the kernel event: the kernel
-    // file's identity and the header fields QEMU wrote (kernel-header
-    // patched); absent in documents that do not carry them.
-    std::optional<std::string> kernel_sha256;
-    std::optional<std::uint64_t> initrd_size;
-    std::vector<HeaderField> header_patch;
-};
-
-// From a measurements.json document ("tdximage.measurements/v1"); throws
-// tdx::Error naming `name` and the offending key.
-PublishedMeasurements parse_published_measurements(const std::string& text, const std::string& name);
 
 struct RegisterDiff {
     std::string name;                   // "MR_TD", "RTMR0", ...
@@ -52,7 +31,14 @@ struct MeasurementDiff {
     bool all_equal = true;                // over the compared registers
 };
 
-MeasurementDiff diff_measurements(const PublishedMeasurements& expected, const PublishedMeasurements& actual);
+MeasurementDiff compare_measurements(const PublishedMeasurements& expected, const PublishedMeasurements& actual);
+
+// The one rule for "the first event that differs" in a register's event
+// list, used by `verify`, `diff` and the build's "changed since": events are
+// the same when their type and digest are (the bytes the register extends;
+// descriptions only explain them). The index of the first event that differs
+// or exists on one side only; nullopt when the lists are the same.
+std::optional<std::size_t> first_differing_event(const std::vector<ExpectedEvent>& a, const std::vector<ExpectedEvent>& b);
 
 // The input an event stands for, in words ("the initramfs", "the kernel
 // command line", ...), from its kind.

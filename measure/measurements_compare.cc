@@ -1,5 +1,4 @@
-#include "measure/measurement_diff.h"
-#include "measure/json_document.h"
+#include "measure/measurements_compare.h"
 
 #include <map>
 
@@ -19,39 +18,6 @@ std::string input_of_event_kind(const std::string& kind) {
     if (kind == "boot_order" || kind == "boot_option") return "the firmware's boot variables";
     if (kind == "separator" || kind == "action") return "the firmware's event layout (profile)";
     return "an input of kind '" + kind + "'";
-}
-
-PublishedMeasurements parse_published_measurements(const std::string& text, const std::string& name) {
-    const nlohmann::json doc = parse_json_document(text, name);
-    PublishedMeasurements p;
-    p.registers = parse_expected_measurements(doc, name);
-    const nlohmann::json inputs = doc.value("inputs", nlohmann::json());
-    if (inputs.is_object()) {
-        const nlohmann::json k = inputs.value("kernel", nlohmann::json()), i = inputs.value("initrd", nlohmann::json());
-        if (k.is_object() && k.value("sha256", nlohmann::json()).is_string()) p.kernel_sha256 = k["sha256"].get<std::string>();
-        if (i.is_object() && i.value("size", nlohmann::json()).is_number_unsigned()) p.initrd_size = i["size"].get<std::uint64_t>();
-    }
-    const nlohmann::json patch = doc.value("kernel_header_patch", nlohmann::json());
-    if (patch.is_array()) {
-        for (const nlohmann::json& f : patch) {
-            if (!f.is_object() || !f.value("field", nlohmann::json()).is_string() || !f.value("new", nlohmann::json()).is_string()) continue;
-            const std::string v = f["new"].get<std::string>();
-            std::uint64_t value = 0;
-            try {
-                value = std::stoull(v, nullptr, 16);
-            } catch (const std::exception&) {
-                fail(name + ": kernel_header_patch: '" + v + "' is not a hex value", ErrorKind::BadInput);
-            }
-            p.header_patch.push_back({f["field"].get<std::string>(), value});
-        }
-    }
-    if (doc.contains("mrtd") && doc["mrtd"].is_string()) {
-        const std::string m = doc["mrtd"].get<std::string>();
-        if (m.size() != 96 || m.find_first_not_of("0123456789abcdef") != std::string::npos)
-            fail(name + ": mrtd: expected 96 lowercase hex digits", ErrorKind::BadInput);
-        p.mrtd = m;
-    }
-    return p;
 }
 
 namespace {
@@ -95,7 +61,14 @@ std::string explain_kernel_event(const PublishedMeasurements& expected, const Pu
 
 }  // namespace
 
-MeasurementDiff diff_measurements(const PublishedMeasurements& expected, const PublishedMeasurements& actual) {
+std::optional<std::size_t> first_differing_event(const std::vector<ExpectedEvent>& a, const std::vector<ExpectedEvent>& b) {
+    std::size_t i = 0;
+    while (i < a.size() && i < b.size() && a[i].type == b[i].type && a[i].digest == b[i].digest) ++i;
+    if (i >= a.size() && i >= b.size()) return std::nullopt;
+    return i;
+}
+
+MeasurementDiff compare_measurements(const PublishedMeasurements& expected, const PublishedMeasurements& actual) {
     MeasurementDiff out;
     auto add = [&](RegisterDiff d) {
         d.compared = !d.expected.empty() && !d.actual.empty();
@@ -123,14 +96,14 @@ MeasurementDiff diff_measurements(const PublishedMeasurements& expected, const P
             if (a.empty() || b.empty()) {
                 d.explanation = "the values differ; the published document lists no events for " + d.name + ", so which input cannot be said";
             } else {
-                std::size_t i = 0;
-                while (i < a.size() && i < b.size() && a[i].type == b[i].type && a[i].digest == b[i].digest) ++i;
-                if (i >= a.size() && i >= b.size()) {
+                const std::optional<std::size_t> first = first_differing_event(a, b);
+                if (!first) {
                     // Cannot happen for documents whose events replay to their values.
                     d.explanation = "the values differ but the event lists agree";
                     add(std::move(d));
                     continue;
                 }
+                const std::size_t i = *first;
                 if (i < a.size()) d.expected_event = a[i];
                 if (i < b.size()) d.actual_event = b[i];
                 const ExpectedEvent& at = i < b.size() ? b[i] : a[i];
