@@ -9,9 +9,11 @@
 
 namespace tdx {
 
-// What kind of trouble, so the CLI can map it to an exit status. Every kind
-// currently maps to exit status 2; the distinction is kept for messages and
-// for commands that treat "input differs" separately.
+// What kind of trouble. Every kind is exit status 2; the kind decides how
+// the error is shown: a Usage error (fixed by another command line) points at
+// the command's --help (cli/app.cc); BadInput (the content of a named input
+// is wrong) and Io (a named file cannot be read or written) are printed as
+// they are, since they name the file already.
 enum class ErrorKind { Usage, BadInput, Io };
 
 class Error : public std::runtime_error {

@@ -56,13 +56,19 @@ InputFile::InputFile(const std::filesystem::path& path, Limit size_limit) : path
     size_ = owned_.size();
 }
 
+InputFile::InputFile(const std::filesystem::path& name, Bytes contents, Limit size_limit)
+    : path_(name), data_(contents.data()), size_(contents.size()), borrowed_(true) {
+    if (contents.size() > limit(size_limit)) exceeded(size_limit, name.string(), "its size (" + std::to_string(contents.size()) + " bytes)");
+}
+
 InputFile::~InputFile() {
     if (mapped_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
 
 InputFile::InputFile(InputFile&& other) noexcept
-    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_), mapped_(other.mapped_), owned_(std::move(other.owned_)) {
-    if (!mapped_) data_ = owned_.data();
+    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_), mapped_(other.mapped_), borrowed_(other.borrowed_),
+      owned_(std::move(other.owned_)) {
+    if (!mapped_ && !borrowed_) data_ = owned_.data();
     other.mapped_ = false;
     other.data_ = nullptr;
     other.size_ = 0;

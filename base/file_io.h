@@ -24,6 +24,10 @@ public:
     // limit instead of exhausting memory. A FIFO without a writer reads as
     // empty instead of blocking forever.
     explicit InputFile(const std::filesystem::path& path, Limit size_limit = Limit::InputSize);
+    // Bytes already in memory (an image the build has just assembled), held
+    // by the caller for this object's life, named `name` in messages; the
+    // same size limit applies.
+    InputFile(const std::filesystem::path& name, Bytes contents, Limit size_limit = Limit::InputSize);
     ~InputFile();
     InputFile(InputFile&& other) noexcept;
     InputFile& operator=(InputFile&&) = delete;
@@ -39,6 +43,7 @@ private:
     const std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
     bool mapped_ = false;
+    bool borrowed_ = false;
     std::vector<std::uint8_t> owned_;  // for inputs that cannot be mapped (pipes, empty files)
 };
 

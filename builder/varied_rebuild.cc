@@ -12,6 +12,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "builder/recipe/recipe_search.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -38,6 +39,20 @@ bool same_bytes(const fs::path& a, const fs::path& b) {
 }
 
 }  // namespace
+
+std::vector<std::string> rebuild_argv(const BuildRequest& a, const fs::path& program, const std::string& out,
+                                      const std::vector<std::string>& limit_args) {
+    auto abs = [](const fs::path& p) { return fs::absolute(p).lexically_normal().string(); };
+    const RecipeLocation where = find_recipe(a.recipe);
+    std::vector<std::string> argv = {program.string(), "build", abs(where.file), "--lock", abs(where.lock_for(a.lock)),
+                                     "--out", out, "--locked", "--quiet"};
+    if (a.offline) argv.push_back("--offline");
+    if (!a.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", abs(a.cache_dir)});
+    if (!a.agent.empty()) argv.insert(argv.end(), {"--agent", abs(a.agent)});
+    for (const std::string& x : a.agent_args) argv.insert(argv.end(), {"--agent-arg", x});
+    for (const std::string& l : limit_args) argv.insert(argv.end(), {"--limit", l});
+    return argv;
+}
 
 int run_varied(const std::vector<std::string>& argv, const fs::path& cwd) {
     // Everything the child needs is built before fork: only async-signal-safe

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "builder/build_pipeline.h"
+
 namespace tdx::builder {
 
 // What the second run gets instead of ours: the working directory `cwd`,
@@ -17,6 +19,12 @@ inline constexpr char kVariedEnvironment[] = "another directory, umask 077, TZ=A
 // its exit status (128 + signal when killed). Throws tdx::Error (Io) when it
 // cannot be started.
 int run_varied(const std::vector<std::string>& argv, const std::filesystem::path& cwd);
+
+// The command line of `build --twice`'s second build: `program` building the
+// same request from its lock (--locked, --quiet), every path made absolute,
+// into `out`, with the first run's `limit_args` (--limit NAME=VALUE values).
+std::vector<std::string> rebuild_argv(const BuildRequest& first, const std::filesystem::path& program, const std::string& out,
+                                      const std::vector<std::string>& limit_args);
 
 // The names (relative paths, sorted) of the regular files that exist in only
 // one of two directory trees or whose bytes differ.

@@ -11,6 +11,7 @@
 #include "builder/rootfs/compressor.h"
 #include "cli/commands.h"
 #include "base/error.h"
+#include "base/version.h"
 #include "base/limits.h"
 #include "base/suggest.h"
 
@@ -75,7 +76,7 @@ int run_main(int argc, char** argv) {
         "2 trouble: usage error, bad input, I/O failure.");
     // The libraries whose versions decide output bytes (codecs) or trust
     // (crypto, transport), as they are loaded.
-    app.set_version_flag("--version", std::string("tdximage ") + TDXIMAGE_VERSION + "\n" + OpenSSL_version(OPENSSL_VERSION) + "\n" +
+    app.set_version_flag("--version", std::string("tdximage ") + tool_version() + "\n" + OpenSSL_version(OPENSSL_VERSION) + "\n" +
                                           builder::codec_versions() + "\n" + curl_version());
     app.require_subcommand(1);
     // Options of the top level may follow the command ("tdximage build R
@@ -124,7 +125,15 @@ int run_main(int argc, char** argv) {
             std::cerr << "tdximage: error: " << e.what() << " (see `tdximage " << (path.empty() ? "" : path + " ") << "--help`)\n";
         return kExitTrouble;
     } catch (const Error& e) {
-        std::cerr << "tdximage: error: " << e.what() << "\n";
+        // A usage error is fixed by another command line: point at its help,
+        // as for CLI11's own parse errors. Bad input and I/O errors name the
+        // file already.
+        std::cerr << "tdximage: error: " << e.what();
+        if (e.kind() == ErrorKind::Usage) {
+            const std::string path = command_path(*deepest_parsed(app));
+            std::cerr << " (see `tdximage " << (path.empty() ? "" : path + " ") << "--help`)";
+        }
+        std::cerr << "\n";
         return kExitTrouble;
     } catch (const std::bad_alloc&) {
         std::cerr << "tdximage: error: out of memory\n";

@@ -13,12 +13,15 @@
 #include "builder/recipe/recipe_search.h"
 #include "builder/varied_rebuild.h"
 #include "cli/app.h"
-#include "cli/build_pipeline.h"
+#include "builder/build_pipeline.h"
+#include "cli/build_args.h"
+#include "cli/stderr_reporter.h"
 #include "cli/commands.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "cli/warnings.h"
 #include "base/error.h"
+#include "base/human_size.h"
 #include "base/limits.h"
 #include "base/temp_dir.h"
 #include "measure/measurements_json.h"
@@ -27,30 +30,14 @@ namespace tdx::cli {
 namespace {
 namespace fs = std::filesystem;
 
-std::string human_size(std::uint64_t n) {
-    std::ostringstream o;
-    if (n >= (1u << 20)) o << std::fixed << std::setprecision(1) << static_cast<double>(n) / (1u << 20) << " MiB";
-    else if (n >= 1024) o << std::fixed << std::setprecision(1) << static_cast<double>(n) / 1024 << " KiB";
-    else o << n << " B";
-    return o.str();
-}
-
 // --twice: the same build from the lock in another directory, umask, time
 // zone, locale and CPU count, in a child process; the two output directories
 // must be byte-identical.
-int build_again_and_compare(const BuildArgs& a, const BuildOutcome& first) {
-    auto abs = [](const std::string& p) { return fs::absolute(p).lexically_normal().string(); };
+int build_again_and_compare(const BuildArgs& a, const builder::BuildOutcome& first) {
     const TempDir tmp_dir("tdximage-twice");
     const fs::path& tmp = tmp_dir.path();
     fs::create_directories(tmp / "elsewhere" / "deeper");
-    const builder::RecipeLocation where = builder::find_recipe(a.recipe);
-    std::vector<std::string> argv = {fs::read_symlink("/proc/self/exe").string(), "build", abs(where.file.string()), "--lock",
-                                     abs(a.lock.empty() ? where.default_lock.string() : a.lock), "--out", "../second", "--locked", "--quiet"};
-    if (a.offline) argv.push_back("--offline");
-    if (!a.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", abs(a.cache_dir)});
-    if (!a.agent.empty()) argv.insert(argv.end(), {"--agent", abs(a.agent)});
-    for (const std::string& x : a.agent_args) argv.insert(argv.end(), {"--agent-arg", x});
-    for (const std::string& l : changed_limits()) argv.insert(argv.end(), {"--limit", l});
+    const std::vector<std::string> argv = builder::rebuild_argv(a, fs::read_symlink("/proc/self/exe"), "../second", changed_limits());
     if (!a.quiet) std::cerr << "tdximage: --twice: building again (" << builder::kVariedEnvironment << ")\n";
     const int rc = builder::run_varied(argv, tmp / "elsewhere" / "deeper");
     if (rc != 0) fail("--twice: the second build failed (exit " + std::to_string(rc) + ")", ErrorKind::Io);
@@ -77,7 +64,10 @@ std::string changed_line(const std::vector<std::string>& changed) {
 }
 
 int run_build(const BuildArgs& a) {
-    const BuildOutcome o = build_into_directory(a);
+    StderrReporter reporter(a.quiet || a.json);
+    builder::BuildRequest request = a;
+    request.reporter = &reporter;
+    const builder::BuildOutcome o = builder::build_into_directory(request);
     const MeasureReport& report = o.report;
     print_warnings(o.warnings);
     if (a.json) {

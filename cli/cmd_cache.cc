@@ -28,7 +28,7 @@ struct CacheArgs {
     std::string only;
 };
 
-Cache open_cache(const CacheArgs& a) { return Cache(a.cache_dir.empty() ? Cache::default_root() : std::filesystem::path(a.cache_dir)); }
+Cache open_cache(const CacheArgs& a) { return Cache(Cache::root_for(a.cache_dir)); }
 
 int flush_stdout() {
     std::cout.flush();

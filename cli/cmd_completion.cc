@@ -9,6 +9,7 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "base/error.h"
+#include "base/version.h"
 
 namespace tdx::cli {
 namespace {
@@ -158,7 +159,7 @@ const std::vector<Example>& examples() {
 std::string man_page(const CLI::App& root) {
     std::ostringstream o;
     // No date: the page is generated at build time and must not change with it.
-    o << ".TH TDXIMAGE 1 \"\" \"tdximage " << TDXIMAGE_VERSION << "\" \"User Commands\"\n"
+    o << ".TH TDXIMAGE 1 \"\" \"tdximage " << tool_version() << "\" \"User Commands\"\n"
       << ".SH NAME\ntdximage \\- " << roff("reproducible Intel TDX guest images and their measurements (MR_TD, RTMRs), computed offline") << "\n"
       << ".SH SYNOPSIS\n\\fBtdximage\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n"
       << ".SH DESCRIPTION\n" << roff(root.get_description()) << "\n"

@@ -9,6 +9,7 @@
 #include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/stderr_reporter.h"
 #include "base/error.h"
 #include "base/file_io.h"
 
@@ -21,19 +22,20 @@ struct LockArgs {
 };
 
 std::filesystem::path lock_path(const LockArgs& a, const builder::RecipeLocation& where) {
-    return a.lock.empty() ? where.default_lock : std::filesystem::path(a.lock);
+    return where.lock_for(a.lock);
 }
 
 struct Session {
+    StderrReporter reporter;
     builder::Cache cache;
     builder::CachingDownloader downloader;
     explicit Session(const LockArgs& a)
-        : cache(a.cache_dir.empty() ? builder::Cache::default_root() : std::filesystem::path(a.cache_dir)),
-          downloader(cache, options(a)) {}
-    static builder::CachingDownloaderOptions options(const LockArgs& a) {
+        : reporter(a.quiet), cache(builder::Cache::root_for(a.cache_dir)),
+          downloader(cache, options(a, reporter)) {}
+    static builder::CachingDownloaderOptions options(const LockArgs& a, Reporter& r) {
         builder::CachingDownloaderOptions o;
         o.offline = a.offline;
-        o.quiet = a.quiet;
+        o.reporter = &r;
         return o;
     }
 };

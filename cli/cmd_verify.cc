@@ -19,7 +19,9 @@
 #include "builder/recipe/recipe.h"
 #include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
-#include "cli/build_pipeline.h"
+#include "builder/build_pipeline.h"
+#include "cli/build_args.h"
+#include "cli/stderr_reporter.h"
 #include "cli/commands.h"
 #include "cli/report_json.h"
 #include "base/temp_dir.h"
@@ -132,7 +134,7 @@ PublishedMeasurements as_published(const MeasureReport& r, const std::string& na
 // replaced in between is a finding, not a silent switch).
 MeasureReport measure_published_files(const builder::PublishedDir& d, const builder::Recipe& recipe, std::vector<builder::ClaimFinding>& findings) {
     if (d.initramfs_name.empty()) fail(d.dir.string() + ": no initramfs.cpio[.gz|.zst|.xz] in the image directory", ErrorKind::BadInput);
-    MeasureReport r = measure(recipe_measure_request(recipe, d.dir, d.initramfs_name));
+    MeasureReport r = measure(builder::recipe_measure_request(recipe, d.dir, d.initramfs_name));
     for (const std::optional<InputIdentity>& id : {std::optional<InputIdentity>(r.ovmf), r.kernel, r.initrd}) {
         if (!id) continue;
         const auto it = d.boot_files.find(id->file);
@@ -310,7 +312,10 @@ int run_verify(VerifyArgs a) {
             tmp = std::make_unique<TempDir>("tdximage-verify");
             a.build.out = (tmp->path() / "image").string();
         }
-        const BuildOutcome built = build_into_directory(a.build);
+        StderrReporter reporter(a.build.quiet);
+        builder::BuildRequest request = a.build;
+        request.reporter = &reporter;
+        const builder::BuildOutcome built = builder::build_into_directory(request);
         report = built.report;
         rebuilt_files = builder::hash_boot_files(built.out_dir);
     }

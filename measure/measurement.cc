@@ -34,7 +34,7 @@ MeasureReport measure(const MeasureRequest& req) {
     r.memory_size = req.memory_size;
     r.cmdline = req.cmdline;
 
-    InputFile ovmf(req.ovmf, Limit::FirmwareSize);
+    InputFile ovmf = req.ovmf_contents ? InputFile(req.ovmf, *req.ovmf_contents, Limit::FirmwareSize) : InputFile(req.ovmf, Limit::FirmwareSize);
     auto ovmf_id = identify_async(ovmf);
     const std::string ovmf_name = req.ovmf.string();
     // Warnings end up in measurements.json, which must not depend on where
@@ -106,12 +106,13 @@ MeasureReport measure(const MeasureRequest& req) {
     r.ovmf = ovmf_id.get();
 
     if (req.kernel) {
-        InputFile kernel(*req.kernel);
+        InputFile kernel = req.kernel_contents ? InputFile(*req.kernel, *req.kernel_contents) : InputFile(*req.kernel);
         // The PE headers first: a file that is no kernel fails at once, before
         // the identity hash or QEMU's header patch touch the rest of it.
         parse_pe(kernel.bytes(), req.kernel->string());
         std::optional<InputFile> initrd;
-        if (req.initrd) initrd.emplace(*req.initrd);
+        if (req.initrd && req.initrd_contents) initrd.emplace(*req.initrd, *req.initrd_contents);
+        else if (req.initrd) initrd.emplace(*req.initrd);
         auto kernel_id = identify_async(kernel);
         std::optional<std::future<InputIdentity>> initrd_id;
         if (initrd) initrd_id = identify_async(*initrd);

@@ -26,9 +26,14 @@ struct InputIdentity {
 };
 
 struct MeasureRequest {
+    // The files to measure. When the matching *_contents is set, its bytes
+    // are measured instead of reading the file, and the path only names the
+    // input (its file name is the identity's `file`): `build` measures the
+    // image it has just assembled in memory rather than reading it back.
     std::filesystem::path ovmf;
     std::optional<std::filesystem::path> kernel;
     std::optional<std::filesystem::path> initrd;
+    std::optional<Bytes> ovmf_contents, kernel_contents, initrd_contents;
     std::string cmdline;
     std::uint64_t memory_size = 2ull << 30;
     std::optional<unsigned> cpus;                      // declared vCPU count (checked against the ACPI tables)

@@ -56,6 +56,8 @@ Cache::Cache(fs::path root) : root_(std::move(root)) {
     for (const char* sub : {"sha256", "names", "tmp", "locks"}) make_dir(root_ / sub);
 }
 
+fs::path Cache::root_for(const std::string& option) { return option.empty() ? default_root() : fs::path(option); }
+
 fs::path Cache::default_root() {
     // The XDG base directory spec says relative values are to be ignored.
     const char* xdg = std::getenv("XDG_CACHE_HOME");

@@ -99,6 +99,8 @@ public:
     // $XDG_CACHE_HOME/tdximage when XDG_CACHE_HOME is set to an absolute path,
     // else $HOME/.cache/tdximage; throws (Usage) when neither is usable.
     static std::filesystem::path default_root();
+    // The root a command uses: its --cache-dir when given, else default_root().
+    static std::filesystem::path root_for(const std::string& cache_dir_option);
 
     const std::filesystem::path& root() const { return root_; }
     std::filesystem::path path_for(const std::string& sha256) const;

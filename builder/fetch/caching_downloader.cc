@@ -1,6 +1,5 @@
 #include "builder/fetch/caching_downloader.h"
 
-#include <iostream>
 #include <optional>
 
 #include "base/digest.h"
@@ -45,7 +44,7 @@ CachingDownloader::~CachingDownloader() {
 }
 
 void CachingDownloader::note(const std::string& message) const {
-    if (!options_.quiet) std::cerr << "tdximage: " << message << "\n";
+    reporter().note(message);
 }
 
 void CachingDownloader::hold_cache() {
@@ -106,7 +105,7 @@ fs::path CachingDownloader::fetch_missing(const std::vector<std::string>& urls, 
     const fs::path partial = cache_.partial_path(sha);
     std::vector<std::string> why;
     for (const std::string& url : urls) {
-        Progress progress(base_name(url), Progress::wanted(options_.quiet));
+        Progress progress(base_name(url), reporter());
         try {
             fetcher_.fetch_to_file(url, expected, partial, &progress);
             progress.finish();
@@ -127,7 +126,7 @@ std::vector<std::uint8_t> CachingDownloader::fetch_unpinned(const std::vector<st
     if (urls.empty()) fail("nothing to fetch: no URL given", ErrorKind::BadInput);
     std::vector<std::string> why;
     for (const std::string& url : urls) {
-        Progress progress(base_name(url), Progress::wanted(options_.quiet));
+        Progress progress(base_name(url), reporter());
         CacheTempFile tmp = cache_.temp_file();
         try {
             fetcher_.fetch_to_file(url, expected, tmp.path(), &progress);

@@ -13,12 +13,13 @@
 #include "builder/fetch/cache.h"
 #include "builder/fetch/downloader.h"
 #include "builder/fetch/fetcher.h"
+#include "base/reporter.h"
 
 namespace tdx::builder {
 
 struct CachingDownloaderOptions {
     bool offline = false;
-    bool quiet = false;            // no progress bar and no notes on stderr
+    Reporter* reporter = nullptr;  // notes and progress bars; none when null
     // Content fetched without an expected hash (InRelease, APKINDEX) is also
     // stored under its computed hash, so a later lockfile pinning it can be
     // satisfied offline.
@@ -59,6 +60,7 @@ private:
     std::filesystem::path fetch_missing(const std::vector<std::string>& urls, const Expected& expected);
     std::vector<std::uint8_t> fetch_unpinned(const std::vector<std::string>& urls, const Expected& expected);
     void note(const std::string& message) const;
+    Reporter& reporter() const { return options_.reporter ? *options_.reporter : silent_reporter(); }
 
     Cache& cache_;
     CachingDownloaderOptions options_;

@@ -1,41 +1,16 @@
 #include "builder/fetch/progress.h"
 
-#include <sys/ioctl.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
+
+#include "base/human_size.h"
 
 namespace tdx::builder {
-namespace {
 
-unsigned terminal_width() {
-    struct winsize ws {};
-    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
-    return 80;
-}
-
-}  // namespace
-
-std::string human_size(std::uint64_t bytes) {
-    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    if (bytes < 1024) return std::to_string(bytes) + " B";
-    double v = static_cast<double>(bytes);
-    std::size_t u = 0;
-    while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
-        v /= 1024.0;
-        ++u;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
-    return buf;
-}
-
-Progress::Progress(std::string label, bool enabled) : label_(std::move(label)), enabled_(enabled) {}
+Progress::Progress(std::string label, Reporter& reporter)
+    : label_(std::move(label)), reporter_(reporter), enabled_(reporter.wants_progress()) {}
 
 Progress::~Progress() { finish(); }
-
-bool Progress::wanted(bool quiet) { return !quiet && ::isatty(STDERR_FILENO) == 1; }
 
 void Progress::set_label(std::string label) { label_ = std::move(label); }
 
@@ -49,7 +24,7 @@ void Progress::update(std::uint64_t done, std::uint64_t total) {
 }
 
 void Progress::draw(std::uint64_t done, std::uint64_t total) {
-    const unsigned width = terminal_width();
+    const unsigned width = std::max(20u, reporter_.progress_width());
     std::string sizes = human_size(done) + (total ? " / " + human_size(total) : "");
     std::string bar;
     if (total) {
@@ -66,16 +41,13 @@ void Progress::draw(std::uint64_t done, std::uint64_t total) {
         bar = label_ + "  " + sizes;
     }
     if (bar.size() >= width) bar.resize(width - 1);
-    // \r and erase-to-end-of-line: the only control sequences used.
-    std::fprintf(stderr, "\r%s\x1b[K", bar.c_str());
-    std::fflush(stderr);
+    reporter_.progress_line(bar);
     drawn_ = true;
 }
 
 void Progress::finish() {
     if (!enabled_ || !drawn_) return;
-    std::fputc('\n', stderr);
-    std::fflush(stderr);
+    reporter_.end_progress();
     drawn_ = false;
 }
 

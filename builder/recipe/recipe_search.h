@@ -14,6 +14,11 @@ struct RecipeLocation {
     std::filesystem::path file;          // the recipe to load
     std::filesystem::path default_lock;  // its lock unless --lock says otherwise
     bool by_name = false;                // found in the search path
+
+    // The lock a command uses: its --lock when given, else default_lock.
+    std::filesystem::path lock_for(const std::string& lock_option) const {
+        return lock_option.empty() ? default_lock : std::filesystem::path(lock_option);
+    }
 };
 
 // The directories searched for a recipe given by name, in this order, those

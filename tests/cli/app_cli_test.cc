@@ -32,10 +32,10 @@ TEST_CASE("usage errors from the argument parser have the tool's prefix and exit
 TEST_CASE("an unknown command names the nearest one, exit 2") {
     auto r = run_tool({"buidl", "recipes/debian-13.yaml"});
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "tdximage: error: unknown command 'buidl'; did you mean 'build'?\n");
+    CHECK(r.err == "tdximage: error: unknown command 'buidl'; did you mean 'build'? (see `tdximage --help`)\n");
     auto sub = run_tool({"eventlog", "shwo", "ccel.bin"});
     CHECK(sub.exit_code == 2);
-    CHECK(sub.err == "tdximage: error: unknown command 'eventlog shwo'; did you mean 'eventlog show'?\n");
+    CHECK(sub.err == "tdximage: error: unknown command 'eventlog shwo'; did you mean 'eventlog show'? (see `tdximage --help`)\n");
     auto far = run_tool({"frobnicate"});
     CHECK(far.exit_code == 2);
     CHECK_THAT(far.err, TDX_CONTAINS("tdximage: error: unknown command 'frobnicate' (commands: measure, inspect, profiles, "));

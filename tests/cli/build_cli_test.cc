@@ -26,10 +26,10 @@ TEST_CASE("build --agent: a directory or a missing file is named as such, exit 2
     const std::string out = (d / "out").string();
     auto dir = run_tool({"build", (d / "r.yaml").string(), "--agent", (d / "agentdir").string(), "--out", out});
     CHECK(dir.exit_code == 2);
-    CHECK(dir.err == "tdximage: error: " + (d / "agentdir").string() + ": --agent: is a directory; give the agent program\n");
+    CHECK(dir.err == "tdximage: error: " + (d / "agentdir").string() + ": --agent: is a directory; give the agent program (see `tdximage build --help`)\n");
     auto missing = run_tool({"build", (d / "r.yaml").string(), "--agent", (d / "nothere").string(), "--out", out});
     CHECK(missing.exit_code == 2);
-    CHECK(missing.err == "tdximage: error: " + (d / "nothere").string() + ": --agent: no such file\n");
+    CHECK(missing.err == "tdximage: error: " + (d / "nothere").string() + ": --agent: no such file (see `tdximage build --help`)\n");
     CHECK_FALSE(fs::exists(d / "out"));
     CHECK_FALSE(fs::exists(d / "r.yaml.lock"));
 }
@@ -38,5 +38,5 @@ TEST_CASE("build NAME: a shipped recipe's default lock is NAME.yaml.lock in the 
     TempDir d;
     auto r = run_in(d.path(), "build alpine --locked --out '" + (d / "out").string() + "' --cache-dir '" + (d / "cache").string() + "'");
     CHECK(r.exit_code == 2);
-    CHECK(r.err == "tdximage: error: alpine.yaml.lock: no lockfile; run `tdximage lock alpine` first\n");
+    CHECK(r.err == "tdximage: error: alpine.yaml.lock: no lockfile; run `tdximage lock alpine` first (see `tdximage build --help`)\n");
 }

@@ -409,7 +409,6 @@ TEST_CASE("cache: gc waits for a downloader that holds the cache, then removes i
     cache.insert(bytes_of("needed"), {}, "needed.deb");
     CachingDownloaderOptions o;
     o.offline = true;
-    o.quiet = true;
     auto dl = std::make_unique<CachingDownloader>(cache, o);
     const fs::path copy = dl->get_path({"http://deb.example/needed.deb"}, pinned("needed"));
     // A real gc in another process, started while the "build" runs.

@@ -186,7 +186,6 @@ FetchOptions fast() {
 
 CachingDownloaderOptions quiet_fast() {
     CachingDownloaderOptions o;
-    o.quiet = true;
     o.fetch = fast();
     return o;
 }
