@@ -180,12 +180,9 @@ BuildOutcome build_into_directory(const BuildRequest& a) {
     files.put("vmlinuz", Bytes(img.kernel));
     files.put(img.initramfs_name, Bytes(img.initramfs));
     files.put("OVMF.fd", Bytes(img.ovmf));
-    const std::string measurements = measurements_text(report);
-    files.put_text("mr_td.hex", to_hex(report.mrtd_selected) + "\n");
-    if (report.rtmr0) files.put_text("rtmr0.hex", to_hex(*report.rtmr0) + "\n");
-    if (report.rtmr1) files.put_text("rtmr1.hex", to_hex(*report.rtmr1) + "\n");
-    if (report.rtmr2) files.put_text("rtmr2.hex", to_hex(*report.rtmr2) + "\n");
-    files.put_text("measurements.json", measurements);
+    const MeasurementFiles values = measurement_files(report);
+    for (const MeasurementFile& f : values.files) files.put_text(f.name, f.content);
+    const std::string& measurements = values.files.back().content;
     const std::optional<std::vector<std::string>> changed = changed_registers(out.final_dir(), measurements);
 
     LaunchPlan lp;

@@ -26,13 +26,11 @@ struct MeasureArgs {
     bool pad8 = false;
 };
 
-std::string hex_line(const Digest384& d) { return to_hex(d) + "\n"; }
-
 using OutputFiles = std::vector<std::pair<std::filesystem::path, std::string>>;
 
 // Every output of one run is renamed into place together (`files` may already
 // hold the event log), so a failure leaves the previous outputs untouched.
-void write_outputs(const std::string& out_dir, const MeasureReport& r, const std::string& json_text, OutputFiles files) {
+void write_outputs(const std::string& out_dir, const MeasurementFiles& values, OutputFiles files) {
     if (out_dir.empty()) {
         if (!files.empty()) write_files_atomically(files);
         return;
@@ -41,17 +39,11 @@ void write_outputs(const std::string& out_dir, const MeasureReport& r, const std
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) fail(dir.string() + ": cannot create the output directory: " + ec.message(), ErrorKind::Io);
-    files.emplace_back(dir / "mr_td.hex", hex_line(r.mrtd_selected));
-    if (r.rtmr0) files.emplace_back(dir / "rtmr0.hex", hex_line(*r.rtmr0));
-    if (r.rtmr1) files.emplace_back(dir / "rtmr1.hex", hex_line(*r.rtmr1));
-    if (r.rtmr2) files.emplace_back(dir / "rtmr2.hex", hex_line(*r.rtmr2));
-    files.emplace_back(dir / "measurements.json", json_text);
+    for (const MeasurementFile& f : values.files) files.emplace_back(dir / f.name, f.content);
     write_files_atomically(files);
     // A register this run could not compute must not keep a stale value from
     // an earlier run next to the new measurements.json.
-    if (!r.rtmr0) std::filesystem::remove(dir / "rtmr0.hex", ec);
-    if (!r.rtmr1) std::filesystem::remove(dir / "rtmr1.hex", ec);
-    if (!r.rtmr2) std::filesystem::remove(dir / "rtmr2.hex", ec);
+    for (const std::string& name : values.stale) std::filesystem::remove(dir / name, ec);
 }
 
 int run_measure(const MeasureArgs& a) {
@@ -83,7 +75,8 @@ int run_measure(const MeasureArgs& a) {
 
     MeasureReport report = measure(req);
     print_warnings(report.warnings);
-    const std::string json_text = measurements_text(report);
+    const MeasurementFiles values = measurement_files(report);
+    const std::string& json_text = values.files.back().content;
     OutputFiles files;
     if (!a.event_log_out.empty()) {
         std::vector<PredictionGap> gaps;
@@ -91,7 +84,7 @@ int run_measure(const MeasureArgs& a) {
         const std::vector<std::uint8_t> log = write_tdx_event_log(report.events, gaps);
         files.emplace_back(a.event_log_out, std::string(log.begin(), log.end()));
     }
-    write_outputs(a.out_dir, report, json_text, std::move(files));
+    write_outputs(a.out_dir, values, std::move(files));
     if (a.json) std::cout << json_text;
     else print_measure_report(std::cout, report);
     std::cout.flush();

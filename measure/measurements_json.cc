@@ -95,6 +95,19 @@ json coverage_json(const std::vector<RegisterCoverage>& coverage) {
 
 std::string measurements_text(const MeasureReport& r) { return render_measurements(r).dump(2) + "\n"; }
 
+MeasurementFiles measurement_files(const MeasureReport& r) {
+    MeasurementFiles out;
+    out.files.push_back({"mr_td.hex", to_hex(r.mrtd_selected) + "\n"});
+    const std::optional<Digest384>* rtmrs[] = {&r.rtmr0, &r.rtmr1, &r.rtmr2};
+    for (int i = 0; i < 3; ++i) {
+        const std::string name = "rtmr" + std::to_string(i) + ".hex";
+        if (*rtmrs[i]) out.files.push_back({name, to_hex(**rtmrs[i]) + "\n"});
+        else out.stale.push_back(name);
+    }
+    out.files.push_back({"measurements.json", measurements_text(r)});
+    return out;
+}
+
 PublishedMeasurements parse_measurements(const std::string& text, const std::string& name) {
     const nlohmann::json doc = parse_json_document(text, name);
     PublishedMeasurements p;

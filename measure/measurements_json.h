@@ -27,6 +27,20 @@ nlohmann::json render_measurements(const MeasureReport& r);
 // Its text as written to measurements.json (two-space indent, final newline).
 std::string measurements_text(const MeasureReport& r);
 
+// The files a measurement is published as, in this order: mr_td.hex, the
+// rtmrN.hex of the registers computed, measurements.json. `measure --out-dir`
+// and `build` write exactly these; `stale` lists the value files of the
+// registers not computed (an earlier run's must not stay beside them).
+struct MeasurementFile {
+    std::string name;
+    std::string content;
+};
+struct MeasurementFiles {
+    std::vector<MeasurementFile> files;
+    std::vector<std::string> stale;
+};
+MeasurementFiles measurement_files(const MeasureReport& r);
+
 // A profile as measurements.json and `inspect profiles --json` show it.
 nlohmann::json profile_json(const Profile& p);
 // measurements.json's coverage keys: "covers" (register -> inputs),

@@ -17,6 +17,7 @@
 #include "measure/acpi_loader.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/temp_dir.h"
 #include "base/file_io.h"
 
 namespace tdx::builder {
@@ -234,10 +235,11 @@ void write_dump_directory(const fs::path& dir_in, const std::vector<std::pair<st
     fs::create_directories(dir.parent_path(), ec);
     if (ec) fail(dir.parent_path().string() + ": cannot create: " + ec.message(), ErrorKind::Io);
 
-    std::string tmpl = (dir.parent_path() / ("." + dir.filename().string() + ".tmp-XXXXXX")).string();
-    if (!::mkdtemp(tmpl.data())) fail(tmpl + ": cannot create a temporary directory: " + errno_text(), ErrorKind::Io);
-    const fs::path tmp = tmpl;
-    try {
+    // Removed on every way out but a rename into place; after an exchange
+    // it holds the earlier dump, removed with it.
+    TempDir staged(dir.parent_path(), "." + dir.filename().string() + ".tmp-");
+    const fs::path tmp = staged.path();
+    {
         make_dir_0755(tmp);
         for (const auto& [name, content] : files) {
             check_blob_path(name);
@@ -254,9 +256,9 @@ void write_dump_directory(const fs::path& dir_in, const std::vector<std::pair<st
             // rename(2) replaces an empty directory and fails on a non-empty
             // one, so a directory that appeared meanwhile is not clobbered.
             if (::rename(tmp.c_str(), dir.c_str()) != 0) fail(dir.string() + ": cannot move the dump into place: " + errno_text(), ErrorKind::Io);
+            staged.release();
         } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
-            // The old dump now sits at the temporary name.
-            fs::remove_all(tmp, ec);
+            // The old dump now sits at the temporary name: removed with it.
         } else {
             // File systems without RENAME_EXCHANGE: a short window without `dir`.
             const fs::path old = tmp.string() + ".old";
@@ -266,11 +268,9 @@ void write_dump_directory(const fs::path& dir_in, const std::vector<std::pair<st
                 ::rename(old.c_str(), dir.c_str());
                 fail(dir.string() + ": cannot move the dump into place: " + why, ErrorKind::Io);
             }
+            staged.release();
             fs::remove_all(old, ec);
         }
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
     }
 }
 

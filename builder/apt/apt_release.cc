@@ -19,6 +19,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/limits.h"
+#include "base/temp_dir.h"
 
 extern char** environ;
 
@@ -30,25 +31,6 @@ std::string keyring_list(const std::vector<std::filesystem::path>& keyrings) {
     for (const auto& k : keyrings) s += (s.empty() ? "" : ", ") + k.string();
     return s.empty() ? "(none)" : s;
 }
-
-// A private directory for gpgv's home and the message file, removed on exit.
-class ScratchDir {
-public:
-    ScratchDir() {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/tdximage-gpgv-XXXXXX";
-        if (!mkdtemp(templ.data())) fail("cannot create a temporary directory for gpgv: " + std::string(std::strerror(errno)), ErrorKind::Io);
-        path_ = templ;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 struct ProcessResult {
     int status = -1;
@@ -142,7 +124,7 @@ std::string verify_inrelease_signature(const std::vector<std::uint8_t>& inreleas
                                        const std::vector<std::filesystem::path>& keyrings, const std::string& what) {
     if (keyrings.empty()) fail(what + ": no keyring given to verify the signature with");
     std::vector<std::string> argv{"gpgv"};
-    ScratchDir dir;
+    TempDir dir("tdximage-gpgv");  // gpgv's home and the message file
     argv.insert(argv.end(), {"--homedir", dir.path().string(), "--status-fd", "1"});
     for (const auto& k : keyrings) {
         std::error_code ec;
