@@ -1,6 +1,6 @@
 #include "measure/kernel_setup.h"
 
-#include <cstdio>
+#include <charconv>
 #include <sstream>
 #include <string_view>
 
@@ -266,8 +266,13 @@ std::string kernel_version_string(Bytes kernel) {
 }
 
 std::optional<bool> kernel_measures_rtmr2(const std::string& version) {
+    // Digits only: sscanf's %u also took a sign and wrapped numbers that do not
+    // fit ("-1.0" read as a new kernel, "4294967302.0" as 6.0).
     unsigned major = 0, minor = 0;
-    if (std::sscanf(version.c_str(), "%u.%u", &major, &minor) != 2) return std::nullopt;
+    const char* end = version.data() + version.size();
+    const auto [dot, major_error] = std::from_chars(version.data(), end, major);
+    if (major_error != std::errc() || dot == end || *dot != '.') return std::nullopt;
+    if (std::from_chars(dot + 1, end, minor).ec != std::errc()) return std::nullopt;
     return major > 6 || (major == 6 && minor >= 9);
 }
 

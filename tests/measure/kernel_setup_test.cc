@@ -324,6 +324,12 @@ TEST_CASE("kernel version string and the RTMR2 (Linux >= 6.9) rule") {
     CHECK(tdx::kernel_measures_rtmr2("7.0.1") == std::optional<bool>(true));
     CHECK(tdx::kernel_measures_rtmr2("5.15.0") == std::optional<bool>(false));
     CHECK(!tdx::kernel_measures_rtmr2("garbage").has_value());
+    // A version string is untrusted input: a sign or a number that does not
+    // fit is unreadable, not a wrapped-around version.
+    for (const char* bad : {"-1.0", "+6.9", " 6.9", "4294967302.0", "6.4294967305", "6", "6."}) {
+        INFO(bad);
+        CHECK(!tdx::kernel_measures_rtmr2(bad).has_value());
+    }
     tdx::store_le16(k, 0x20E, 0xffff);  // points past the file: no string, no crash
     CHECK(tdx::kernel_version_string(tdx::Bytes(k.data(), k.size())).empty());
     tdx::store_le32(k, 0x202, 0);
