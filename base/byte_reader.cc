@@ -24,8 +24,8 @@ std::uint64_t checked_mul(std::uint64_t a, std::uint64_t b, const char* what) {
 Bytes slice(Bytes data, std::uint64_t offset, std::uint64_t length, const std::string& what) {
     std::uint64_t end = 0;
     if (__builtin_add_overflow(offset, length, &end) || end > data.size()) {
-        fail(what + ": range [" + hex_u64(offset) + ", +" + hex_u64(length) + ") lies outside the " +
-             std::to_string(data.size()) + "-byte input");
+        fail(what + ": range [" + hex_u64(offset) + ", +" + hex_u64(length) + ") lies outside the " + std::to_string(data.size()) +
+             "-byte input");
     }
     return data.subspan(static_cast<std::size_t>(offset), static_cast<std::size_t>(length));
 }
@@ -45,10 +45,26 @@ std::uint16_t load_le16(Bytes data, std::uint64_t offset, const char* what) { re
 std::uint32_t load_le32(Bytes data, std::uint64_t offset, const char* what) { return load_le<std::uint32_t>(data, offset, what); }
 std::uint64_t load_le64(Bytes data, std::uint64_t offset, const char* what) { return load_le<std::uint64_t>(data, offset, what); }
 
-std::uint8_t ByteReader::u8(const char* field) { auto v = load_u8(data_, pos_, field); pos_ += 1; return v; }
-std::uint16_t ByteReader::le16(const char* field) { auto v = load_le16(data_, pos_, field); pos_ += 2; return v; }
-std::uint32_t ByteReader::le32(const char* field) { auto v = load_le32(data_, pos_, field); pos_ += 4; return v; }
-std::uint64_t ByteReader::le64(const char* field) { auto v = load_le64(data_, pos_, field); pos_ += 8; return v; }
+std::uint8_t ByteReader::u8(const char* field) {
+    auto v = load_u8(data_, pos_, field);
+    pos_ += 1;
+    return v;
+}
+std::uint16_t ByteReader::le16(const char* field) {
+    auto v = load_le16(data_, pos_, field);
+    pos_ += 2;
+    return v;
+}
+std::uint32_t ByteReader::le32(const char* field) {
+    auto v = load_le32(data_, pos_, field);
+    pos_ += 4;
+    return v;
+}
+std::uint64_t ByteReader::le64(const char* field) {
+    auto v = load_le64(data_, pos_, field);
+    pos_ += 8;
+    return v;
+}
 
 Bytes ByteReader::bytes(std::uint64_t n, const char* field) {
     Bytes b = slice(data_, pos_, n, name_ + ": " + field);

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 

@@ -42,14 +42,16 @@ void Hasher::update_zeros(std::uint64_t n) {
 Digest384 Hasher::final384() {
     Digest384 d{};
     unsigned int len = 0;
-    if (EVP_MD_CTX_get_size(impl_->ctx) != 48 || EVP_DigestFinal_ex(impl_->ctx, d.data(), &len) != 1) fail("OpenSSL: SHA-384 final failed", ErrorKind::Io);
+    if (EVP_MD_CTX_get_size(impl_->ctx) != 48 || EVP_DigestFinal_ex(impl_->ctx, d.data(), &len) != 1)
+        fail("OpenSSL: SHA-384 final failed", ErrorKind::Io);
     return d;
 }
 
 Digest256 Hasher::final256() {
     Digest256 d{};
     unsigned int len = 0;
-    if (EVP_MD_CTX_get_size(impl_->ctx) != 32 || EVP_DigestFinal_ex(impl_->ctx, d.data(), &len) != 1) fail("OpenSSL: SHA-256 final failed", ErrorKind::Io);
+    if (EVP_MD_CTX_get_size(impl_->ctx) != 32 || EVP_DigestFinal_ex(impl_->ctx, d.data(), &len) != 1)
+        fail("OpenSSL: SHA-256 final failed", ErrorKind::Io);
     return d;
 }
 

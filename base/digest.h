@@ -49,7 +49,9 @@ std::string to_hex(Bytes data);
 // byte that is not printable.
 void append_hex_escape(std::string& out, std::uint8_t b);
 template <std::size_t N>
-std::string to_hex(const std::array<std::uint8_t, N>& d) { return to_hex(Bytes(d.data(), d.size())); }
+std::string to_hex(const std::array<std::uint8_t, N>& d) {
+    return to_hex(Bytes(d.data(), d.size()));
+}
 
 // The value of one hex digit (either case), or -1 for any other character.
 int hex_digit_value(char c);

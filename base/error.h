@@ -18,22 +18,17 @@ enum class ErrorKind { Usage, BadInput, Io };
 
 class Error : public std::runtime_error {
 public:
-    explicit Error(const std::string& what, ErrorKind kind = ErrorKind::BadInput)
-        : std::runtime_error(what), kind_(kind) {}
+    explicit Error(const std::string& what, ErrorKind kind = ErrorKind::BadInput) : std::runtime_error(what), kind_(kind) {}
     ErrorKind kind() const { return kind_; }
 
     // Returns a copy of this error with "context: " in front of the message.
-    Error with_context(const std::string& context) const {
-        return Error(context + ": " + what(), kind_);
-    }
+    Error with_context(const std::string& context) const { return Error(context + ": " + what(), kind_); }
 
 private:
     ErrorKind kind_;
 };
 
-[[noreturn]] inline void fail(const std::string& what, ErrorKind kind = ErrorKind::BadInput) {
-    throw Error(what, kind);
-}
+[[noreturn]] inline void fail(const std::string& what, ErrorKind kind = ErrorKind::BadInput) { throw Error(what, kind); }
 
 // Runs fn(); any tdx::Error escaping it gets `context` prepended.
 template <typename Fn>

@@ -48,8 +48,7 @@ InputFile::InputFile(const std::filesystem::path& path, Limit size_limit) : path
             fail(path.string() + ": read error: " + errno_text(), ErrorKind::Io);
         }
         if (n == 0) break;
-        if (owned_.size() + static_cast<std::size_t>(n) > max_size)
-            exceeded(size_limit, path.string(), "what it gives when read");
+        if (owned_.size() + static_cast<std::size_t>(n) > max_size) exceeded(size_limit, path.string(), "what it gives when read");
         owned_.insert(owned_.end(), buf, buf + n);
     }
     data_ = owned_.data();
@@ -66,7 +65,11 @@ InputFile::~InputFile() {
 }
 
 InputFile::InputFile(InputFile&& other) noexcept
-    : path_(std::move(other.path_)), data_(other.data_), size_(other.size_), mapped_(other.mapped_), borrowed_(other.borrowed_),
+    : path_(std::move(other.path_)),
+      data_(other.data_),
+      size_(other.size_),
+      mapped_(other.mapped_),
+      borrowed_(other.borrowed_),
       owned_(std::move(other.owned_)) {
     if (!mapped_ && !borrowed_) data_ = owned_.data();
     other.mapped_ = false;
@@ -115,8 +118,7 @@ void write_files_atomically(const std::vector<std::pair<std::filesystem::path, s
                 fail(files[i].first.string() + ": cannot rename into place: " + errno_text(), ErrorKind::Io);
         }
         temps.clear();
-        for (const auto& [path, content] : files)
-            sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+        for (const auto& [path, content] : files) sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
     } catch (...) {
         cleanup();
         throw;

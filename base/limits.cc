@@ -22,16 +22,15 @@ const std::vector<LimitInfo>& table_storage() {
         {Limit::DecompressedSize, "decompressed-size", 2 * GiB, true,
          "the size one compressed stream (package member, index, initramfs) decompresses to", nullptr},
         {Limit::ModuleSize, "module-size", 256 * MiB, true, "the size one kernel module decompresses to", nullptr},
-        {Limit::FirmwareSectionSize, "firmware-section-size", 64 * MiB, true,
-         "the size one compressed firmware section decompresses to", nullptr},
+        {Limit::FirmwareSectionSize, "firmware-section-size", 64 * MiB, true, "the size one compressed firmware section decompresses to",
+         nullptr},
         {Limit::FirmwareTotalSize, "firmware-total-size", 256 * MiB, true,
          "the size all compressed sections of one firmware image decompress to", nullptr},
-        {Limit::FirmwareDepth, "firmware-depth", 8, false,
-         "how deep firmware volumes and encapsulation sections nest", nullptr},
+        {Limit::FirmwareDepth, "firmware-depth", 8, false, "how deep firmware volumes and encapsulation sections nest", nullptr},
         {Limit::FirmwareMemory, "firmware-memory", 1 * GiB, true,
          "the memory a firmware's TDVF sections add to the TD at launch, which MR_TD hashes page by page", nullptr},
-        {Limit::ArchiveEntries, "archive-entries", 1000000, false,
-         "the number of entries in one archive (package, initramfs, cache export)", nullptr},
+        {Limit::ArchiveEntries, "archive-entries", 1000000, false, "the number of entries in one archive (package, initramfs, cache export)",
+         nullptr},
         {Limit::PathLength, "path-length", 4095, false, "the length of one path inside an image or archive",
          "Linux refuses paths of PATH_MAX (4096) bytes or more, so the image could not hold it"},
         {Limit::EventCount, "event-count", 1u << 20, false, "the number of records in one TCG event log", nullptr},
@@ -41,8 +40,8 @@ const std::vector<LimitInfo>& table_storage() {
          "the size of one input file read whole (firmware, kernel, initramfs, event log, ACPI blob)", nullptr},
         {Limit::DocumentSize, "document-size", 64 * MiB, true,
          "the size of one text document read whole (recipe, lockfile, JSON document, loader script)", nullptr},
-        {Limit::DownloadSize, "download-size", 1 * GiB, true,
-         "the size of one download no lock pins yet (InRelease, APKINDEX, Packages index)", nullptr},
+        {Limit::DownloadSize, "download-size", 1 * GiB, true, "the size of one download no lock pins yet (InRelease, APKINDEX, Packages index)",
+         nullptr},
         {Limit::EventLogNodes, "event-log-nodes", 1u << 20, false,
          "the number of structures decoded from one event log (device-path nodes, variables, entries)", nullptr},
         // A real OVMF/TDVF is 2-4 MiB; a debug build is larger, a firmware volume
@@ -79,10 +78,14 @@ std::optional<std::uint64_t> parse_value(std::string_view text, bool is_bytes) {
     if (!is_bytes) return std::nullopt;
     std::uint64_t unit = 0;
     switch (suffix.front()) {
-        case 'K': case 'k': unit = KiB; break;
-        case 'M': case 'm': unit = MiB; break;
-        case 'G': case 'g': unit = GiB; break;
-        case 'T': case 't': unit = GiB * 1024; break;
+        case 'K':
+        case 'k': unit = KiB; break;
+        case 'M':
+        case 'm': unit = MiB; break;
+        case 'G':
+        case 'g': unit = GiB; break;
+        case 'T':
+        case 't': unit = GiB * 1024; break;
         default: return std::nullopt;
     }
     suffix.remove_prefix(1);
@@ -112,14 +115,11 @@ std::uint64_t limit(Limit id) { return slot(id).load(std::memory_order_relaxed);
 void set_limit_from_text(std::string_view assignment) {
     std::size_t eq = assignment.find('=');
     std::string shown(assignment);
-    if (eq == std::string_view::npos)
-        fail("--limit '" + shown + "': expected NAME=VALUE (limits: " + known_names() + ")", ErrorKind::Usage);
+    if (eq == std::string_view::npos) fail("--limit '" + shown + "': expected NAME=VALUE (limits: " + known_names() + ")", ErrorKind::Usage);
     std::string_view name = assignment.substr(0, eq);
-    auto it = std::find_if(table_storage().begin(), table_storage().end(),
-                           [&](const LimitInfo& info) { return name == info.name; });
+    auto it = std::find_if(table_storage().begin(), table_storage().end(), [&](const LimitInfo& info) { return name == info.name; });
     if (it == table_storage().end())
-        fail("--limit '" + shown + "': unknown limit '" + std::string(name) + "' (limits: " + known_names() + ")",
-             ErrorKind::Usage);
+        fail("--limit '" + shown + "': unknown limit '" + std::string(name) + "' (limits: " + known_names() + ")", ErrorKind::Usage);
     auto value = parse_value(assignment.substr(eq + 1), it->is_bytes);
     if (!value || *value == 0)
         fail("--limit '" + shown + "': '" + std::string(assignment.substr(eq + 1)) + "' is not a positive " +
@@ -155,16 +155,13 @@ std::string exceeded_message(Limit id, const std::string& where, const std::stri
     const LimitInfo& info = limit_info(id);
     std::string msg = (where.empty() ? "" : where + ": ") + detail + " exceeds the limit " + info.name + " (" +
                       format_limit_value(info, limit(id)) + ")";
-    if (info.fixed_because)
-        msg += std::string("; it cannot be raised: ") + info.fixed_because;
+    if (info.fixed_because) msg += std::string("; it cannot be raised: ") + info.fixed_because;
     else
         msg += std::string("; if the input is legitimate, raise it with --limit ") + info.name + "=VALUE";
     return msg;
 }
 
-void exceeded(Limit id, const std::string& where, const std::string& detail) {
-    fail(exceeded_message(id, where, detail));
-}
+void exceeded(Limit id, const std::string& where, const std::string& detail) { fail(exceeded_message(id, where, detail)); }
 
 ScopedLimit::ScopedLimit(Limit id, std::uint64_t value) : id_(id), saved_(limit(id)) { slot(id).store(value); }
 ScopedLimit::~ScopedLimit() { slot(id_).store(saved_); }

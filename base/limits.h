@@ -16,27 +16,27 @@
 namespace tdx {
 
 enum class Limit {
-    DecompressedSize,    // bytes one compressed stream may expand to
-    ModuleSize,          // bytes one kernel module may expand to
-    FirmwareSectionSize, // bytes one compressed firmware section may expand to
-    FirmwareTotalSize,   // bytes all compressed sections of a firmware image expand to
-    FirmwareDepth,       // nested firmware volumes and encapsulation sections
-    FirmwareMemory,      // bytes the TDVF sections add to the TD at launch (MR_TD hashes each page)
-    ArchiveEntries,      // entries in one archive (package, initramfs, cache export)
-    PathLength,          // bytes in one path inside an image or archive
-    EventCount,          // records in one TCG event log
-    EventSize,           // bytes of event data in one record
-    RecipeDepth,         // recipes chained through extends:
-    InputSize,           // bytes of one binary input read whole (firmware, kernel, initramfs, event log, ACPI blob)
-    DocumentSize,        // bytes of one text document read whole (recipe, lockfile, JSON, loader script)
-    DownloadSize,        // bytes of one download no lock pins yet (InRelease, APKINDEX, Packages)
-    EventLogNodes,       // decoded structures (device-path nodes, variables, entries) in one event log
-    FirmwareSize,        // bytes of one firmware image file, checked before it is scanned
+    DecompressedSize,     // bytes one compressed stream may expand to
+    ModuleSize,           // bytes one kernel module may expand to
+    FirmwareSectionSize,  // bytes one compressed firmware section may expand to
+    FirmwareTotalSize,    // bytes all compressed sections of a firmware image expand to
+    FirmwareDepth,        // nested firmware volumes and encapsulation sections
+    FirmwareMemory,       // bytes the TDVF sections add to the TD at launch (MR_TD hashes each page)
+    ArchiveEntries,       // entries in one archive (package, initramfs, cache export)
+    PathLength,           // bytes in one path inside an image or archive
+    EventCount,           // records in one TCG event log
+    EventSize,            // bytes of event data in one record
+    RecipeDepth,          // recipes chained through extends:
+    InputSize,            // bytes of one binary input read whole (firmware, kernel, initramfs, event log, ACPI blob)
+    DocumentSize,         // bytes of one text document read whole (recipe, lockfile, JSON, loader script)
+    DownloadSize,         // bytes of one download no lock pins yet (InRelease, APKINDEX, Packages)
+    EventLogNodes,        // decoded structures (device-path nodes, variables, entries) in one event log
+    FirmwareSize,         // bytes of one firmware image file, checked before it is scanned
 };
 
 struct LimitInfo {
     Limit id;
-    const char* name;           // as given to --limit
+    const char* name;  // as given to --limit
     std::uint64_t default_value;
     bool is_bytes;              // printed and parsed with K/M/G suffixes
     const char* what;           // what is counted, for messages and docs

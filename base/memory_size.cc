@@ -8,8 +8,7 @@ std::optional<std::uint64_t> parse_qemu_memory_size(std::string_view text) {
     std::size_t i = 0;
     std::uint64_t n = 0;
     for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i)
-        if (__builtin_mul_overflow(n, 10u, &n) || __builtin_add_overflow(n, static_cast<std::uint64_t>(text[i] - '0'), &n))
-            return std::nullopt;
+        if (__builtin_mul_overflow(n, 10u, &n) || __builtin_add_overflow(n, static_cast<std::uint64_t>(text[i] - '0'), &n)) return std::nullopt;
     if (i == 0) return std::nullopt;
     std::uint64_t unit = 1ull << 20;  // QEMU's -m default unit is MiB
     if (i < text.size()) {

@@ -9,7 +9,8 @@ std::string shell_quote(std::string_view text, const std::string& what) {
     for (char c : text) {
         if (c == '\0') fail(what + ": contains a NUL byte, which a shell script cannot carry");
         if (c == '\'') out += "'\\''";
-        else out += c;
+        else
+            out += c;
     }
     out += '\'';
     return out;

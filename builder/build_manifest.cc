@@ -45,8 +45,12 @@ std::string render_manifest(const BuildManifest& m) {
         {"tool", {{"version", m.tool_version}, {"codecs", m.codec_versions}}},
         {"kernel", {{"version", m.kernel_version}, {"modules", m.modules}, {"builtin_modules", m.builtin_modules}}},
         {"initramfs",
-         {{"compression", m.compression}, {"level", m.compression_level}, {"entries", m.initramfs_entries}, {"removed", m.removed},
-          {"source_date_epoch", m.source_date_epoch}, {"source_date_epoch_from", m.source_date_epoch_from}}},
+         {{"compression", m.compression},
+          {"level", m.compression_level},
+          {"entries", m.initramfs_entries},
+          {"removed", m.removed},
+          {"source_date_epoch", m.source_date_epoch},
+          {"source_date_epoch_from", m.source_date_epoch_from}}},
         {"inputs", in},
         {"agent", agent},
         {"init", {{"program", m.init_program}, {"args", m.init_args}}},
@@ -127,7 +131,8 @@ PublishedManifest parse_manifest(const std::string& text, const std::string& nam
     for (std::size_t i = 0; i < outs.size(); ++i) m.outputs.push_back(output_at(outs[i], name + ": outputs[" + std::to_string(i) + "]"));
     // render_manifest writes an sbom entry with an empty name when a
     // manifest has none (documents written outside `build`).
-    if (doc.contains("sbom") && !doc["sbom"].is_null() && doc["sbom"].value("name", nlohmann::json()) != "") m.sbom = output_at(doc["sbom"], name + ": sbom");
+    if (doc.contains("sbom") && !doc["sbom"].is_null() && doc["sbom"].value("name", nlohmann::json()) != "")
+        m.sbom = output_at(doc["sbom"], name + ": sbom");
     if (doc.contains("agent")) {
         m.agent_recorded = true;
         const json& a = doc["agent"];

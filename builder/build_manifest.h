@@ -33,7 +33,7 @@ struct ManifestOutput {
 // What /init runs: the agent given to `build --agent` (its file name, bytes
 // and arguments), or none, when /init runs the recipe's init.program.
 struct ManifestAgent {
-    std::string name;                // file name; installed as /usr/bin/<name>
+    std::string name;  // file name; installed as /usr/bin/<name>
     std::uint64_t size = 0;
     std::string sha256;
     std::vector<std::string> args;
@@ -41,23 +41,23 @@ struct ManifestAgent {
 
 struct BuildManifest {
     std::string image_name;
-    std::string recipe_file;        // file name, for people
+    std::string recipe_file;  // file name, for people
     std::string recipe_sha256;
-    std::string lock_sha256;        // of the lockfile's bytes
+    std::string lock_sha256;  // of the lockfile's bytes
     std::string tool_version;
     std::string codec_versions;
     std::string kernel_version;
-    std::string compression;        // "gzip", "zstd", "xz", "none"
+    std::string compression;  // "gzip", "zstd", "xz", "none"
     int compression_level = 0;
     std::int64_t source_date_epoch = 0;
     std::string source_date_epoch_from;  // "environment", "recipe", "lock", "default"
     std::vector<std::string> modules;    // guest paths, in load order
     std::vector<std::string> builtin_modules;
-    std::vector<std::string> removed;    // leftovers removed from the tree
+    std::vector<std::string> removed;  // leftovers removed from the tree
     std::uint64_t initramfs_entries = 0;
     std::vector<ManifestInput> inputs;
-    std::optional<ManifestAgent> agent;   // nullopt: built without --agent
-    std::string init_program;             // what /init starts, with its arguments
+    std::optional<ManifestAgent> agent;  // nullopt: built without --agent
+    std::string init_program;            // what /init starts, with its arguments
     std::vector<std::string> init_args;
     std::vector<ManifestOutput> outputs;  // the files the image digest covers
     ManifestOutput sbom;                  // sbom.spdx.json: it names the digest, so it is not covered
@@ -80,7 +80,7 @@ struct PublishedManifest {
     std::string tool_version;
     std::vector<ManifestOutput> outputs;
     std::optional<ManifestOutput> sbom;
-    bool agent_recorded = false;          // false for manifests before the agent was recorded
+    bool agent_recorded = false;  // false for manifests before the agent was recorded
     std::optional<ManifestAgent> agent;
     std::string init_program;
     std::vector<std::string> init_args;

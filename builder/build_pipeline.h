@@ -24,8 +24,8 @@ struct BuildRequest {
     std::string agent;      // empty: no agent, /init runs the recipe's program
     std::vector<std::string> agent_args;
     bool agent_args_given = false;
-    bool locked = false;    // the lock must exist and match; nothing is resolved
-    bool offline = false;   // every input must be in the cache
+    bool locked = false;           // the lock must exist and match; nothing is resolved
+    bool offline = false;          // every input must be in the cache
     Reporter* reporter = nullptr;  // stages, notes, progress bars; none when null
 };
 

@@ -4,28 +4,27 @@
 #include <map>
 #include <set>
 
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
 #include "builder/apk/apk_package.h"
-#include "builder/rootfs/compressor.h"
-#include "builder/rootfs/cpio_newc.h"
 #include "builder/apt/deb_reader.h"
 #include "builder/fetch/file_hash.h"
-#include "builder/rootfs/fs_tree.h"
-#include "builder/rootfs/init_script.h"
 #include "builder/kernel/kernel_config.h"
 #include "builder/kernel/kernel_modules.h"
 #include "builder/lock/lock_recipe.h"
 #include "builder/lock/lock_timestamp.h"
+#include "builder/rootfs/compressor.h"
+#include "builder/rootfs/cpio_newc.h"
+#include "builder/rootfs/fs_tree.h"
+#include "builder/rootfs/init_script.h"
 #include "builder/rootfs/rootfs_policy.h"
 #include "builder/rootfs/rootfs_stage.h"
-#include "base/digest.h"
-#include "base/error.h"
-#include "base/file_io.h"
 #include "measure/kernel_setup.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
 namespace {
-
 
 Expected pinned(std::uint64_t size, const std::string& sha) {
     Expected e;
@@ -58,9 +57,11 @@ Inputs classify(const Recipe& recipe, const Lockfile& lock) {
         (kernel ? in.kernel : in.userland).push_back(&p);
     }
     if (recipe.ovmf.kind == ArtifactSpec::Kind::Package && !in.ovmf)
-        fail("the lock has no package '" + recipe.ovmf.package + "' for the firmware; run `tdximage lock --update " + recipe.file.string() + "`");
+        fail("the lock has no package '" + recipe.ovmf.package + "' for the firmware; run `tdximage lock --update " + recipe.file.string() +
+             "`");
     if (recipe.kernel.kind == ArtifactSpec::Kind::Package && in.kernel.empty())
-        fail("the lock has no package '" + recipe.kernel.package + "' for the kernel; run `tdximage lock --update " + recipe.file.string() + "`");
+        fail("the lock has no package '" + recipe.kernel.package + "' for the kernel; run `tdximage lock --update " + recipe.file.string() +
+             "`");
     return in;
 }
 
@@ -72,8 +73,7 @@ const LockedFile* locked_file(const Lockfile& lock, const std::string& role, con
 
 // A local file named by the recipe, checked against the hash its lock pins.
 std::vector<std::uint8_t> read_pinned_local(const LocalPath& p, const LockedFile* pin, const std::string& what) {
-    if (!pin)
-        fail(p.resolved.string() + ": " + what + " is not in the lock; run `tdximage lock --update`", ErrorKind::Usage);
+    if (!pin) fail(p.resolved.string() + ": " + what + " is not in the lock; run `tdximage lock --update`", ErrorKind::Usage);
     std::vector<std::uint8_t> bytes = read_file(p.resolved);
     const std::string sha = to_hex(sha256(Bytes(bytes)));
     if (sha != pin->sha256 || bytes.size() != pin->size)
@@ -91,8 +91,8 @@ std::vector<std::uint8_t> artifact_file(const ArtifactSpec& a, const std::string
 }
 
 // The one file of `packages` whose path matches `pattern` (a glob).
-std::pair<const PackageRef*, std::string> find_in_packages(const std::vector<std::pair<const PackageRef*, fs::path>>& packages, const std::string& pattern,
-                                                           const std::string& what) {
+std::pair<const PackageRef*, std::string> find_in_packages(const std::vector<std::pair<const PackageRef*, fs::path>>& packages,
+                                                           const std::string& pattern, const std::string& what) {
     std::vector<std::pair<const PackageRef*, std::string>> hits;
     for (const auto& [ref, path] : packages)
         for (const std::string& f : deb_list_files(path))
@@ -106,7 +106,6 @@ std::pair<const PackageRef*, std::string> find_in_packages(const std::vector<std
     return hits.front();
 }
 
-
 }  // namespace
 
 std::string initramfs_file_name(Compression c) {
@@ -119,7 +118,8 @@ std::string initramfs_file_name(Compression c) {
     return "initramfs.cpio";
 }
 
-BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::string& lock_text, CachingDownloader& dl, const BuildOptions& options) {
+BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::string& lock_text, CachingDownloader& dl,
+                       const BuildOptions& options) {
     auto stage = [&](const std::string& s) {
         if (options.on_stage) options.on_stage(s);
     };
@@ -140,7 +140,8 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     auto cached = [&](const PackageRef* p) {
         ManifestInput mi{"package", p->name, p->version, p->architecture, p->urls, p->size, p->sha256};
         if (in.ovmf == p) mi.role = "ovmf";
-        else if (std::find(in.kernel.begin(), in.kernel.end(), p) != in.kernel.end()) mi.role = "kernel";
+        else if (std::find(in.kernel.begin(), in.kernel.end(), p) != in.kernel.end())
+            mi.role = "kernel";
         man.inputs.push_back(mi);
         return dl.get_path(p->urls, pinned(p->size, p->sha256));
     };
@@ -200,12 +201,14 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
         std::optional<std::string> config;
         const std::string config_path = "/boot/config-" + img.kernel_version;
         for (const auto& [ref, path] : kernel_pkgs) {
-            if (!ref->apk_checksum.empty()) fail(origin_of(*ref) + ": kernel packages are read from .deb archives only; take the kernel from an apt source");
+            if (!ref->apk_checksum.empty())
+                fail(origin_of(*ref) + ": kernel packages are read from .deb archives only; take the kernel from an apt source");
             deb_for_each_data_entry(path, [&](const DebEntry& e, const DebEntryReader& read) {
                 if (e.type != DebEntry::Type::File) return true;
                 if (const auto mp = split_module_path(e.path)) {
                     if (mp->version == img.kernel_version) dir.files[mp->relative] = read();
-                    else other_versions.insert(mp->version);
+                    else
+                        other_versions.insert(mp->version);
                 } else if (e.path == config_path) {
                     const std::vector<std::uint8_t> c = read();
                     config = std::string(c.begin(), c.end());
@@ -220,10 +223,12 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
                  (others.empty() ? std::string() : " (only for " + others + ")") + "; modules must come from the same kernel build");
         }
         if (config) {
-            for (const std::string& w : check_tdx_kernel_config(parse_kernel_config(*config, config_path), recipe.initramfs.compression, recipe.modules))
+            for (const std::string& w :
+                 check_tdx_kernel_config(parse_kernel_config(*config, config_path), recipe.initramfs.compression, recipe.modules))
                 img.warnings.push_back("kernel " + img.kernel_version + ": " + w);
         } else {
-            img.warnings.push_back("kernel " + img.kernel_version + ": no " + config_path + " in its packages; TDX guest support was not checked");
+            img.warnings.push_back("kernel " + img.kernel_version + ": no " + config_path +
+                                   " in its packages; TDX guest support was not checked");
         }
         if (!recipe.modules.empty()) {
             const ModuleSelection sel = select_modules(dir, img.kernel_version, recipe.modules);
@@ -231,12 +236,14 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
                 tree.add_file("/" + m.guest_path, m.content, FsAttrs{0644, 0, 0, 0, "kernel " + img.kernel_version});
                 module_paths.push_back("/" + m.guest_path);
             }
-            for (const GuestFile& f : sel.files) tree.add_file("/" + f.guest_path, f.content, FsAttrs{0644, 0, 0, 0, "kernel " + img.kernel_version});
+            for (const GuestFile& f : sel.files)
+                tree.add_file("/" + f.guest_path, f.content, FsAttrs{0644, 0, 0, 0, "kernel " + img.kernel_version});
             man.modules = module_paths;
             man.builtin_modules = sel.builtin;
         }
     } else if (!recipe.modules.empty()) {
-        fail(recipe.file.string() + ": modules need the kernel from a package (the module files come from it); this recipe's kernel is a single file");
+        fail(recipe.file.string() +
+             ": modules need the kernel from a package (the module files come from it); this recipe's kernel is a single file");
     }
 
     // Userland, in the lock's order (sorted by source and name).
@@ -257,7 +264,8 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     // The recipe's files, then the agent: they override packages.
     stage("adding files");
     for (const FileSpec& f : recipe.files) {
-        std::vector<std::uint8_t> bytes = read_pinned_local(f.src, locked_file(lock, "file", local_file_url(f.src.resolved, recipe_dir)), "files: " + f.dst);
+        std::vector<std::uint8_t> bytes = read_pinned_local(f.src, locked_file(lock, "file", local_file_url(f.src.resolved, recipe_dir)),
+                                                            "files: " + f.dst);
         tree.add_file(f.dst, std::move(bytes), FsAttrs{f.mode, f.uid, f.gid, 0, "recipe"});
     }
     InitSpec init = recipe.init;
@@ -274,7 +282,7 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
         std::string run = init.program;
         for (const std::string& a : init.args) run += " " + a;
         img.warnings.push_back("no --agent given: /init runs the recipe's init.program (" + run +
-                           "); the image holds no agent of yours, and its RTMR2 is that of this image");
+                               "); the image holds no agent of yours, and its RTMR2 is that of this image");
     }
     man.init_program = init.program;
     man.init_args = init.args;
@@ -285,7 +293,8 @@ BuiltImage build_image(const Recipe& recipe, const Lockfile& lock, const std::st
     InitPlan plan;
     plan.busybox = find_busybox(tree);
     if (plan.busybox.empty())
-        fail(recipe.file.string() + ": the image has no busybox (/usr/bin/busybox or /bin/busybox), which the generated /init runs on; "
+        fail(recipe.file.string() +
+             ": the image has no busybox (/usr/bin/busybox or /bin/busybox), which the generated /init runs on; "
              "add busybox-static (Debian, Ubuntu) or busybox (Alpine) to packages");
     plan.program = init.program;
     plan.args = init.args;

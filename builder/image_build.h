@@ -21,7 +21,7 @@
 namespace tdx::builder {
 
 struct BuildOptions {
-    std::optional<std::filesystem::path> agent;       // added as /usr/bin/<file name>, run by /init
+    std::optional<std::filesystem::path> agent;          // added as /usr/bin/<file name>, run by /init
     std::optional<std::vector<std::string>> agent_args;  // replaces init.args when an agent is given
     std::optional<std::int64_t> env_source_date_epoch;   // SOURCE_DATE_EPOCH from the environment
     std::string tool_version;
@@ -33,11 +33,11 @@ struct BuiltImage {
     std::vector<std::uint8_t> kernel;
     std::vector<std::uint8_t> ovmf;
     std::vector<std::uint8_t> initramfs;
-    std::string initramfs_name;            // "initramfs.cpio.gz"
+    std::string initramfs_name;  // "initramfs.cpio.gz"
     std::string kernel_version;
-    std::vector<std::string> warnings;     // kernel config, firmware, tree notes
-    BuildManifest manifest;                // without outputs (the caller adds them)
-    std::uint64_t tree_bytes = 0;          // uncompressed content in the initramfs
+    std::vector<std::string> warnings;  // kernel config, firmware, tree notes
+    BuildManifest manifest;             // without outputs (the caller adds them)
+    std::uint64_t tree_bytes = 0;       // uncompressed content in the initramfs
 };
 
 // Throws tdx::Error naming the input and what is wrong. The lock must match

@@ -72,12 +72,18 @@ std::string render_qemu_runner(const std::string& console_hint) {
            "    fi\n"
            "    agent_status=$(awk '\n"
            "        { sub(/\\r$/, \"\") }\n"
-           "        /" + status_line_regex() + "/ { s = $NF }\n"
+           "        /" +
+           status_line_regex() +
+           "/ { s = $NF }\n"
            "        END { if (s != \"\" && s + 0 <= 255) print s + 0 }' \"$serial_log\")\n"
            "    if [ -z \"$agent_status\" ]; then\n"
-           "        printf '%s: %s\\n' \"$prog\" \"QEMU exited without a '" + line + "' line on the serial console: the guest rebooted (a kernel panic, a triple fault) or powered off before /init reported" +
-           console_hint + "\" >&2\n"
-           "        exit " + no_status + "\n"
+           "        printf '%s: %s\\n' \"$prog\" \"QEMU exited without a '" +
+           line + "' line on the serial console: the guest rebooted (a kernel panic, a triple fault) or powered off before /init reported" +
+           console_hint +
+           "\" >&2\n"
+           "        exit " +
+           no_status +
+           "\n"
            "    fi\n"
            "    [ \"$agent_status\" = 0 ] || printf '%s: the agent exited with status %s\\n' \"$prog\" \"$agent_status\" >&2\n"
            "    exit \"$agent_status\"\n"
@@ -88,8 +94,12 @@ std::string exit_status_help() {
     const std::string line = std::string(kInitMarker) + " " + kAgentExitedText + " N";
     return "Exit status:\n"
            "  N      the agent's exit status, from /init's line on the serial console\n"
-           "         \"" + line + "\"\n"
-           "  " + std::to_string(kNoAgentStatus) + "    QEMU exited without that line (the guest rebooted or powered off first)\n"
+           "         \"" +
+           line +
+           "\"\n"
+           "  " +
+           std::to_string(kNoAgentStatus) +
+           "    QEMU exited without that line (the guest rebooted or powered off first)\n"
            "  2      nothing was started: a bad option, a file that is not the one\n"
            "         measured, a QEMU whose version does not match the profile\n"
            "  other  QEMU failed: its exit status\n"

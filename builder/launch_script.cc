@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "builder/launch_exit_status.h"
-#include "qemu/launch_qemu_version.h"
-#include "base/shell_quote.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/shell_quote.h"
+#include "builder/launch_exit_status.h"
+#include "qemu/launch_qemu_version.h"
 
 namespace tdx::builder {
 
@@ -17,8 +17,7 @@ namespace {
 void check_name(const std::string& name, const std::string& what) {
     bool ok = !name.empty() && name.front() != '-' && name.front() != '.';
     for (char c : name)
-        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-                    c == '+');
+        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '+');
     if (!ok) fail("launch script: " + what + " '" + name + "' is not a plain file name (letters, digits, . _ - +)");
 }
 
@@ -47,7 +46,9 @@ std::string usage(const LaunchPlan& plan) {
            "Usage: launch-qemu.sh [--no-tdx [--tcg]] [--qemu BIN] [--force-qemu] [--qgs-port PORT] [-- QEMU-ARGS...]\n"
            "Boots the image beside this script, after checking each file's SHA-256.\n"
            "  (default)        as a TD: KVM with TDX on the host, and a QEMU that treats the\n"
-           "                   kernel header as profile " + plan.profile + " assumes (" + qemu_releases_for(plan.kernel_header) + ")\n"
+           "                   kernel header as profile " +
+           plan.profile + " assumes (" + qemu_releases_for(plan.kernel_header) +
+           ")\n"
            "  --no-tdx         as a plain VM: KVM when /dev/kvm is usable, else TCG\n"
            "  --tcg            with --no-tdx: software emulation even where /dev/kvm exists\n"
            "  --qemu BIN       QEMU binary (default: $QEMU, else qemu-system-x86_64)\n"
@@ -108,7 +109,8 @@ check() {
 }  // namespace
 
 std::string qemu_memory_arg(std::uint64_t bytes) {
-    if (bytes == 0 || bytes % 1024 != 0) fail("memory: " + std::to_string(bytes) + " bytes is not a whole number of KiB, which QEMU's -m cannot express");
+    if (bytes == 0 || bytes % 1024 != 0)
+        fail("memory: " + std::to_string(bytes) + " bytes is not a whole number of KiB, which QEMU's -m cannot express");
     static constexpr struct {
         unsigned shift;
         char suffix;
@@ -159,12 +161,16 @@ std::string render_launch_script(const LaunchPlan& plan) {
          "    check_qemu_version\n"
          "    tdx_object=tdx-guest,id=tdx0\n"
          "    if [ -n \"$qgs_port\" ]; then\n"
-         "        tdx_object='{\"qom-type\":\"tdx-guest\",\"id\":\"tdx0\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"'\"$qgs_port\"'\"}}'\n"
+         "        "
+         "tdx_object='{\"qom-type\":\"tdx-guest\",\"id\":\"tdx0\",\"quote-generation-socket\":{\"type\":\"vsock\",\"cid\":\"2\",\"port\":\"'\"$"
+         "qgs_port\"'\"}}'\n"
          "    fi\n"
          "    run_qemu -accel kvm -cpu host \\\n"
          "        -machine q35,kernel-irqchip=split,confidential-guest-support=tdx0,hpet=off \\\n"
          "        -object \"$tdx_object\" \\\n"
-         "        " + boot + " \"$@\"\n"
+         "        " +
+         boot +
+         " \"$@\"\n"
          "fi\n"
          "# /dev/kvm can exist where KVM does not work (nested guests, some CI\n"
          "# runners): --tcg skips it.\n"
@@ -175,7 +181,8 @@ std::string render_launch_script(const LaunchPlan& plan) {
          "fi\n"
          "run_qemu -accel \"$accel\" -cpu \"$cpu\" \\\n"
          "        -machine q35,hpet=off \\\n"
-         "        " + boot + " \"$@\"\n";
+         "        " +
+         boot + " \"$@\"\n";
     return s;
 }
 

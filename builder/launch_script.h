@@ -24,14 +24,14 @@ struct LaunchFile {
 
 struct LaunchPlan {
     std::string image_name;
-    std::string firmware = "OVMF.fd";     // for -bios
-    std::string kernel = "vmlinuz";       // for -kernel
-    std::string initrd;                   // for -initrd, e.g. "initramfs.cpio.gz"
-    std::string cmdline;                  // for -append, byte for byte as measured
-    std::uint64_t memory = 2ull << 30;    // bytes, as measured (TD HOB)
-    unsigned cpus = 1;                    // -smp, as measured (MADT)
-    std::vector<LaunchFile> files;        // checked before launch; must include the three above
-    std::string profile;                  // the measurement profile's name, for messages
+    std::string firmware = "OVMF.fd";                    // for -bios
+    std::string kernel = "vmlinuz";                      // for -kernel
+    std::string initrd;                                  // for -initrd, e.g. "initramfs.cpio.gz"
+    std::string cmdline;                                 // for -append, byte for byte as measured
+    std::uint64_t memory = 2ull << 30;                   // bytes, as measured (TD HOB)
+    unsigned cpus = 1;                                   // -smp, as measured (MADT)
+    std::vector<LaunchFile> files;                       // checked before launch; must include the three above
+    std::string profile;                                 // the measurement profile's name, for messages
     KernelHeader kernel_header = KernelHeader::Patched;  // the profile's axis: which QEMU a TD needs
 };
 

@@ -12,9 +12,9 @@
 #include <cstring>
 #include <vector>
 
-#include "builder/build_manifest.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/build_manifest.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -112,11 +112,11 @@ bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == 
 // Removes the directory `name` of `parent` when it is still the one `fd`
 // has open (a directory is renamed, never reused, so the inode tells).
 void remove_dir_at(int parent, const std::string& name, int fd) {
-    struct stat held {}, now {};
+    struct stat held {
+    }, now{};
     if (::fstat(fd, &held) != 0) return;
     remove_contents(fd, 0);
-    if (::fstatat(parent, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(held, now))
-        ::unlinkat(parent, name.c_str(), AT_REMOVEDIR);
+    if (::fstatat(parent, name.c_str(), &now, AT_SYMLINK_NOFOLLOW) == 0 && same_file(held, now)) ::unlinkat(parent, name.c_str(), AT_REMOVEDIR);
 }
 
 // Removes the directory at `path` (not a symlink to one) and its contents.
@@ -140,7 +140,8 @@ std::size_t remove_stale_staging_dirs(const fs::path& final_dir) {
         if (!is_staging_name(name, prefix)) continue;
         // Only real directories of ours: a symlink or a file with such a
         // name, or another user's directory, is not a leftover of our builds.
-        struct stat st {}, opened {};
+        struct stat st {
+        }, opened{};
         if (::fstatat(parent.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) continue;
         OwnedFd fd(::openat(parent.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (fd.fd < 0 || ::fstat(fd.fd, &opened) != 0 || !same_file(st, opened)) continue;
@@ -156,14 +157,17 @@ StagedOutputDir::StagedOutputDir(fs::path final_dir) : final_(normalize_out(fina
     std::error_code ec;
     const fs::file_status st = fs::symlink_status(final_, ec);
     if (fs::is_symlink(st))
-        fail(final_.string() + ": is a symbolic link; --out must name the directory itself (the build replaces it as a whole "
-             "and never follows a link there)", ErrorKind::Usage);
+        fail(final_.string() +
+                 ": is a symbolic link; --out must name the directory itself (the build replaces it as a whole "
+                 "and never follows a link there)",
+             ErrorKind::Usage);
     if (fs::exists(st)) {
         if (!fs::is_directory(st))
             fail(final_.string() + ": exists and is " + type_name(st) + ", not a directory; choose another --out", ErrorKind::Usage);
         if (!replaceable(final_))
-            fail(final_.string() + ": exists and is not an earlier tdximage output (no manifest.json of ours); "
-                 "choose another --out or empty it first — a build replaces its output directory as a whole",
+            fail(final_.string() +
+                     ": exists and is not an earlier tdximage output (no manifest.json of ours); "
+                     "choose another --out or empty it first — a build replaces its output directory as a whole",
                  ErrorKind::Usage);
     }
     fs::create_directories(final_.parent_path(), ec);
@@ -181,7 +185,8 @@ StagedOutputDir::StagedOutputDir(fs::path final_dir) : final_(normalize_out(fina
         const int fd = ::open(tmpl.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         const bool taken = fd < 0 || (::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK);
         const std::string why = taken ? errno_text() : "";
-        struct stat held {}, now {};
+        struct stat held {
+        }, now{};
         if (!taken && ::fstat(fd, &held) == 0 && ::lstat(tmpl.c_str(), &now) == 0 && same_file(held, now)) {
             staging_ = tmpl;
             lock_fd_ = fd;
@@ -240,7 +245,8 @@ void StagedOutputDir::commit() {
         remove_dir(staging_);
         return;
     }
-    if (::rename(staging_.c_str(), final_.c_str()) != 0) fail(final_.string() + ": cannot move the new output into place: " + errno_text(), ErrorKind::Io);
+    if (::rename(staging_.c_str(), final_.c_str()) != 0)
+        fail(final_.string() + ": cannot move the new output into place: " + errno_text(), ErrorKind::Io);
     committed_ = true;
     sync_directory(final_.parent_path());
 }

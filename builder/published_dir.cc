@@ -3,10 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/fetch/file_hash.h"
-#include "builder/image_build.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/fetch/file_hash.h"
+#include "builder/image_build.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -20,7 +20,8 @@ bool regular_file_in(const fs::path& dir, const std::string& name) {
     std::error_code ec;
     const fs::file_status st = fs::symlink_status(dir / name, ec);
     if (ec || st.type() == fs::file_type::not_found) return false;
-    if (st.type() != fs::file_type::regular) fail((dir / name).string() + ": not a regular file (a published file must be one)", ErrorKind::BadInput);
+    if (st.type() != fs::file_type::regular)
+        fail((dir / name).string() + ": not a regular file (a published file must be one)", ErrorKind::BadInput);
     return true;
 }
 
@@ -74,13 +75,16 @@ void check_measurements(Checker& c, const std::string& text) {
     if (doc.contains("inputs") && doc["inputs"].is_object()) {
         for (const char* key : {"ovmf", "kernel", "initrd"}) {
             const nlohmann::json& in = doc["inputs"].value(key, nlohmann::json());
-            if (!in.is_object() || !in.value("file", nlohmann::json()).is_string() || !in.value("sha256", nlohmann::json()).is_string()) continue;
+            if (!in.is_object() || !in.value("file", nlohmann::json()).is_string() || !in.value("sha256", nlohmann::json()).is_string())
+                continue;
             const std::string file = in["file"].get<std::string>(), sha = in["sha256"].get<std::string>();
             if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..")
-                fail((c.p.dir / "measurements.json").string() + ": inputs." + key + ".file: '" + file + "' is not a plain file name", ErrorKind::BadInput);
+                fail((c.p.dir / "measurements.json").string() + ": inputs." + key + ".file: '" + file + "' is not a plain file name",
+                     ErrorKind::BadInput);
             const std::optional<FileDigest> d = c.digest_of(file);
             if (!d) c.finding(file, std::string("measurements.json inputs.") + key + ".sha256", sha, "");
-            else if (d->sha256 != sha) c.finding(file, std::string("measurements.json inputs.") + key + ".sha256", sha, d->sha256);
+            else if (d->sha256 != sha)
+                c.finding(file, std::string("measurements.json inputs.") + key + ".sha256", sha, d->sha256);
         }
     }
     // The .hex files an operator pins must say what measurements.json says.

@@ -19,20 +19,20 @@ namespace tdx::builder {
 
 // A claim that does not hold.
 struct ClaimFinding {
-    std::string file;      // the file the claim is about, e.g. "initramfs.cpio.gz"
-    std::string claim;     // who claims it, e.g. "manifest.json outputs[].sha256"
-    std::string claimed;   // the claimed value
-    std::string actual;    // the file's value; "" when the file is missing
+    std::string file;     // the file the claim is about, e.g. "initramfs.cpio.gz"
+    std::string claim;    // who claims it, e.g. "manifest.json outputs[].sha256"
+    std::string claimed;  // the claimed value
+    std::string actual;   // the file's value; "" when the file is missing
     // "initramfs.cpio.gz: manifest.json outputs[].sha256 claims 12ab…, the file has 34cd…"
     std::string message() const;
 };
 
 struct PublishedDir {
     std::filesystem::path dir;
-    std::map<std::string, std::string> boot_files;   // every boot file present: name -> the SHA-256 computed here
-    std::optional<PublishedManifest> manifest;       // parsed claims, when manifest.json exists
-    std::optional<std::string> measurements;         // measurements.json's text, when it exists
-    std::string initramfs_name;                      // "" when there is none
+    std::map<std::string, std::string> boot_files;  // every boot file present: name -> the SHA-256 computed here
+    std::optional<PublishedManifest> manifest;      // parsed claims, when manifest.json exists
+    std::optional<std::string> measurements;        // measurements.json's text, when it exists
+    std::string initramfs_name;                     // "" when there is none
     std::vector<ClaimFinding> findings;
 };
 

@@ -149,8 +149,7 @@ std::string utc_iso8601(std::int64_t epoch) {
     return buf;
 }
 
-std::string package_purl(Distribution distribution, const std::string& name, const std::string& version,
-                         const std::string& architecture) {
+std::string package_purl(Distribution distribution, const std::string& name, const std::string& version, const std::string& architecture) {
     const std::string type = distribution == Distribution::Alpine ? "apk" : "deb";
     std::string purl = "pkg:" + type + "/" + to_string(distribution) + "/" + purl_encode(lowercase(name));
     if (!version.empty()) purl += "@" + purl_encode(version);
@@ -197,9 +196,8 @@ std::string render_spdx_sbom(const SbomInput& in) {
     }
 
     std::vector<LockedFile> files = in.lock.files;
-    std::sort(files.begin(), files.end(), [](const LockedFile& a, const LockedFile& b) {
-        return std::tie(a.role, a.urls, a.sha256) < std::tie(b.role, b.urls, b.sha256);
-    });
+    std::sort(files.begin(), files.end(),
+              [](const LockedFile& a, const LockedFile& b) { return std::tie(a.role, a.urls, a.sha256) < std::tie(b.role, b.urls, b.sha256); });
     for (const LockedFile& f : files) {
         check_sha256(f.sha256, f.role + " file");
         const std::string name = f.urls.empty() ? f.role : basename_of(f.urls.front());

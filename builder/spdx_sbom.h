@@ -18,14 +18,14 @@ namespace tdx::builder {
 
 // An input that is neither a locked package nor a locked file (the agent).
 struct SbomArtifact {
-    std::string role;    // "agent"
-    std::string name;    // its file name
+    std::string role;  // "agent"
+    std::string name;  // its file name
     std::string sha256;
 };
 
 struct SbomInput {
     std::string image_name;
-    std::string image_digest;           // 64 lowercase hex digits (build_manifest.h: image_digest)
+    std::string image_digest;  // 64 lowercase hex digits (build_manifest.h: image_digest)
     std::string tool_version;
     std::int64_t source_date_epoch = 0;
     Lockfile lock;
@@ -47,7 +47,6 @@ std::string utc_iso8601(std::int64_t epoch);
 
 // A package URL (purl-spec): pkg:deb/debian/NAME@VERSION?arch=ARCH,
 // pkg:deb/ubuntu/..., pkg:apk/alpine/..., each component percent-encoded.
-std::string package_purl(Distribution distribution, const std::string& name, const std::string& version,
-                         const std::string& architecture);
+std::string package_purl(Distribution distribution, const std::string& name, const std::string& version, const std::string& architecture);
 
 }  // namespace tdx::builder

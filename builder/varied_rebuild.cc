@@ -45,7 +45,7 @@ std::vector<std::string> rebuild_argv(const BuildRequest& a, const fs::path& pro
     auto abs = [](const fs::path& p) { return fs::absolute(p).lexically_normal().string(); };
     const RecipeLocation where = find_recipe(a.recipe);
     std::vector<std::string> argv = {program.string(), "build", abs(where.file), "--lock", abs(where.lock_for(a.lock)),
-                                     "--out", out, "--locked", "--quiet"};
+                                     "--out",          out,     "--locked",      "--quiet"};
     if (a.offline) argv.push_back("--offline");
     if (!a.cache_dir.empty()) argv.insert(argv.end(), {"--cache-dir", abs(a.cache_dir)});
     if (!a.agent.empty()) argv.insert(argv.end(), {"--agent", abs(a.agent)});

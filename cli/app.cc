@@ -7,13 +7,13 @@
 #include <map>
 #include <vector>
 
-#include "base/text_list.h"
-#include "builder/rootfs/compressor.h"
-#include "cli/commands.h"
 #include "base/error.h"
-#include "base/version.h"
 #include "base/limits.h"
 #include "base/suggest.h"
+#include "base/text_list.h"
+#include "base/version.h"
+#include "builder/rootfs/compressor.h"
+#include "cli/commands.h"
 
 namespace tdx::cli {
 namespace {
@@ -83,11 +83,10 @@ int run_main(int argc, char** argv) {
     // --limit ..."); subcommands inherit this setting, so it comes first.
     app.fallthrough();
     std::string limit_names;
-    for (const LimitInfo& info : limit_table())
-        limit_names += std::string(limit_names.empty() ? "" : ", ") + info.name;
+    for (const LimitInfo& info : limit_table()) limit_names += std::string(limit_names.empty() ? "" : ", ") + info.name;
     std::vector<std::string> limits;
-    app.add_option("--limit", limits, "raise or lower a bound on untrusted input, NAME=VALUE (repeat for several; names: " +
-                                  limit_names + "; see docs/limits.md)")
+    app.add_option("--limit", limits,
+                   "raise or lower a bound on untrusted input, NAME=VALUE (repeat for several; names: " + limit_names + "; see docs/limits.md)")
         ->type_name("NAME=VALUE")
         ->each([](const std::string& v) { set_limit_from_text(v); });
 

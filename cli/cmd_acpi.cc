@@ -3,11 +3,11 @@
 #include <iomanip>
 #include <iostream>
 
-#include "qemu/acpi_dump.h"
-#include "cli/app.h"
-#include "cli/commands.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "cli/app.h"
+#include "cli/commands.h"
+#include "qemu/acpi_dump.h"
 
 namespace tdx::cli {
 namespace {
@@ -49,8 +49,8 @@ int run_dump(const AcpiDumpArgs& a) {
     std::cout << "wrote " << r.dir.string() << " (" << r.manifest["qemu"]["version"].get<std::string>() << ", PCIEXBAR "
               << r.manifest["pciexbar"].get<std::string>() << ")\n";
     for (const auto& b : r.blobs)
-        std::cout << "  " << std::left << std::setw(static_cast<int>(width)) << b.name << "  " << std::right << std::setw(8)
-                  << b.bytes.size() << "  sha384 " << to_hex(sha384(Bytes(b.bytes.data(), b.bytes.size()))) << "\n";
+        std::cout << "  " << std::left << std::setw(static_cast<int>(width)) << b.name << "  " << std::right << std::setw(8) << b.bytes.size()
+                  << "  sha384 " << to_hex(sha384(Bytes(b.bytes.data(), b.bytes.size()))) << "\n";
     return kExitOk;
 }
 

@@ -10,20 +10,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/recipe/recipe_search.h"
-#include "builder/varied_rebuild.h"
-#include "cli/app.h"
-#include "builder/build_pipeline.h"
-#include "cli/build_args.h"
-#include "cli/stderr_reporter.h"
-#include "cli/commands.h"
-#include "cli/report_json.h"
-#include "cli/report_text.h"
-#include "cli/warnings.h"
 #include "base/error.h"
 #include "base/human_size.h"
 #include "base/limits.h"
 #include "base/temp_dir.h"
+#include "builder/build_pipeline.h"
+#include "builder/recipe/recipe_search.h"
+#include "builder/varied_rebuild.h"
+#include "cli/app.h"
+#include "cli/build_args.h"
+#include "cli/commands.h"
+#include "cli/report_json.h"
+#include "cli/report_text.h"
+#include "cli/stderr_reporter.h"
+#include "cli/warnings.h"
 #include "measure/measurements_json.h"
 
 namespace tdx::cli {
@@ -79,7 +79,8 @@ int run_build(const BuildArgs& a) {
                               {"image_digest", o.digest},
                               {"files", files},
                               {"warnings", o.warnings},
-                              {"changed_since_previous", o.changed_since_previous ? nlohmann::json(*o.changed_since_previous) : nlohmann::json(nullptr)},
+                              {"changed_since_previous",
+                               o.changed_since_previous ? nlohmann::json(*o.changed_since_previous) : nlohmann::json(nullptr)},
                               {"measurements", render_measurements(report)}};
         std::cout << doc.dump(2) << "\n";
     } else {
@@ -110,12 +111,16 @@ int run_build(const BuildArgs& a) {
 
 void add_build_command(CLI::App& app, Runners& runners) {
     auto a = std::make_shared<BuildArgs>();
-    CLI::App* c = app.add_subcommand("build", "Build a TD image (kernel, initramfs with the agent, OVMF) from a recipe and its lock, and measure it");
+    CLI::App* c = app.add_subcommand("build",
+                                     "Build a TD image (kernel, initramfs with the agent, OVMF) from a recipe and its lock, and measure it");
     c->add_option("RECIPE", a->recipe, "recipe file, or the name of a shipped recipe (debian-13; see docs/recipes.md)")->required();
     c->add_option("--agent", a->agent, "program to run in the TD: added as /usr/bin/<name> and started by /init instead of init.program");
-    c->add_option("--agent-arg", a->agent_args, "argument for the agent (repeat for several); default: none")->each([a](const std::string&) { a->agent_args_given = true; });
+    c->add_option("--agent-arg", a->agent_args, "argument for the agent (repeat for several); default: none")->each([a](const std::string&) {
+        a->agent_args_given = true;
+    });
     c->add_option("--out", a->out, "output directory (default: out/<recipe name>); replaced as a whole when the build succeeds");
-    c->add_option("--lock", a->lock, "lockfile (default: RECIPE.lock, for a shipped recipe given by name ./NAME.yaml.lock; made when missing unless --locked)");
+    c->add_option("--lock", a->lock,
+                  "lockfile (default: RECIPE.lock, for a shipped recipe given by name ./NAME.yaml.lock; made when missing unless --locked)");
     c->add_option("--cache-dir", a->cache_dir, "download cache (default: $XDG_CACHE_HOME/tdximage or ~/.cache/tdximage)");
     c->add_flag("--locked", a->locked, "the lockfile must exist and match the recipe; nothing is resolved");
     c->add_flag("--offline", a->offline, "never use the network: every input must be in the cache (implies an existing lock)");

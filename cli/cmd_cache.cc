@@ -4,13 +4,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
+#include "base/file_io.h"
 #include "builder/fetch/cache.h"
 #include "builder/fetch/cache_archive.h"
 #include "builder/lock/lockfile.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "base/error.h"
-#include "base/file_io.h"
 
 namespace tdx::cli {
 namespace {
@@ -67,8 +67,10 @@ int run_gc(const CacheArgs& a) {
     }
     Cache cache = open_cache(a);
     const auto r = cache.collect_garbage(keep, a.dry_run);
-    for (const auto& e : r.removed) std::cout << (a.dry_run ? "would remove " : "removed ") << e.sha256 << "  " << e.size << "  " << (e.name.empty() ? "-" : e.name) << "\n";
-    std::cout << (a.dry_run ? "would remove " : "removed ") << r.removed.size() << " entries (" << r.removed_bytes << " bytes), kept " << r.kept << "\n";
+    for (const auto& e : r.removed)
+        std::cout << (a.dry_run ? "would remove " : "removed ") << e.sha256 << "  " << e.size << "  " << (e.name.empty() ? "-" : e.name) << "\n";
+    std::cout << (a.dry_run ? "would remove " : "removed ") << r.removed.size() << " entries (" << r.removed_bytes << " bytes), kept " << r.kept
+              << "\n";
     return flush_stdout();
 }
 

@@ -6,10 +6,10 @@
 #include <memory>
 #include <sstream>
 
-#include "cli/app.h"
-#include "cli/commands.h"
 #include "base/error.h"
 #include "base/version.h"
+#include "cli/app.h"
+#include "cli/commands.h"
 
 namespace tdx::cli {
 namespace {
@@ -36,7 +36,8 @@ void bash_value_cases(const CLI::App& app, const std::string& path, std::ostream
         if (o->get_lnames().empty() || !takes_value(*o)) continue;
         std::string values = o->get_type_name();
         if (values.find('|') == std::string::npos) values = "@files";
-        else std::replace(values.begin(), values.end(), '|', ' ');
+        else
+            std::replace(values.begin(), values.end(), '|', ' ');
         for (const std::string& l : o->get_lnames()) out << "        \"" << path << "|--" << l << "\") values=\"" << values << "\" ;;\n";
     }
     for (const CLI::App* s : subcommands_of(app)) bash_value_cases(*s, path.empty() ? s->get_name() : path + " " + s->get_name(), out);
@@ -105,8 +106,10 @@ std::string roff(const std::string& s) {
     std::string out;
     for (char c : s) {
         if (c == '\\') out += "\\e";
-        else if (c == '-') out += "\\-";
-        else out += c;
+        else if (c == '-')
+            out += "\\-";
+        else
+            out += c;
     }
     if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out = "\\&" + out;
     return out;
@@ -122,7 +125,8 @@ void man_commands(const CLI::App& app, const std::string& path, std::ostream& ou
         for (const CLI::Option* o : s->get_options()) {
             if (o->get_lnames().empty() || o->get_lnames().front() == "help") continue;
             out << ".TP\n\\fB" << roff("--" + o->get_lnames().front()) << "\\fR";
-            if (o->get_type_size() != 0 && o->get_expected_min() != 0) out << " \\fI" << roff(o->get_type_name().empty() ? "VALUE" : o->get_type_name()) << "\\fR";
+            if (o->get_type_size() != 0 && o->get_expected_min() != 0)
+                out << " \\fI" << roff(o->get_type_name().empty() ? "VALUE" : o->get_type_name()) << "\\fR";
             out << "\n" << roff(o->get_description()) << "\n";
         }
         man_commands(*s, p, out);
@@ -162,7 +166,8 @@ std::string man_page(const CLI::App& root) {
     o << ".TH TDXIMAGE 1 \"\" \"tdximage " << tool_version() << "\" \"User Commands\"\n"
       << ".SH NAME\ntdximage \\- " << roff("reproducible Intel TDX guest images and their measurements (MR_TD, RTMRs), computed offline") << "\n"
       << ".SH SYNOPSIS\n\\fBtdximage\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR]\n"
-      << ".SH DESCRIPTION\n" << roff(root.get_description()) << "\n"
+      << ".SH DESCRIPTION\n"
+      << roff(root.get_description()) << "\n"
       << ".SH COMMANDS\n";
     man_commands(root, "", o);
     o << ".SH EXAMPLES\n";

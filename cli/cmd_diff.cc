@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "diff/image_diff.h"
+#include "base/error.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "base/error.h"
+#include "diff/image_diff.h"
 
 namespace tdx::cli {
 namespace {

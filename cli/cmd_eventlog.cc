@@ -6,10 +6,10 @@
 #include <iostream>
 #include <set>
 
+#include "base/file_io.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/eventlog_report.h"
-#include "base/file_io.h"
 #include "measure/measurements_json.h"
 
 namespace tdx::cli {
@@ -65,7 +65,8 @@ std::string dump(const nlohmann::json& j) { return j.dump(2, ' ', false, nlohman
 int run_show(const EventlogArgs& a) {
     const LoadedLog l = load_log(a.log, a.tpm);
     if (a.json) std::cout << dump(eventlog_json(l, true));
-    else print_eventlog_show(std::cout, l);
+    else
+        print_eventlog_show(std::cout, l);
     flush_stdout();
     return kExitOk;
 }
@@ -73,7 +74,8 @@ int run_show(const EventlogArgs& a) {
 int run_replay(const EventlogArgs& a) {
     const LoadedLog l = load_log(a.log, a.tpm);
     if (a.json) std::cout << dump(eventlog_json(l, false));
-    else print_eventlog_replay(std::cout, l);
+    else
+        print_eventlog_replay(std::cout, l);
     flush_stdout();
     return kExitOk;
 }
@@ -89,7 +91,8 @@ int run_compare(const EventlogArgs& a) {
     const LogComparison c = compare_event_log(l.log, l.mapping, a.log, expected, registers);
     const std::string expected_file = std::filesystem::path(a.expected).filename().string();
     if (a.json) std::cout << dump(eventlog_compare_json(l, expected_file, c));
-    else print_eventlog_compare(std::cout, l, expected_file, c);
+    else
+        print_eventlog_compare(std::cout, l, expected_file, c);
     flush_stdout();
     if (c.verdict == Verdict::Match) return kExitOk;
     if (c.verdict == Verdict::Different) return kExitDifferent;
@@ -111,7 +114,8 @@ void add_eventlog_command(CLI::App& app, Runners& runners) {
     const char* tpm_help = "the log is a TPM log (PCR numbers, mapped to RTMRs as TDVF maps them) instead of a TD's CCEL (MR indices)";
 
     auto show = std::make_shared<EventlogArgs>();
-    CLI::App* s = evlog->add_subcommand("show", "Every event with its register, type, SHA-384 digest and decoded data; then the replayed registers");
+    CLI::App* s = evlog->add_subcommand("show",
+                                        "Every event with its register, type, SHA-384 digest and decoded data; then the replayed registers");
     s->add_option("LOG", show->log, "binary TCG2 event log (/sys/firmware/acpi/tables/data/CCEL, binary_bios_measurements)")->required();
     s->add_flag("--json", show->json, "print a JSON document (schema tdximage.eventlog/v1)");
     s->add_flag("--tpm", show->tpm, tpm_help);
@@ -129,12 +133,14 @@ void add_eventlog_command(CLI::App& app, Runners& runners) {
                                         "Check the log against a measurements.json, register by register, naming the first differing event");
     c->add_option("LOG", compare->log, "binary TCG2 event log")->required();
     c->add_option("--expected", compare->expected, "measurements.json from `tdximage measure --json` or --out-dir")->required();
-    c->add_option("--registers", compare->registers,
-                  "comma-separated registers to compare (rtmr0,rtmr1,rtmr2,rtmr3); default: those the document predicts and those the log extends");
+    c->add_option(
+        "--registers", compare->registers,
+        "comma-separated registers to compare (rtmr0,rtmr1,rtmr2,rtmr3); default: those the document predicts and those the log extends");
     c->add_flag("--json", compare->json, "print a JSON document (schema tdximage.eventlog-compare/v1)");
     c->add_flag("--tpm", compare->tpm, tpm_help);
-    c->footer("Exit status: 0 every compared register matches; 1 a register differs; 2 a compared register is not predicted, "
-              "or an input is unreadable or malformed.");
+    c->footer(
+        "Exit status: 0 every compared register matches; 1 a register differs; 2 a compared register is not predicted, "
+        "or an input is unreadable or malformed.");
     runners[c] = [compare] { return run_compare(*compare); };
 }
 

@@ -3,15 +3,15 @@
 // (with a warning when the TD measurement driver is missing).
 #include <iostream>
 
+#include "base/file_io.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "cli/warnings.h"
 #include "cli/report_json.h"
 #include "cli/report_text.h"
-#include "base/file_io.h"
+#include "cli/warnings.h"
 #include "measure/cfv.h"
-#include "measure/mrtd.h"
 #include "measure/measurements_json.h"
+#include "measure/mrtd.h"
 #include "ovmf/firmware_volume.h"
 
 namespace tdx::cli {
@@ -56,8 +56,8 @@ int run_inspect_ovmf(const InspectOvmfArgs& a) {
     if (image.has_errors()) {
         std::size_t n = 0;
         for (const auto& x : image.findings) n += x.severity == ovmf::Finding::Severity::Error;
-        std::cerr << "tdximage: error: " << a.file << ": not a valid TDVF image (" << n << " error finding"
-                  << (n == 1 ? "" : "s") << " at lint level " << a.lint << ")\n";
+        std::cerr << "tdximage: error: " << a.file << ": not a valid TDVF image (" << n << " error finding" << (n == 1 ? "" : "s")
+                  << " at lint level " << a.lint << ")\n";
         return kExitTrouble;
     }
     return kExitOk;

@@ -2,6 +2,8 @@
 #include <iostream>
 #include <memory>
 
+#include "base/error.h"
+#include "base/file_io.h"
 #include "builder/fetch/cache.h"
 #include "builder/fetch/caching_downloader.h"
 #include "builder/lock/lock_check.h"
@@ -10,8 +12,6 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/stderr_reporter.h"
-#include "base/error.h"
-#include "base/file_io.h"
 
 namespace tdx::cli {
 namespace {
@@ -21,17 +21,14 @@ struct LockArgs {
     bool update = false, locked = false, offline = false, quiet = false;
 };
 
-std::filesystem::path lock_path(const LockArgs& a, const builder::RecipeLocation& where) {
-    return where.lock_for(a.lock);
-}
+std::filesystem::path lock_path(const LockArgs& a, const builder::RecipeLocation& where) { return where.lock_for(a.lock); }
 
 struct Session {
     StderrReporter reporter;
     builder::Cache cache;
     builder::CachingDownloader downloader;
     explicit Session(const LockArgs& a)
-        : reporter(a.quiet), cache(builder::Cache::root_for(a.cache_dir)),
-          downloader(cache, options(a, reporter)) {}
+        : reporter(a.quiet), cache(builder::Cache::root_for(a.cache_dir)), downloader(cache, options(a, reporter)) {}
     static builder::CachingDownloaderOptions options(const LockArgs& a, Reporter& r) {
         builder::CachingDownloaderOptions o;
         o.offline = a.offline;
@@ -102,8 +99,8 @@ int run_fetch(const LockArgs& a) {
     // fetching is where its URLs would first be used.
     builder::check_lock_against_indexes(recipe, *lock, s.downloader, path.string());
     const builder::FetchSummary sum = builder::fetch_locked(recipe, *lock, s.downloader);
-    std::cout << "cache " << s.cache.root().string() << ": " << sum.packages << " packages and " << sum.files << " files ("
-              << sum.bytes << " bytes) present and verified\n";
+    std::cout << "cache " << s.cache.root().string() << ": " << sum.packages << " packages and " << sum.files << " files (" << sum.bytes
+              << " bytes) present and verified\n";
     return kExitOk;
 }
 
@@ -119,7 +116,8 @@ void common_options(CLI::App* c, LockArgs& a) {
 
 void add_lock_command(CLI::App& app, Runners& runners) {
     auto a = std::make_shared<LockArgs>();
-    CLI::App* lock = app.add_subcommand("lock", "Resolve a recipe against its signed package indexes into a lockfile of exact files and SHA-256s");
+    CLI::App* lock = app.add_subcommand("lock",
+                                        "Resolve a recipe against its signed package indexes into a lockfile of exact files and SHA-256s");
     common_options(lock, *a);
     lock->add_flag("--update", a->update, "re-resolve even if the lockfile matches the recipe, and show what changed");
     runners[lock] = [a] { return run_lock(*a); };

@@ -1,6 +1,7 @@
 // tdximage measure: MR_TD and RTMR1/RTMR2 of a direct-boot TD, offline.
 #include <iostream>
 
+#include "base/file_io.h"
 #include "builder/recipe/recipe_checks.h"
 #include "cli/app.h"
 #include "cli/args.h"
@@ -8,11 +9,10 @@
 #include "cli/report_json.h"
 #include "cli/report_text.h"
 #include "cli/warnings.h"
-#include "base/file_io.h"
 #include "measure/measurement.h"
+#include "measure/measurements_json.h"
 #include "measure/profile.h"
 #include "measure/tcg_event_log_writer.h"
-#include "measure/measurements_json.h"
 
 namespace tdx::cli {
 namespace {
@@ -53,9 +53,12 @@ int run_measure(const MeasureArgs& a) {
     if (!a.initrd_arg.empty()) profile.initrd_arg = parse_initrd_arg(a.initrd_arg);
     if (!a.fw_layout.empty()) profile.fw_layout = parse_fw_layout(a.fw_layout);
     if (a.page_aug == "add") profile.skip_page_aug = false;
-    else if (a.page_aug == "skip") profile.skip_page_aug = true;
-    else if (!a.page_aug.empty()) fail("--page-aug: '" + a.page_aug + "' is not one of skip, add", ErrorKind::Usage);
-    const bool overridden = !a.mrtd_order.empty() || !a.kernel_header.empty() || !a.initrd_arg.empty() || !a.fw_layout.empty() || !a.page_aug.empty();
+    else if (a.page_aug == "skip")
+        profile.skip_page_aug = true;
+    else if (!a.page_aug.empty())
+        fail("--page-aug: '" + a.page_aug + "' is not one of skip, add", ErrorKind::Usage);
+    const bool overridden = !a.mrtd_order.empty() || !a.kernel_header.empty() || !a.initrd_arg.empty() || !a.fw_layout.empty() ||
+                            !a.page_aug.empty();
     if (overridden) profile.name += "+overrides";
 
     MeasureRequest req;
@@ -86,7 +89,8 @@ int run_measure(const MeasureArgs& a) {
     }
     write_outputs(a.out_dir, values, std::move(files));
     if (a.json) std::cout << json_text;
-    else print_measure_report(std::cout, report);
+    else
+        print_measure_report(std::cout, report);
     std::cout.flush();
     if (!std::cout) fail("cannot write to standard output", ErrorKind::Io);
     return kExitOk;
@@ -100,7 +104,8 @@ void add_measure_command(CLI::App& app, Runners& runners) {
     c->add_option("--ovmf", args->ovmf, "OVMF/TDVF firmware image (e.g. OVMF.fd)")->required();
     c->add_option("--kernel", args->kernel, "kernel image (bzImage with EFI stub), as given to QEMU -kernel");
     c->add_option("--initrd", args->initrd, "initrd, as given to QEMU -initrd");
-    c->add_option("--cmdline", args->cmdline, "kernel command line, exactly QEMU's -append string (UTF-8, no control characters, at most 2047 bytes)");
+    c->add_option("--cmdline", args->cmdline,
+                  "kernel command line, exactly QEMU's -append string (UTF-8, no control characters, at most 2047 bytes)");
     c->add_option("--memory", args->memory, "guest RAM as QEMU -m (512M, 2G, 4096 = MiB)")->capture_default_str();
     c->add_option("--cpus", args->cpus, "vCPUs as QEMU -smp; checked against the ACPI tables' MADT")->check(CLI::Range(1u, 4096u));
     c->add_option("--acpi-dir", args->acpi_dir,
@@ -110,9 +115,12 @@ void add_measure_command(CLI::App& app, Runners& runners) {
                   "Secure Boot variable data (files SecureBoot, PK, KEK, db, dbx, raw or efivarfs NAME-GUID); default: empty");
     with_choices(c->add_option("--profile", args->profile, "platform profile (see `tdximage profiles`); default: upstream"), profile_names());
     with_choices(c->add_option("--mrtd-order", args->mrtd_order, "override: per-page | two-pass (KVM TDX API generation)"), mrtd_order_names());
-    with_choices(c->add_option("--kernel-header", args->kernel_header, "override: patched (QEMU <= 10.1) | raw (QEMU >= 10.2)"), kernel_header_names());
-    with_choices(c->add_option("--initrd-arg", args->initrd_arg, "override: suffix (edk2 < 2025.08) | prefix (edk2 >= 2025.08)"), initrd_arg_names());
-    with_choices(c->add_option("--fw-layout", args->fw_layout, "override firmware event layout: pre-2024.11 | 2024.11 | 2025.05"), fw_layout_names());
+    with_choices(c->add_option("--kernel-header", args->kernel_header, "override: patched (QEMU <= 10.1) | raw (QEMU >= 10.2)"),
+                 kernel_header_names());
+    with_choices(c->add_option("--initrd-arg", args->initrd_arg, "override: suffix (edk2 < 2025.08) | prefix (edk2 >= 2025.08)"),
+                 initrd_arg_names());
+    with_choices(c->add_option("--fw-layout", args->fw_layout, "override firmware event layout: pre-2024.11 | 2024.11 | 2025.05"),
+                 fw_layout_names());
     with_choices(c->add_option("--page-aug", args->page_aug, "override: skip | add PAGE.ADD records of PAGE_AUG sections"), {"skip", "add"});
     c->add_flag("--authenticode-pad8", args->pad8, "pad the kernel to 8 bytes before hashing (dstack/virtee convention; edk2 does not)");
     c->add_flag("--json", args->json, "print a JSON document instead of a table");

@@ -4,11 +4,11 @@
 
 #include <iostream>
 
+#include "base/error.h"
 #include "builder/recipe/recipe.h"
 #include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
 #include "cli/commands.h"
-#include "base/error.h"
 
 namespace tdx::cli {
 namespace {
@@ -54,7 +54,8 @@ void print_summary(std::ostream& out, const Recipe& r) {
     for (const builder::Source& s : r.sources) {
         out << "source:    " << s.name << ": " << to_string(s.distribution) << " " << s.release << " " << s.architecture;
         if (s.is_apt()) out << " suites " << join(s.suites) << " components " << join(s.components);
-        else out << " repositories " << join(s.repositories);
+        else
+            out << " repositories " << join(s.repositories);
         if (!s.snapshot.empty()) out << " snapshot " << s.snapshot;
         out << "\n           mirrors " << join(s.mirror_urls()) << "\n";
         std::vector<std::string> keys;
@@ -75,7 +76,8 @@ void print_summary(std::ostream& out, const Recipe& r) {
     out << "init:      " << r.init.program << (r.init.args.empty() ? "" : " " + join(r.init.args, " ")) << "\n";
     for (const auto& [k, v] : r.init.env) out << "  env:     " << k << "=" << v << "\n";
     out << "cmdline:   " << r.cmdline << "\n";
-    out << "vm:        memory " << r.vm.memory_text << " (" << r.vm.memory << " bytes), " << r.vm.cpus << " vCPU" << (r.vm.cpus == 1 ? "" : "s") << "\n";
+    out << "vm:        memory " << r.vm.memory_text << " (" << r.vm.memory << " bytes), " << r.vm.cpus << " vCPU" << (r.vm.cpus == 1 ? "" : "s")
+        << "\n";
     out << "profile:   " << r.profile << "\n";
     out << "initramfs: " << to_string(r.initramfs.compression);
     if (r.initramfs.compression != builder::Compression::None) out << " level " << r.initramfs.level;

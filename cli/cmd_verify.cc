@@ -13,21 +13,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/file_io.h"
+#include "base/temp_dir.h"
 #include "base/text_list.h"
+#include "builder/build_pipeline.h"
 #include "builder/image_build.h"
 #include "builder/published_dir.h"
 #include "builder/recipe/recipe.h"
 #include "builder/recipe/recipe_search.h"
 #include "cli/app.h"
-#include "builder/build_pipeline.h"
 #include "cli/build_args.h"
-#include "cli/stderr_reporter.h"
 #include "cli/commands.h"
 #include "cli/report_json.h"
-#include "base/temp_dir.h"
-#include "base/digest.h"
-#include "base/error.h"
-#include "base/file_io.h"
+#include "cli/stderr_reporter.h"
 #include "measure/coverage.h"
 #include "measure/measurements_compare.h"
 #include "measure/measurements_json.h"
@@ -66,7 +66,9 @@ Expectation expected_of(const VerifyArgs& a) {
         return e;
     }
     e.dir = builder::check_published_dir(a.expect_dir);
-    if (!e.dir->measurements) fail((fs::path(a.expect_dir) / "measurements.json").string() + ": missing; a published directory holds the values it claims there", ErrorKind::BadInput);
+    if (!e.dir->measurements)
+        fail((fs::path(a.expect_dir) / "measurements.json").string() + ": missing; a published directory holds the values it claims there",
+             ErrorKind::BadInput);
     e.values = parse_measurements(*e.dir->measurements, (fs::path(a.expect_dir) / "measurements.json").string());
     return e;
 }
@@ -117,8 +119,8 @@ std::vector<std::string> agent_notes(const VerifyArgs& a, const Expectation& e) 
     if (a.build.agent.empty()) return notes;
     const std::string sha = to_hex(sha256(Bytes(read_file(a.build.agent))));
     if (sha != m.agent->sha256)
-        notes.push_back("the agent given (" + a.build.agent + ", sha256 " + sha + ") is not the one " + where + " names (" + m.agent->name + ", sha256 " +
-                        m.agent->sha256 + ")");
+        notes.push_back("the agent given (" + a.build.agent + ", sha256 " + sha + ") is not the one " + where + " names (" + m.agent->name +
+                        ", sha256 " + m.agent->sha256 + ")");
     if (a.build.agent_args != m.agent->args)
         notes.push_back("the agent arguments given (" + quoted_args(a.build.agent_args) + ") are not the ones " + where + " names (" +
                         quoted_args(m.agent->args) + ")");
@@ -132,13 +134,15 @@ PublishedMeasurements as_published(const MeasureReport& r, const std::string& na
 // The published boot files, measured here as the recipe says they boot; the
 // identities the measurement hashed must be the files hashed before (a file
 // replaced in between is a finding, not a silent switch).
-MeasureReport measure_published_files(const builder::PublishedDir& d, const builder::Recipe& recipe, std::vector<builder::ClaimFinding>& findings) {
+MeasureReport measure_published_files(const builder::PublishedDir& d, const builder::Recipe& recipe,
+                                      std::vector<builder::ClaimFinding>& findings) {
     if (d.initramfs_name.empty()) fail(d.dir.string() + ": no initramfs.cpio[.gz|.zst|.xz] in the image directory", ErrorKind::BadInput);
     MeasureReport r = measure(builder::recipe_measure_request(recipe, d.dir, d.initramfs_name));
     for (const std::optional<InputIdentity>& id : {std::optional<InputIdentity>(r.ovmf), r.kernel, r.initrd}) {
         if (!id) continue;
         const auto it = d.boot_files.find(id->file);
-        if (it != d.boot_files.end() && it->second != id->sha256) findings.push_back({id->file, "the file hashed before measuring it", it->second, id->sha256});
+        if (it != d.boot_files.end() && it->second != id->sha256)
+            findings.push_back({id->file, "the file hashed before measuring it", it->second, id->sha256});
     }
     return r;
 }
@@ -161,7 +165,8 @@ struct Outcome {
 
 std::string not_compared_reason(const RegisterDiff& d) {
     const std::string why_not_computed = d.name == "RTMR0" ? " (it needs QEMU's ACPI tables for the VM shape; see docs/operators.md)" : "";
-    if (d.expected.empty() && d.actual.empty()) return "the published values do not include it, and the rebuild does not compute it" + why_not_computed;
+    if (d.expected.empty() && d.actual.empty())
+        return "the published values do not include it, and the rebuild does not compute it" + why_not_computed;
     if (d.expected.empty()) return "the published values do not include it";
     return "the rebuild does not compute it" + why_not_computed;
 }
@@ -175,8 +180,11 @@ void print_register_diffs(const MeasurementDiff& diff, const char* left, const c
         }
         std::cout << "  " << d.name << "  differs\n    " << left << d.expected << "\n    " << right << d.actual << "\n";
         if (!d.explanation.empty()) std::cout << "    " << d.explanation << "\n";
-        if (d.expected_event) std::cout << "    published event: " << d.expected_event->description << "  " << to_hex(d.expected_event->digest).substr(0, 16) << "…\n";
-        if (d.actual_event) std::cout << "    rebuilt event:   " << d.actual_event->description << "  " << to_hex(d.actual_event->digest).substr(0, 16) << "…\n";
+        if (d.expected_event)
+            std::cout << "    published event: " << d.expected_event->description << "  " << to_hex(d.expected_event->digest).substr(0, 16)
+                      << "…\n";
+        if (d.actual_event)
+            std::cout << "    rebuilt event:   " << d.actual_event->description << "  " << to_hex(d.actual_event->digest).substr(0, 16) << "…\n";
     }
 }
 
@@ -187,9 +195,11 @@ nlohmann::json registers_json(const MeasurementDiff& diff) {
         if (!d.explanation.empty()) j["explanation"] = d.explanation;
         auto ev = [](const std::optional<ExpectedEvent>& e) {
             if (!e) return nlohmann::json(nullptr);
-            return nlohmann::json{{"index", e->index}, {"type", e->type}, {"kind", e->kind}, {"digest", to_hex(e->digest)}, {"description", e->description}};
+            return nlohmann::json{
+                {"index", e->index}, {"type", e->type}, {"kind", e->kind}, {"digest", to_hex(e->digest)}, {"description", e->description}};
         };
-        if (d.expected_event || d.actual_event) j["first_differing_event"] = {{"expected", ev(d.expected_event)}, {"actual", ev(d.actual_event)}};
+        if (d.expected_event || d.actual_event)
+            j["first_differing_event"] = {{"expected", ev(d.expected_event)}, {"actual", ev(d.actual_event)}};
         regs.push_back(std::move(j));
     }
     return regs;
@@ -230,9 +240,11 @@ void print_text(const Outcome& o, const std::string& image_name) {
         return;
     }
     if (o.status == kExitOk) {
-        std::cout << "verified: " << compared << " of " << image_name << (o.compared.size() == 1 ? " matches the published value" : " match the published values");
+        std::cout << "verified: " << compared << " of " << image_name
+                  << (o.compared.size() == 1 ? " matches the published value" : " match the published values");
         if (!o.not_verified.empty())
-            std::cout << "; NOT verified: " << described(o.not_verified) << ", so a TD with other such inputs (any agent, if RTMR2 is among them) passes too";
+            std::cout << "; NOT verified: " << described(o.not_verified)
+                      << ", so a TD with other such inputs (any agent, if RTMR2 is among them) passes too";
         else if (!o.agent_uncovered.empty())
             std::cout << "; NOT covered: the agent (" << o.agent_uncovered << "), so a TD with any agent passes too";
         std::cout << "\n";
@@ -262,12 +274,13 @@ void print_text(const Outcome& o, const std::string& image_name) {
         std::string reason;
         for (const RegisterDiff& d : o.diff.registers)
             if (d.name == c.name && !d.compared) reason = ": " + not_compared_reason(d);
-        std::cout << "    " << c.name << (c.name.size() < 6 ? "   " : "  ") << (was ? "covers " : "NOT compared, it covers ") << c.summary << reason << "\n";
+        std::cout << "    " << c.name << (c.name.size() < 6 ? "   " : "  ") << (was ? "covers " : "NOT compared, it covers ") << c.summary
+                  << reason << "\n";
     }
     if (o.agent_recorded) {
         if (o.agent)
-            std::cout << "  agent:        " << o.agent->name << " (sha256 " << o.agent->sha256 << ", " << o.agent->size << " bytes), arguments: " << quoted_args(o.agent->args)
-                      << " (as the published manifest records it)\n";
+            std::cout << "  agent:        " << o.agent->name << " (sha256 " << o.agent->sha256 << ", " << o.agent->size
+                      << " bytes), arguments: " << quoted_args(o.agent->args) << " (as the published manifest records it)\n";
         else
             std::cout << "  agent:        none (the published manifest records that /init runs the recipe's init.program)\n";
     }
@@ -334,7 +347,8 @@ int run_verify(VerifyArgs a) {
                                                          " does not measure its command line and initramfs into RTMR2"
                                                    : "RTMR2 was not compared";
         if (!a.partial && o.not_verified.empty())
-            fail("no register compared covers the agent (" + o.agent_uncovered + "); pass --partial to verify the rest and say so", ErrorKind::Usage);
+            fail("no register compared covers the agent (" + o.agent_uncovered + "); pass --partial to verify the rest and say so",
+                 ErrorKind::Usage);
     }
 
     if (expected.dir) {
@@ -353,7 +367,8 @@ int run_verify(VerifyArgs a) {
     o.status = !o.diff.any_compared ? kExitTrouble : (o.diff.all_equal && !files_differ) ? kExitOk : kExitDifferent;
 
     if (a.json) print_json(o);
-    else print_text(o, recipe.name);
+    else
+        print_text(o, recipe.name);
     std::cout.flush();
     if (!std::cout) fail("cannot write to standard output", ErrorKind::Io);
     return o.status;
@@ -363,9 +378,11 @@ int run_verify(VerifyArgs a) {
 
 void add_verify_command(CLI::App& app, Runners& runners) {
     auto a = std::make_shared<VerifyArgs>();
-    CLI::App* c = app.add_subcommand("verify", "Rebuild an image from its recipe and lock and check its MR_TD/RTMRs and files against published values");
+    CLI::App* c = app.add_subcommand("verify",
+                                     "Rebuild an image from its recipe and lock and check its MR_TD/RTMRs and files against published values");
     c->add_option("RECIPE", a->build.recipe, "recipe file the image was built from, or the name of a shipped recipe")->required();
-    c->add_option("--lock", a->build.lock, "its lockfile (default: RECIPE.lock, or ./NAME.yaml.lock for a shipped recipe given by name); verify never re-resolves");
+    c->add_option("--lock", a->build.lock,
+                  "its lockfile (default: RECIPE.lock, or ./NAME.yaml.lock for a shipped recipe given by name); verify never re-resolves");
     c->add_option("--expect-mrtd", a->expect_mrtd, "the published MR_TD (96 hex digits); covers only the firmware, so it needs --partial");
     c->add_option("--expect", a->expect_file, "the published measurements.json");
     c->add_option("--expect-dir", a->expect_dir,
@@ -373,7 +390,9 @@ void add_verify_command(CLI::App& app, Runners& runners) {
                   ".hex files are checked against them");
     c->add_option("--image", a->image, "measure this directory of boot files instead of rebuilding (its manifest's claims are checked too)");
     c->add_option("--agent", a->build.agent, "the agent the image was built with (as for build); --expect-dir's manifest says which");
-    c->add_option("--agent-arg", a->build.agent_args, "its arguments (as for build)")->each([a](const std::string&) { a->build.agent_args_given = true; });
+    c->add_option("--agent-arg", a->build.agent_args, "its arguments (as for build)")->each([a](const std::string&) {
+        a->build.agent_args_given = true;
+    });
     c->add_option("--out", a->build.out, "keep the rebuilt image here (default: a temporary directory, removed)");
     c->add_option("--cache-dir", a->build.cache_dir, "download cache (default: $XDG_CACHE_HOME/tdximage or ~/.cache/tdximage)");
     c->add_flag("--offline", a->build.offline, "never use the network: every input must be in the cache");

@@ -15,8 +15,7 @@ using nlohmann::json;
 std::string mapping_name(LogMapping m) { return m == LogMapping::Tdx ? "tdx" : "tpm"; }
 
 std::string mapping_text(LogMapping m) {
-    if (m == LogMapping::Tdx)
-        return "TDX MR indices: 1-4 -> rtmr0-3; MR index 0 (MRTD) and EV_NO_ACTION are not replayed";
+    if (m == LogMapping::Tdx) return "TDX MR indices: 1-4 -> rtmr0-3; MR index 0 (MRTD) and EV_NO_ACTION are not replayed";
     return "TPM PCRs as TDVF maps them: pcr1,7 -> rtmr0, pcr2-6 -> rtmr1, pcr8-15 -> rtmr2; pcr0 (MRTD), other PCRs and "
            "EV_NO_ACTION are not replayed";
 }
@@ -28,7 +27,8 @@ std::string register_label(const TcgEvent& e, LogMapping m) {
     const std::optional<int> r = rtmr_of_index(e.index, m);
     std::string s;
     if (m == LogMapping::Tdx) s = r ? rtmr_name(*r) : e.index == 0 ? "mr0 (MRTD)" : "mr" + std::to_string(e.index) + " (no RTMR)";
-    else s = "pcr" + std::to_string(e.index) + (r ? " -> " + rtmr_name(*r) : e.index == 0 ? " (MRTD)" : " (no RTMR)");
+    else
+        s = "pcr" + std::to_string(e.index) + (r ? " -> " + rtmr_name(*r) : e.index == 0 ? " (MRTD)" : " (no RTMR)");
     if (e.type == ev::kNoAction) s += " (not extended)";
     return s;
 }
@@ -43,7 +43,8 @@ json algorithms_json(const TcgEventLog& log) {
 std::string algorithms_text(const TcgEventLog& log) {
     std::string s;
     for (const TcgAlgorithm& alg : log.algorithms)
-        s += (s.empty() ? "" : ", ") + tcg_algorithm_name(alg.id) + " (" + hex_u64(alg.id) + ", " + std::to_string(alg.digest_size) + "-byte digests)";
+        s += (s.empty() ? "" : ", ") + tcg_algorithm_name(alg.id) + " (" + hex_u64(alg.id) + ", " + std::to_string(alg.digest_size) +
+             "-byte digests)";
     return s;
 }
 
@@ -74,8 +75,8 @@ json event_json(const TcgEventLog& log, std::size_t number, LogMapping m, Decode
 }
 
 json expected_event_json(const ExpectedEvent& e) {
-    return {{"index", e.index},       {"type", e.type}, {"digest", to_hex(e.digest)}, {"description", e.description},
-            {"kind", e.kind},         {"depends_on", e.depends_on}};
+    return {{"index", e.index},          {"type", e.type}, {"digest", to_hex(e.digest)}, {"description", e.description}, {"kind", e.kind},
+            {"depends_on", e.depends_on}};
 }
 
 // Why a predicted log's register is incomplete; "" when it is not.
@@ -111,10 +112,11 @@ void print_registers(std::ostream& out, const LoadedLog& l) {
     for (std::size_t i = 0; i < 4; ++i) {
         const std::string gap = gap_of(l, i);
         if (gap.empty())
-            out << "  " << rtmr_name(static_cast<int>(i)) << "  " << to_hex(l.replay.value[i]) << "  " << events_word(l.replay.events[i]) << "\n";
+            out << "  " << rtmr_name(static_cast<int>(i)) << "  " << to_hex(l.replay.value[i]) << "  " << events_word(l.replay.events[i])
+                << "\n";
         else
-            out << "  " << rtmr_name(static_cast<int>(i)) << "  (incomplete prediction, no value: " << gap << "; " << events_word(l.replay.events[i])
-                << " of it are in this log)\n";
+            out << "  " << rtmr_name(static_cast<int>(i)) << "  (incomplete prediction, no value: " << gap << "; "
+                << events_word(l.replay.events[i]) << " of it are in this log)\n";
     }
     if (l.mapping == LogMapping::Tpm) {
         out << "PCRs (SHA-384 bank)\n";
@@ -178,9 +180,9 @@ void print_eventlog_show(std::ostream& out, const LoadedLog& l) {
     const TcgSpecId& s = l.log.spec_id;
     out << "event log   " << l.file << " (" << l.size << " bytes, " << l.log.events.size() << " records after the header, ending at "
         << hex_u64(l.log.end_offset) << ")\n"
-        << "format      TCG2 crypto-agile, Spec ID Event03: platform class " << s.platform_class << ", TCG PFP "
-        << int{s.version_major} << "." << int{s.version_minor} << " errata " << int{s.errata} << ", UINTN size " << int{s.uintn_size}
-        << ", header index " << s.header_index << "\n"
+        << "format      TCG2 crypto-agile, Spec ID Event03: platform class " << s.platform_class << ", TCG PFP " << int{s.version_major} << "."
+        << int{s.version_minor} << " errata " << int{s.errata} << ", UINTN size " << int{s.uintn_size} << ", header index " << s.header_index
+        << "\n"
         << "algorithms  " << algorithms_text(l.log) << "; digests shown: sha384\n"
         << "registers   " << mapping_text(l.mapping) << "\n\n";
     DecodeBudget budget(l.path);
@@ -203,7 +205,8 @@ void print_eventlog_replay(std::ostream& out, const LoadedLog& l) {
         // "-" where a value would be: a script reading the second column
         // gets no hex string the TD would never report.
         if (gap.empty()) out << rtmr_name(static_cast<int>(i)) << " " << to_hex(l.replay.value[i]) << "\n";
-        else out << rtmr_name(static_cast<int>(i)) << " - (incomplete prediction, no value: " << gap << ")\n";
+        else
+            out << rtmr_name(static_cast<int>(i)) << " - (incomplete prediction, no value: " << gap << ")\n";
     }
     if (l.mapping == LogMapping::Tpm)
         for (const auto& [p, v] : pcr_values(l.log)) out << "pcr" << p << " " << to_hex(v) << "\n";
@@ -265,8 +268,8 @@ void print_eventlog_compare(std::ostream& out, const LoadedLog& l, const std::st
         }
         out << r.reason << "\n";
         out << "       log       " << to_hex(r.actual_value) << "  (" << events_word(r.actual.size()) << ")\n";
-        out << "       expected  " << (r.expected_value ? to_hex(*r.expected_value) : "not predicted") << "  ("
-            << events_word(r.expected.size()) << " listed)\n";
+        out << "       expected  " << (r.expected_value ? to_hex(*r.expected_value) : "not predicted") << "  (" << events_word(r.expected.size())
+            << " listed)\n";
         if (!r.first_difference) continue;
         const std::size_t i = *r.first_difference;
         out << "       first difference at " << rtmr_name(r.rtmr) << " event " << i << ":\n";
@@ -300,8 +303,8 @@ void print_eventlog_compare(std::ostream& out, const LoadedLog& l, const std::st
                 const TcgEvent& e = l.log.events[r.actual[k]];
                 const std::optional<std::string> sha = sha384_hex(e);
                 out << "         " << rtmr_name(r.rtmr) << " event " << k << ": " << event_type_name(e.type) << " "
-                    << (sha ? *sha : "(no SHA-384)") << " "
-                    << decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget).summary << "\n";
+                    << (sha ? *sha : "(no SHA-384)") << " " << decode_event_data(e.type, Bytes(e.data.data(), e.data.size()), budget).summary
+                    << "\n";
             }
         }
         if (r.expected.size() > r.actual.size()) {
@@ -318,9 +321,13 @@ void print_eventlog_compare(std::ostream& out, const LoadedLog& l, const std::st
     }
     out << "\nresult: ";
     if (c.registers.empty()) out << "undecided: no register to compare\n";
-    else if (c.verdict == Verdict::Match) out << "match (" << matched << ")\n";
-    else if (c.verdict == Verdict::Different) out << "DIFFERENT (" << different << ")" << (undecided.empty() ? "" : "; undecided: " + undecided) << "\n";
-    else out << "undecided (" << undecided << ": not predicted; leave out with --registers)" << (matched.empty() ? "" : "; match: " + matched) << "\n";
+    else if (c.verdict == Verdict::Match)
+        out << "match (" << matched << ")\n";
+    else if (c.verdict == Verdict::Different)
+        out << "DIFFERENT (" << different << ")" << (undecided.empty() ? "" : "; undecided: " + undecided) << "\n";
+    else
+        out << "undecided (" << undecided << ": not predicted; leave out with --registers)" << (matched.empty() ? "" : "; match: " + matched)
+            << "\n";
 }
 
 }  // namespace tdx::cli

@@ -18,8 +18,8 @@
 namespace tdx::cli {
 
 struct LoadedLog {
-    std::string file;       // file name only, for documents
-    std::string path;       // as given, for errors
+    std::string file;  // file name only, for documents
+    std::string path;  // as given, for errors
     std::uint64_t size = 0;
     LogMapping mapping = LogMapping::Tdx;
     TcgEventLog log;

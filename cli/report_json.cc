@@ -14,9 +14,8 @@ json identity_json(const InputIdentity& id) { return {{"file", id.file}, {"size"
 json findings_json(const std::vector<ovmf::Finding>& findings) {
     json arr = json::array();
     for (const auto& f : findings)
-        arr.push_back({{"severity", f.severity == ovmf::Finding::Severity::Error ? "error" : "warning"},
-                       {"rule", f.rule},
-                       {"message", f.message}});
+        arr.push_back(
+            {{"severity", f.severity == ovmf::Finding::Severity::Error ? "error" : "warning"}, {"rule", f.rule}, {"message", f.message}});
     return arr;
 }
 
@@ -30,23 +29,32 @@ json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, 
     json table = json::array();
     for (const auto& e : image.guid_table) {
         std::string name = ovmf::guid_table_entry_name(e.guid);
-        table.push_back({{"guid", e.guid.to_string()}, {"name", name.empty() ? json(nullptr) : json(name)},
-                         {"offset", hex_u64(e.offset)}, {"length", e.length}});
+        table.push_back({{"guid", e.guid.to_string()},
+                         {"name", name.empty() ? json(nullptr) : json(name)},
+                         {"offset", hex_u64(e.offset)},
+                         {"length", e.length}});
     }
     j["guid_table"] = table;
     if (image.descriptor) {
         const auto& d = *image.descriptor;
-        j["descriptor"] = {{"offset", hex_u64(d.file_offset)}, {"length", d.length}, {"version", d.version},
-                           {"section_count", d.section_count}, {"metadata_guid_present", d.metadata_guid_present}};
+        j["descriptor"] = {{"offset", hex_u64(d.file_offset)},
+                           {"length", d.length},
+                           {"version", d.version},
+                           {"section_count", d.section_count},
+                           {"metadata_guid_present", d.metadata_guid_present}};
         json secs = json::array();
         std::size_t i = 0;
         for (const auto& s : d.sections) {
             json attrs = json::array();
             if (s.mr_extend()) attrs.push_back("MR_EXTEND");
             if (s.page_aug()) attrs.push_back("PAGE_AUG");
-            secs.push_back({{"index", i++}, {"type", ovmf::section_type_name(s.type)}, {"data_offset", hex_u64(s.data_offset)},
-                            {"raw_data_size", hex_u64(s.raw_data_size)}, {"memory_address", hex_u64(s.memory_address)},
-                            {"memory_data_size", hex_u64(s.memory_data_size)}, {"attributes", hex_u64(s.attributes)},
+            secs.push_back({{"index", i++},
+                            {"type", ovmf::section_type_name(s.type)},
+                            {"data_offset", hex_u64(s.data_offset)},
+                            {"raw_data_size", hex_u64(s.raw_data_size)},
+                            {"memory_address", hex_u64(s.memory_address)},
+                            {"memory_data_size", hex_u64(s.memory_data_size)},
+                            {"attributes", hex_u64(s.attributes)},
                             {"attribute_names", attrs}});
         }
         j["sections"] = secs;
@@ -55,7 +63,8 @@ json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, 
         j["sections"] = json::array();
     }
     if (mrtd) j["mrtd"] = {{"per-page", to_hex(mrtd->per_page)}, {"two-pass", to_hex(mrtd->two_pass)}};
-    else j["mrtd"] = nullptr;
+    else
+        j["mrtd"] = nullptr;
     j["cfv_sha384"] = cfv ? json(to_hex(*cfv)) : json(nullptr);
     j["findings"] = findings_json(image.findings);
     return j;
@@ -69,19 +78,33 @@ json firmware_inventory_json(const ovmf::FirmwareInventory& inventory, const std
     json volumes = json::array();
     for (std::size_t i = 0; i < inventory.volumes.size(); ++i) {
         const ovmf::FirmwareVolume& v = inventory.volumes[i];
-        volumes.push_back({{"index", i}, {"offset", opt_hex(v.image_offset)}, {"in_module", opt_index(v.parent_file)},
-                           {"depth", v.depth}, {"length", v.length}, {"file_system", ovmf::file_system_name(v.file_system)},
-                           {"name", v.name ? json(v.name->to_string()) : json(nullptr)}, {"attributes", hex_u64(v.attributes)},
+        volumes.push_back({{"index", i},
+                           {"offset", opt_hex(v.image_offset)},
+                           {"in_module", opt_index(v.parent_file)},
+                           {"depth", v.depth},
+                           {"length", v.length},
+                           {"file_system", ovmf::file_system_name(v.file_system)},
+                           {"name", v.name ? json(v.name->to_string()) : json(nullptr)},
+                           {"attributes", hex_u64(v.attributes)},
                            {"pad_files", v.pad_files}});
     }
     j["firmware_volumes"] = volumes;
     json modules = json::array();
     for (std::size_t i = 0; i < inventory.files.size(); ++i) {
         const ovmf::FfsFile& f = inventory.files[i];
-        modules.push_back({{"index", i}, {"volume", f.volume}, {"offset", hex_u64(f.offset)}, {"image_offset", opt_hex(f.image_offset)},
-                           {"guid", f.name.to_string()}, {"type", ovmf::ffs_file_type_name(f.type)}, {"name", text_or_null(f.ui_name)},
-                           {"version", text_or_null(f.version)}, {"size", f.size}, {"state", ovmf::file_state_name(f.state)},
-                           {"sections", f.sections}, {"undecoded", f.undecoded}, {"volumes", f.volumes}});
+        modules.push_back({{"index", i},
+                           {"volume", f.volume},
+                           {"offset", hex_u64(f.offset)},
+                           {"image_offset", opt_hex(f.image_offset)},
+                           {"guid", f.name.to_string()},
+                           {"type", ovmf::ffs_file_type_name(f.type)},
+                           {"name", text_or_null(f.ui_name)},
+                           {"version", text_or_null(f.version)},
+                           {"size", f.size},
+                           {"state", ovmf::file_state_name(f.state)},
+                           {"sections", f.sections},
+                           {"undecoded", f.undecoded},
+                           {"volumes", f.volumes}});
     }
     j["modules"] = modules;
     const ovmf::TdMeasurementDrivers d = ovmf::td_measurement_drivers(inventory);

@@ -12,8 +12,8 @@
 
 namespace tdx::cli {
 
-nlohmann::json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file,
-                                 const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
+nlohmann::json tdvf_inspect_json(const ovmf::TdvfImage& image, const InputIdentity& file, const std::optional<MrtdResult>& mrtd,
+                                 const std::optional<Digest384>& cfv);
 // The keys tdximage.ovmf/v1 gained for the firmware's modules:
 // firmware_volumes, modules, td_measurement, firmware_problems, firmware_warnings.
 nlohmann::json firmware_inventory_json(const ovmf::FirmwareInventory& inventory, const std::vector<std::string>& warnings);

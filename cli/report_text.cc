@@ -12,9 +12,8 @@ namespace {
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
 std::string axes(const Profile& p) {
-    return "mrtd-order=" + to_string(p.mrtd_order) + " kernel-header=" + to_string(p.kernel_header) +
-           " initrd-arg=" + to_string(p.initrd_arg) + " fw-layout=" + to_string(p.fw_layout) +
-           " page-aug=" + (p.skip_page_aug ? "skip" : "add");
+    return "mrtd-order=" + to_string(p.mrtd_order) + " kernel-header=" + to_string(p.kernel_header) + " initrd-arg=" + to_string(p.initrd_arg) +
+           " fw-layout=" + to_string(p.fw_layout) + " page-aug=" + (p.skip_page_aug ? "skip" : "add");
 }
 
 }  // namespace
@@ -68,14 +67,14 @@ void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& co
     for (const RegisterCoverage& c : coverage)
         if (c.covers_agent) agent.push_back(c.name);
     out << label << join_names(pin) << ": together they cover the firmware, the kernel, the command line and the initramfs with the agent\n";
-    if (agent.empty())
-        out << more << "WARNING: no register covers the agent (the kernel does not measure the initramfs)\n";
+    if (agent.empty()) out << more << "WARNING: no register covers the agent (the kernel does not measure the initramfs)\n";
     else
-        out << more << "MR_TD alone covers only the firmware: any agent booted with this OVMF has it; the agent is in " << join_names(agent) << "\n";
+        out << more << "MR_TD alone covers only the firmware: any agent booted with this OVMF has it; the agent is in " << join_names(agent)
+            << "\n";
 }
 
-void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,
-                        const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv) {
+void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file, const std::optional<MrtdResult>& mrtd,
+                        const std::optional<Digest384>& cfv) {
     out << "file      " << file.file << " (" << file.size << " bytes, sha256 " << file.sha256 << ")\n\n";
     out << "GUID table (" << image.guid_table.size() << " entries)\n";
     for (const auto& e : image.guid_table) {
@@ -85,18 +84,18 @@ void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const I
     }
     if (image.descriptor) {
         const auto& d = *image.descriptor;
-        out << "\nTDVF descriptor at " << hex_u64(d.file_offset) << ": length " << d.length << ", version " << d.version
-            << ", " << d.section_count << " sections" << (d.metadata_guid_present ? "" : " (no metadata GUID before it)") << "\n";
-        out << "  " << pad("#", 3) << pad("type", 10) << pad("data offset", 13) << pad("raw size", 11) << pad("GPA", 13)
-            << pad("mem size", 11) << "attributes\n";
+        out << "\nTDVF descriptor at " << hex_u64(d.file_offset) << ": length " << d.length << ", version " << d.version << ", "
+            << d.section_count << " sections" << (d.metadata_guid_present ? "" : " (no metadata GUID before it)") << "\n";
+        out << "  " << pad("#", 3) << pad("type", 10) << pad("data offset", 13) << pad("raw size", 11) << pad("GPA", 13) << pad("mem size", 11)
+            << "attributes\n";
         std::size_t i = 0;
         for (const auto& s : d.sections) {
             std::string attrs = hex_u64(s.attributes);
             if (s.mr_extend()) attrs += " MR_EXTEND";
             if (s.page_aug()) attrs += " PAGE_AUG";
             out << "  " << pad(std::to_string(i++), 3) << pad(ovmf::section_type_name(s.type), 10) << pad(hex_u64(s.data_offset), 13)
-                << pad(hex_u64(s.raw_data_size), 11) << pad(hex_u64(s.memory_address), 13) << pad(hex_u64(s.memory_data_size), 11)
-                << attrs << "\n";
+                << pad(hex_u64(s.raw_data_size), 11) << pad(hex_u64(s.memory_address), 13) << pad(hex_u64(s.memory_data_size), 11) << attrs
+                << "\n";
         }
     }
     if (mrtd) {
@@ -115,8 +114,8 @@ void print_firmware_inventory(std::ostream& out, const ovmf::FirmwareInventory& 
     for (std::size_t i = 0; i < inventory.volumes.size(); ++i) {
         const ovmf::FirmwareVolume& v = inventory.volumes[i];
         std::string where = v.image_offset ? hex_u64(*v.image_offset) : "-";
-        out << "  " << pad(std::to_string(i), 4) << pad(where, 10) << pad(hex_u64(v.length), 11)
-            << pad(ovmf::file_system_name(v.file_system), 9) << (v.name ? v.name->to_string() : "-");
+        out << "  " << pad(std::to_string(i), 4) << pad(where, 10) << pad(hex_u64(v.length), 11) << pad(ovmf::file_system_name(v.file_system), 9)
+            << (v.name ? v.name->to_string() : "-");
         if (v.parent_file) {
             const ovmf::FfsFile& parent = inventory.files[*v.parent_file];
             out << "  (in module " << *v.parent_file << " of FV " << parent.volume << (v.image_offset ? "" : ", compressed") << ")";
@@ -146,8 +145,8 @@ void print_firmware_inventory(std::ostream& out, const ovmf::FirmwareInventory& 
     }
     const ovmf::TdMeasurementDrivers d = ovmf::td_measurement_drivers(inventory);
     auto yes_no = [](bool b) { return b ? "present" : "absent"; };
-    out << "TD measurement drivers: TdTcg2Dxe " << yes_no(d.td_tcg2_dxe) << ", TdTcg2Pei " << yes_no(d.td_tcg2_pei)
-        << ", TdxDxe " << yes_no(d.tdx_dxe) << "\n";
+    out << "TD measurement drivers: TdTcg2Dxe " << yes_no(d.td_tcg2_dxe) << ", TdTcg2Pei " << yes_no(d.td_tcg2_pei) << ", TdxDxe "
+        << yes_no(d.tdx_dxe) << "\n";
     if (!inventory.problems.empty()) {
         out << "firmware volume problems: " << inventory.problems.size() << "\n";
         for (const std::string& p : inventory.problems) out << "  " << p << "\n";

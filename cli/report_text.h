@@ -16,8 +16,8 @@ void print_coverage(std::ostream& out, const std::vector<RegisterCoverage>& cove
 // does not cover it.
 // `label` starts the first line ("pin       "); the next lines align under it.
 void print_pin_advice(std::ostream& out, const std::vector<RegisterCoverage>& coverage, const std::string& label);
-void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file,
-                        const std::optional<MrtdResult>& mrtd, const std::optional<Digest384>& cfv);
+void print_tdvf_inspect(std::ostream& out, const ovmf::TdvfImage& image, const InputIdentity& file, const std::optional<MrtdResult>& mrtd,
+                        const std::optional<Digest384>& cfv);
 // Volumes, module counts by type, the TD measurement drivers and walk
 // problems; every module with `modules`.
 void print_firmware_inventory(std::ostream& out, const ovmf::FirmwareInventory& inventory, bool modules);

@@ -4,10 +4,10 @@
 #include <map>
 #include <set>
 
+#include "base/digest.h"
 #include "builder/rootfs/compressor.h"
 #include "builder/rootfs/cpio_newc.h"
 #include "diff/image_diff.h"
-#include "base/digest.h"
 
 namespace tdx::builder {
 namespace {
@@ -169,8 +169,8 @@ std::vector<Difference> diff_initramfs(Bytes a, Bytes b, const std::string& wher
     const Bytes xb = B.owned.empty() ? b : Bytes(B.owned.data(), B.owned.size());
     const bool same_archive = xa.size() == xb.size() && std::equal(xa.begin(), xa.end(), xb.begin());
     if (out.empty() && same_archive) {
-        out.push_back({where, "compressed bytes differ (same archive)", std::to_string(a.size()) + " bytes",
-                       std::to_string(b.size()) + " bytes"});
+        out.push_back(
+            {where, "compressed bytes differ (same archive)", std::to_string(a.size()) + " bytes", std::to_string(b.size()) + " bytes"});
     } else if (out.empty()) {
         // Something no attribute shows: inode numbers, the check field, padding.
         out = diff_binary(xa, xb, where + " (decompressed archive)");

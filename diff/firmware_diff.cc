@@ -5,8 +5,8 @@
 #include <optional>
 #include <set>
 
-#include "diff/image_diff.h"
 #include "base/digest.h"
+#include "diff/image_diff.h"
 #include "ovmf/firmware_volume.h"
 #include "ovmf/tdvf.h"
 
@@ -71,11 +71,13 @@ void diff_modules(Bytes a, Bytes b, const std::string& where, std::vector<Differ
     for (const std::string& k : keys) {
         const auto ia = ma.find(k), ib = mb.find(k);
         if (ib == mb.end()) {
-            out.push_back({module_where(where, k, ia->second), "only in A", ia->second.type + ", " + std::to_string(ia->second.size) + " bytes", ""});
+            out.push_back(
+                {module_where(where, k, ia->second), "only in A", ia->second.type + ", " + std::to_string(ia->second.size) + " bytes", ""});
             continue;
         }
         if (ia == ma.end()) {
-            out.push_back({module_where(where, k, ib->second), "only in B", "", ib->second.type + ", " + std::to_string(ib->second.size) + " bytes"});
+            out.push_back(
+                {module_where(where, k, ib->second), "only in B", "", ib->second.type + ", " + std::to_string(ib->second.size) + " bytes"});
             continue;
         }
         const Module &x = ia->second, &y = ib->second;
@@ -103,8 +105,7 @@ std::vector<Difference> diff_firmware(Bytes a, Bytes b, const std::string& where
         out.push_back({where, "TDVF descriptor", ia.descriptor ? "present" : "absent", ib.descriptor ? "present" : "absent"});
     if (ia.descriptor && ib.descriptor) {
         const auto &sa = ia.descriptor->sections, &sb = ib.descriptor->sections;
-        if (sa.size() != sb.size())
-            out.push_back({where, "TDVF section count", std::to_string(sa.size()), std::to_string(sb.size())});
+        if (sa.size() != sb.size()) out.push_back({where, "TDVF section count", std::to_string(sa.size()), std::to_string(sb.size())});
         for (std::size_t i = 0; i < std::max(sa.size(), sb.size()); ++i) {
             const std::string at = where + ":TDVF section " + std::to_string(i);
             if (i >= sb.size()) {

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/build_manifest.h"
 #include "base/file_io.h"
+#include "builder/build_manifest.h"
 #include "ovmf/tdvf.h"
 
 namespace tdx::builder {
@@ -113,8 +113,8 @@ std::string to_string(FileKind k) {
 }
 
 FileKind detect_kind(Bytes d) {
-    if (starts_with(d, {0x1f, 0x8b}) || starts_with(d, {0x28, 0xb5, 0x2f, 0xfd}) ||
-        starts_with(d, {0xfd, '7', 'z', 'X', 'Z', 0x00}) || starts_with(d, {'0', '7', '0', '7', '0'}))
+    if (starts_with(d, {0x1f, 0x8b}) || starts_with(d, {0x28, 0xb5, 0x2f, 0xfd}) || starts_with(d, {0xfd, '7', 'z', 'X', 'Z', 0x00}) ||
+        starts_with(d, {'0', '7', '0', '7', '0'}))
         return FileKind::Initramfs;
     if (is_kernel(d)) return FileKind::Kernel;
     if (looks_like_json(d)) return json_kind(d);
@@ -127,16 +127,14 @@ std::vector<Difference> diff_binary(Bytes a, Bytes b, const std::string& where) 
     std::size_t i = 0;
     while (i < n && a[i] == b[i]) ++i;
     if (i == a.size() && i == b.size()) return {};
-    return {{where, "bytes differ from offset " + hex_u64(i), std::to_string(a.size()) + " bytes",
-             std::to_string(b.size()) + " bytes"}};
+    return {{where, "bytes differ from offset " + hex_u64(i), std::to_string(a.size()) + " bytes", std::to_string(b.size()) + " bytes"}};
 }
 
 std::vector<Difference> diff_text(Bytes a, Bytes b, const std::string& where) {
     const std::vector<std::string> la = split_lines(a), lb = split_lines(b);
     for (std::size_t i = 0; i < std::max(la.size(), lb.size()); ++i) {
         const std::string x = i < la.size() ? la[i] : "", y = i < lb.size() ? lb[i] : "";
-        if (i >= la.size() || i >= lb.size() || x != y)
-            return {{where, "line " + std::to_string(i + 1), clip(x), clip(y)}};
+        if (i >= la.size() || i >= lb.size() || x != y) return {{where, "line " + std::to_string(i + 1), clip(x), clip(y)}};
     }
     return diff_binary(a, b, where);  // only line endings or a final newline differ
 }
@@ -179,8 +177,7 @@ std::vector<Difference> diff_paths(const std::filesystem::path& a, const std::fi
     if (!std::filesystem::exists(sa)) fail("diff: " + a.string() + ": no such file or directory", ErrorKind::Io);
     if (!std::filesystem::exists(sb)) fail("diff: " + b.string() + ": no such file or directory", ErrorKind::Io);
     const bool da = std::filesystem::is_directory(sa), db = std::filesystem::is_directory(sb);
-    if (da != db)
-        fail("diff: " + (da ? a : b).string() + " is a directory but " + (da ? b : a).string() + " is not", ErrorKind::Usage);
+    if (da != db) fail("diff: " + (da ? a : b).string() + " is a directory but " + (da ? b : a).string() + " is not", ErrorKind::Usage);
     if (!da) {
         InputFile fa(a), fb(b);
         return diff_contents(fa.bytes(), fb.bytes(), a.filename().string());

@@ -51,8 +51,10 @@ void diff_flat(const Flat& a, const Flat& b, const std::string& where, std::vect
     for (const std::string& k : keys) {
         const auto ia = a.find(k), ib = b.find(k);
         if (ib == b.end()) out.push_back({where, k + " only in A", ia->second, ""});
-        else if (ia == a.end()) out.push_back({where, k + " only in B", "", ib->second});
-        else if (ia->second != ib->second) out.push_back({where, k, ia->second, ib->second});
+        else if (ia == a.end())
+            out.push_back({where, k + " only in B", "", ib->second});
+        else if (ia->second != ib->second)
+            out.push_back({where, k, ia->second, ib->second});
     }
 }
 
@@ -69,16 +71,15 @@ std::map<std::string, json> keyed(const json& arr, std::initializer_list<const c
     std::map<std::string, unsigned> seen;
     for (const json& e : arr) {
         std::string label;
-        for (const char* m : members)
-            label += (label.empty() ? "" : " ") + (e.is_object() && e.contains(m) ? scalar(e[m]) : std::string("?"));
+        for (const char* m : members) label += (label.empty() ? "" : " ") + (e.is_object() && e.contains(m) ? scalar(e[m]) : std::string("?"));
         const unsigned n = seen[label]++;
         out.emplace(n == 0 ? label : label + "#" + std::to_string(n), e);
     }
     return out;
 }
 
-void diff_keyed(const json& a, const json& b, std::initializer_list<const char*> members, const std::string& where,
-                const std::string& noun, std::vector<Difference>& out) {
+void diff_keyed(const json& a, const json& b, std::initializer_list<const char*> members, const std::string& where, const std::string& noun,
+                std::vector<Difference>& out) {
     const auto ka = keyed(a, members), kb = keyed(b, members);
     std::set<std::string> labels;
     for (const auto& [k, v] : ka) labels.insert(k);

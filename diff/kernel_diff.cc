@@ -5,8 +5,8 @@
 #include <optional>
 #include <set>
 
-#include "diff/image_diff.h"
 #include "base/digest.h"
+#include "diff/image_diff.h"
 #include "measure/kernel_setup.h"
 #include "measure/pe_authenticode.h"
 #include "measure/pe_sections.h"

@@ -4,10 +4,10 @@
 #include <cctype>
 #include <system_error>
 
-#include "measure/acpi_loader.h"
 #include "base/byte_reader.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "measure/acpi_loader.h"
 
 namespace tdx {
 namespace {
@@ -67,8 +67,7 @@ std::string signature_at(Bytes tables, std::uint64_t off, const std::string& whe
 
 // The RSDP holds the RSDT's offset inside etc/acpi/tables (the loader turns it
 // into an address later); the RSDT lists every other table the same way.
-void index_tables(AcpiBlobs& out, const std::vector<std::uint8_t>& rsdp_v, const std::vector<std::uint8_t>& tables_v,
-                  const std::string& dir) {
+void index_tables(AcpiBlobs& out, const std::vector<std::uint8_t>& rsdp_v, const std::vector<std::uint8_t>& tables_v, const std::string& dir) {
     Bytes rsdp(rsdp_v.data(), rsdp_v.size());
     Bytes tables(tables_v.data(), tables_v.size());
     const std::string rsdp_name = dir + "/etc/acpi/rsdp";
@@ -127,8 +126,8 @@ AcpiBlobs load_acpi_dir(const fs::path& dir) {
     if (!fs::is_directory(dir, ec)) fail(dir.string() + ": not a directory (--acpi-dir names the directory holding etc/table-loader)");
     AcpiBlobs out;
     out.loader = {"etc/table-loader", read_blob(dir, "etc/table-loader")};
-    const AcpiLoaderScript script =
-        parse_acpi_loader(Bytes(out.loader.bytes.data(), out.loader.bytes.size()), (dir / "etc/table-loader").string());
+    const AcpiLoaderScript script = parse_acpi_loader(Bytes(out.loader.bytes.data(), out.loader.bytes.size()),
+                                                      (dir / "etc/table-loader").string());
     if (script.allocated_files.empty()) fail((dir / "etc/table-loader").string() + ": the loader script allocates no blob");
     const std::vector<std::uint8_t>* rsdp = nullptr;
     const std::vector<std::uint8_t>* tables = nullptr;

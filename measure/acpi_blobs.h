@@ -15,13 +15,13 @@
 namespace tdx {
 
 struct AcpiBlob {
-    std::string name;                // fw_cfg name, "etc/acpi/tables"
-    std::vector<std::uint8_t> bytes; // raw, as QEMU serves it
+    std::string name;                 // fw_cfg name, "etc/acpi/tables"
+    std::vector<std::uint8_t> bytes;  // raw, as QEMU serves it
 };
 
 struct AcpiBlobs {
-    AcpiBlob loader;                 // etc/table-loader
-    std::vector<AcpiBlob> allocated; // in the loader's ALLOCATE order
+    AcpiBlob loader;                  // etc/table-loader
+    std::vector<AcpiBlob> allocated;  // in the loader's ALLOCATE order
     // Read from the tables for the report and the --cpus cross-check:
     std::vector<std::string> table_signatures;  // RSDT order, e.g. FACP APIC HPET MCFG WAET
     std::optional<unsigned> enabled_cpus;       // enabled processor entries of the MADT

@@ -10,8 +10,8 @@ namespace tdx {
 namespace {
 
 // Field offsets inside a command (the structure is packed).
-constexpr std::uint64_t kNameA = 4;      // first file name
-constexpr std::uint64_t kNameB = 60;     // second file name (pointer commands)
+constexpr std::uint64_t kNameA = 4;   // first file name
+constexpr std::uint64_t kNameB = 60;  // second file name (pointer commands)
 
 bool all_zero(Bytes b) {
     return std::all_of(b.begin(), b.end(), [](std::uint8_t c) { return c == 0; });
@@ -79,8 +79,7 @@ AcpiLoaderScript parse_acpi_loader(Bytes script, const std::string& name) {
                 c.size = load_u8(cmd, 124, "size");
                 require(c.source_file, "source");
                 break;
-            default:
-                continue;
+            default: continue;
         }
         out.commands.push_back(std::move(c));
     }

@@ -19,12 +19,12 @@ inline constexpr std::size_t kAcpiLoaderFileNameSize = 56;
 struct AcpiLoaderCommand {
     enum class Type : std::uint32_t { Allocate = 1, AddPointer = 2, AddChecksum = 3, WritePointer = 4 };
     Type type = Type::Allocate;
-    std::string file;          // ALLOCATE: the blob; ADD_POINTER/WRITE_POINTER: destination; ADD_CHECKSUM: the file
-    std::string source_file;   // ADD_POINTER/WRITE_POINTER: the file pointed to
-    std::uint32_t alignment = 0;   // ALLOCATE
-    std::uint8_t zone = 0;         // ALLOCATE: 1 high memory, 2 F-segment
-    std::uint32_t offset = 0;      // ADD_POINTER: pointer offset; ADD_CHECKSUM: result offset
-    std::uint8_t size = 0;         // ADD_POINTER/WRITE_POINTER: pointer width
+    std::string file;                     // ALLOCATE: the blob; ADD_POINTER/WRITE_POINTER: destination; ADD_CHECKSUM: the file
+    std::string source_file;              // ADD_POINTER/WRITE_POINTER: the file pointed to
+    std::uint32_t alignment = 0;          // ALLOCATE
+    std::uint8_t zone = 0;                // ALLOCATE: 1 high memory, 2 F-segment
+    std::uint32_t offset = 0;             // ADD_POINTER: pointer offset; ADD_CHECKSUM: result offset
+    std::uint8_t size = 0;                // ADD_POINTER/WRITE_POINTER: pointer width
     std::uint32_t start = 0, length = 0;  // ADD_CHECKSUM range
 };
 

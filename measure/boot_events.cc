@@ -19,10 +19,9 @@ MeasuredEvent action(int rtmr, const char* text) {
 // address and length (run-time values, left zero), link-time address 0, and
 // the device path VenMedia(QemuKernelLoaderFs)/File("kernel") seen in real logs.
 std::vector<std::uint8_t> kernel_image_load_event() {
-    static const std::uint8_t path[] = {
-        0x04, 0x03, 0x14, 0x00, 0x72, 0xf7, 0x28, 0x14, 0x4a, 0xb6, 0x1e, 0x44, 0xb8, 0xc3, 0x9e, 0xbd, 0xd7, 0xf8, 0x93, 0xc7,
-        0x04, 0x04, 0x12, 0x00, 'k', 0, 'e', 0, 'r', 0, 'n', 0, 'e', 0, 'l', 0, 0, 0,
-        0x7f, 0xff, 0x04, 0x00};
+    static const std::uint8_t path[] = {0x04, 0x03, 0x14, 0x00, 0x72, 0xf7, 0x28, 0x14, 0x4a, 0xb6, 0x1e, 0x44, 0xb8, 0xc3,
+                                        0x9e, 0xbd, 0xd7, 0xf8, 0x93, 0xc7, 0x04, 0x04, 0x12, 0x00, 'k',  0,    'e',  0,
+                                        'r',  0,    'n',  0,    'e',  0,    'l',  0,    0,    0,    0x7f, 0xff, 0x04, 0x00};
     std::vector<std::uint8_t> out;
     append_le(out, 0, 8);
     append_le(out, 0, 8);
@@ -46,8 +45,8 @@ std::vector<std::uint8_t> tagged_event(std::uint32_t id, std::string_view descri
 }  // namespace
 
 MeasuredEvent separator_event(int rtmr, const std::string& description) {
-    return {rtmr, ev::kSeparator, sha384(Bytes(kSeparatorData, 4)), description, EventKind::Separator,
-            std::vector<std::uint8_t>(kSeparatorData, kSeparatorData + 4)};
+    return {rtmr,        ev::kSeparator,       sha384(Bytes(kSeparatorData, 4)),
+            description, EventKind::Separator, std::vector<std::uint8_t>(kSeparatorData, kSeparatorData + 4)};
 }
 
 namespace {
@@ -58,7 +57,8 @@ std::string printable(const std::string& s) {
     std::string out;
     for (unsigned char c : s) {
         if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') out.push_back(static_cast<char>(c));
-        else append_hex_escape(out, c);
+        else
+            append_hex_escape(out, c);
     }
     return out;
 }
@@ -125,9 +125,8 @@ BootMeasurement measure_kernel_boot(const KernelBoot& boot, const Profile& profi
                             EventKind::LoadOptions, tagged_event(kLinuxLoadOptionsTagId, "LOADED_IMAGE::LoadOptions")});
     }
     if (boot.initrd) {
-        m.events.push_back({2, ev::kEventTag, sha384(*boot.initrd),
-                            "Linux initrd (" + std::to_string(boot.initrd->size()) + " bytes)", EventKind::Initrd,
-                            tagged_event(kLinuxInitrdTagId, "Linux initrd")});
+        m.events.push_back({2, ev::kEventTag, sha384(*boot.initrd), "Linux initrd (" + std::to_string(boot.initrd->size()) + " bytes)",
+                            EventKind::Initrd, tagged_event(kLinuxInitrdTagId, "Linux initrd")});
     }
     return m;
 }

@@ -23,8 +23,8 @@
 namespace tdx {
 
 struct MeasuredEvent {
-    int rtmr = 0;                 // 0..3
-    std::uint32_t type = 0;       // EV_* (measure/event_types.h)
+    int rtmr = 0;            // 0..3
+    std::uint32_t type = 0;  // EV_* (measure/event_types.h)
     Digest384 digest{};
     std::string description;
     EventKind kind = EventKind::Separator;
@@ -59,8 +59,8 @@ struct KernelBoot {
 };
 
 struct BootMeasurement {
-    std::vector<MeasuredEvent> events;      // RTMR1 then RTMR2, each in extend order
-    std::vector<PatchedField> header_patch; // empty for the raw kernel
+    std::vector<MeasuredEvent> events;       // RTMR1 then RTMR2, each in extend order
+    std::vector<PatchedField> header_patch;  // empty for the raw kernel
     std::optional<std::uint64_t> initrd_address;
 };
 

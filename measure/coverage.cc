@@ -26,21 +26,24 @@ std::vector<RegisterCoverage> register_coverage(const CoverageContext& c) {
     if (p.kernel_header == KernelHeader::Patched) {
         // QEMU <= 10.1 writes these into the setup header before OVMF hashes
         // the kernel (measure/kernel_setup.h), so they are part of RTMR1.
-        r1.inputs.push_back("the setup-header fields QEMU writes (kernel-header patched): ramdisk_size (the initramfs's size: a change of the "
-                            "agent's size shows here too, its contents do not), ramdisk_image (initramfs size and memory size), cmd_line_ptr, cl_offset and "
-                            "heap_end_ptr (the command line's length), vid_mode (vga= on the command line), type_of_loader, loadflags");
+        r1.inputs.push_back(
+            "the setup-header fields QEMU writes (kernel-header patched): ramdisk_size (the initramfs's size: a change of the "
+            "agent's size shows here too, its contents do not), ramdisk_image (initramfs size and memory size), cmd_line_ptr, cl_offset and "
+            "heap_end_ptr (the command line's length), vid_mode (vga= on the command line), type_of_loader, loadflags");
     }
-    if (p.fw_layout != FirmwareLayout::Edk2Pre202411) r1.inputs.push_back("the firmware's ReadyToBoot separator and EFI actions (edk2 2024.11 and later)");
+    if (p.fw_layout != FirmwareLayout::Edk2Pre202411)
+        r1.inputs.push_back("the firmware's ReadyToBoot separator and EFI actions (edk2 2024.11 and later)");
     out.push_back(std::move(r1));
 
     RegisterCoverage r2{"RTMR2", "rtmr2", "the command line and the initramfs with the agent", {}, true, true};
     if (c.kernel_measures_rtmr2) {
-        r2.inputs = {std::string("the kernel command line (with \"initrd=initrd\" ") + (p.initrd_arg == InitrdArg::Suffix ? "appended" : "prepended") +
-                         " when an initrd is given)",
+        r2.inputs = {std::string("the kernel command line (with \"initrd=initrd\" ") +
+                         (p.initrd_arg == InitrdArg::Suffix ? "appended" : "prepended") + " when an initrd is given)",
                      "the initramfs, byte for byte: the agent, its arguments (in /init), the recipe's packages and files"};
     } else {
         r2.summary = "nothing (the kernel predates Linux 6.9)";
-        r2.inputs = {"nothing: Linux before 6.9 does not extend RTMR2 in a TD, so no register covers the command line or the initramfs's contents"};
+        r2.inputs = {
+            "nothing: Linux before 6.9 does not extend RTMR2 in a TD, so no register covers the command line or the initramfs's contents"};
         r2.covers_agent = false;
     }
     out.push_back(std::move(r2));

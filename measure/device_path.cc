@@ -100,8 +100,10 @@ NodeText node_text(std::uint8_t type, std::uint8_t subtype, Bytes body) {
         const std::uint8_t sig_type = r.u8("signature type");
         std::string sig;
         if (sig_type == 0x02) sig = "GPT," + guid_at(signature).to_string();
-        else if (sig_type == 0x01) sig = "MBR," + h(load_le32(signature, 0, "MBR signature"));
-        else sig = h(sig_type) + "," + hex_prefix(signature, 16);
+        else if (sig_type == 0x01)
+            sig = "MBR," + h(load_le32(signature, 0, "MBR signature"));
+        else
+            sig = h(sig_type) + "," + hex_prefix(signature, 16);
         NodeText n{"HD(" + std::to_string(number) + "," + sig + "," + h(start) + "," + h(size) + ")"};
         n.extra["partition_format"] = format == 0x02 ? "GPT" : format == 0x01 ? "MBR" : h(format);
         return n;
@@ -141,8 +143,7 @@ DevicePathText device_path_to_text(Bytes path, DecodeBudget& budget) {
     try {
         while (pos < path.size()) {
             if (path.size() - pos < 4) {
-                out.problem = std::to_string(path.size() - pos) + " bytes at path offset " + h(pos) +
-                              " are too short for a node header";
+                out.problem = std::to_string(path.size() - pos) + " bytes at path offset " + h(pos) + " are too short for a node header";
                 return out;
             }
             budget.spend(1);
@@ -191,8 +192,7 @@ DevicePathText device_path_to_text(Bytes path, DecodeBudget& budget) {
         return out;
     }
     if (!ended && out.problem.empty()) out.problem = "no end-of-path node";
-    if (ended && pos < path.size() && out.problem.empty())
-        out.problem = std::to_string(path.size() - pos) + " bytes after the end-of-path node";
+    if (ended && pos < path.size() && out.problem.empty()) out.problem = std::to_string(path.size() - pos) + " bytes after the end-of-path node";
     return out;
 }
 

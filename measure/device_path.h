@@ -15,9 +15,9 @@
 namespace tdx {
 
 struct DevicePathText {
-    std::string text;        // instances separated by ',', nodes by '/'
-    nlohmann::json nodes;    // array of {"type", "subtype", "length", "text"[, "guid", "guid_name"]}
-    std::string problem;     // empty, or why the path is malformed; `text` then holds what decoded before it
+    std::string text;      // instances separated by ',', nodes by '/'
+    nlohmann::json nodes;  // array of {"type", "subtype", "length", "text"[, "guid", "guid_name"]}
+    std::string problem;   // empty, or why the path is malformed; `text` then holds what decoded before it
 };
 
 // A malformed path is reported in `problem`. Each node counts against the

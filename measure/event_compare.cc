@@ -33,8 +33,8 @@ std::string difference_text(const RegisterComparison& c) {
                std::to_string(i);
     if (i >= c.actual.size())
         return "the log lacks " + std::to_string(c.expected.size() - c.actual.size()) + " predicted " +
-               (c.expected.size() - c.actual.size() == 1 ? "event" : "events") + ", from " + name + " event " +
-               std::to_string(i) + " (" + c.expected[i].kind + ")";
+               (c.expected.size() - c.actual.size() == 1 ? "event" : "events") + ", from " + name + " event " + std::to_string(i) + " (" +
+               c.expected[i].kind + ")";
     return name + " event " + std::to_string(i) + " (" + c.expected[i].kind + ") differs";
 }
 
@@ -103,8 +103,8 @@ std::vector<int> default_compared_registers(const TcgEventLog& log, LogMapping m
     return out;
 }
 
-LogComparison compare_event_log(const TcgEventLog& log, LogMapping mapping, const std::string& log_name,
-                                const ExpectedMeasurements& expected, const std::vector<int>& registers) {
+LogComparison compare_event_log(const TcgEventLog& log, LogMapping mapping, const std::string& log_name, const ExpectedMeasurements& expected,
+                                const std::vector<int>& registers) {
     const RtmrReplay replay = replay_rtmrs(log, mapping, log_name);
     LogComparison out;
     bool any_different = false;

@@ -52,7 +52,7 @@ std::vector<int> default_compared_registers(const TcgEventLog& log, LogMapping m
 // Throws tdx::Error naming `log_name` when the log cannot be replayed (no
 // SHA-384). A register that is not predicted is undecided unless one of the
 // events the document does predict for it (a known prefix) differs.
-LogComparison compare_event_log(const TcgEventLog& log, LogMapping mapping, const std::string& log_name,
-                                const ExpectedMeasurements& expected, const std::vector<int>& registers);
+LogComparison compare_event_log(const TcgEventLog& log, LogMapping mapping, const std::string& log_name, const ExpectedMeasurements& expected,
+                                const std::vector<int>& registers);
 
 }  // namespace tdx

@@ -29,14 +29,13 @@ Bytes c_string(Bytes data) {
     return data.first(n);
 }
 
-bool starts_with(Bytes data, const char* prefix, std::size_t n) {
-    return data.size() >= n && std::memcmp(data.data(), prefix, n) == 0;
-}
+bool starts_with(Bytes data, const char* prefix, std::size_t n) { return data.size() >= n && std::memcmp(data.data(), prefix, n) == 0; }
 
 DecodedEventData hex_data(Bytes data) {
     if (data.empty()) return {"(no data)", {{"format", "empty"}}, false};
     return {bytes_word(data.size()) + ": " + hex_prefix(data, kSummaryHex),
-            {{"format", "hex"}, {"size", data.size()}, {"hex", hex_prefix(data, kDetailHex)}}, false};
+            {{"format", "hex"}, {"size", data.size()}, {"hex", hex_prefix(data, kDetailHex)}},
+            false};
 }
 
 DecodedEventData malformed(const std::string& structure, const std::string& format, Bytes data, const std::string& why) {
@@ -92,7 +91,8 @@ DecodedEventData firmware_blob(Bytes data) {
         const std::uint64_t length = r.le64("BlobLength");
         if (!r.at_end()) fail(bytes_word(r.remaining()) + " after BlobLength");
         return DecodedEventData{"firmware blob at " + h(base) + ", " + h(length) + " bytes",
-                                {{"format", "platform_firmware_blob"}, {"base", h(base)}, {"length", length}}, false};
+                                {{"format", "platform_firmware_blob"}, {"base", h(base)}, {"length", length}},
+                                false};
     });
 }
 
@@ -117,7 +117,9 @@ DecodedEventData platform_config_flags(Bytes data) {
 DecodedEventData separator(Bytes data) {
     if (data.size() != 4) return malformed("separator", "separator", data, "a separator carries 4 bytes");
     const std::uint32_t v = load_le32(data, 0, "separator value");
-    std::string what = v == 0 ? "separator" : v == 0xFFFFFFFFu ? "error separator (a measurement failed)" : "separator with a non-standard value";
+    std::string what = v == 0             ? "separator"
+                       : v == 0xFFFFFFFFu ? "error separator (a measurement failed)"
+                                          : "separator with a non-standard value";
     return {what + " (" + h(v) + ")", {{"format", "separator"}, {"value", h(v)}}, false};
 }
 
@@ -182,7 +184,8 @@ std::string option_attributes(std::uint32_t a) {
     if (a & 0x8) add("HIDDEN");
     const std::uint32_t category = a & 0x1F00;
     if (category == 0x100) add("CATEGORY_APP");
-    else if (category != 0) add(("CATEGORY_" + h(category)).c_str());
+    else if (category != 0)
+        add(("CATEGORY_" + h(category)).c_str());
     return s.empty() ? "none" : s;
 }
 
@@ -197,17 +200,13 @@ ValueText load_option(Bytes value, DecodeBudget& budget) {
     }
     const std::string description = utf16le_as_text(slice(value, description_at, r.offset() - description_at, "Description"));
     if (path_length > r.remaining())
-        fail("EFI_LOAD_OPTION: FilePathListLength " + std::to_string(path_length) + " runs past the end (" +
-             bytes_word(r.remaining()) + " left)");
+        fail("EFI_LOAD_OPTION: FilePathListLength " + std::to_string(path_length) + " runs past the end (" + bytes_word(r.remaining()) +
+             " left)");
     DevicePathText path = device_path_to_text(r.bytes(path_length, "FilePathList"), budget);
     ValueText v;
     v.summary = quoted(description) + ", attributes " + h(attributes) + " (" + option_attributes(attributes) + "), " + path.text;
-    v.detail = {{"attributes", h(attributes)},
-                {"attribute_names", option_attributes(attributes)},
-                {"description", description},
-                {"device_path", path.text},
-                {"device_path_nodes", std::move(path.nodes)},
-                {"optional_data_size", r.remaining()}};
+    v.detail = {{"attributes", h(attributes)}, {"attribute_names", option_attributes(attributes)}, {"description", description},
+                {"device_path", path.text},    {"device_path_nodes", std::move(path.nodes)},       {"optional_data_size", r.remaining()}};
     if (!path.problem.empty()) {
         v.detail["device_path_problem"] = path.problem;
         v.summary += " [device path: " + path.problem + "]";
@@ -273,8 +272,7 @@ ValueText variable_value(std::uint32_t type, const ovmf::Guid& vendor, const std
     if (value.empty()) return {"", {}};
     if (global && (name == "BootOrder" || name == "DriverOrder" || name == "BootNext")) return u16_list(value, budget);
     if (global && is_option_variable(name)) return load_option(value, budget);
-    if (global && value.size() == 1 &&
-        (name == "SecureBoot" || name == "SetupMode" || name == "AuditMode" || name == "DeployedMode"))
+    if (global && value.size() == 1 && (name == "SecureBoot" || name == "SetupMode" || name == "AuditMode" || name == "DeployedMode"))
         return {"= " + std::to_string(value[0]), {{"value", value[0]}}};
     if ((global && (name == "PK" || name == "KEK")) || (image_db && (name == "db" || name == "dbx" || name == "dbt" || name == "dbr")))
         return signature_lists(value, budget);
@@ -302,13 +300,9 @@ DecodedEventData variable_data(std::uint32_t type, Bytes data, DecodeBudget& bud
         Bytes value = r.bytes(data_length, "VariableData");
 
         const std::string vendor_name = known_guid_name(vendor);
-        json j = {{"format", "uefi_variable_data"},
-                  {"vendor_guid", vendor.to_string()},
-                  {"name", name},
-                  {"data_length", data_length}};
+        json j = {{"format", "uefi_variable_data"}, {"vendor_guid", vendor.to_string()}, {"name", name}, {"data_length", data_length}};
         if (!vendor_name.empty()) j["vendor_name"] = vendor_name;
-        std::string summary = name + " (" + (vendor_name.empty() ? vendor.to_string() : vendor_name) +
-                              "), " + bytes_word(data_length);
+        std::string summary = name + " (" + (vendor_name.empty() ? vendor.to_string() : vendor_name) + "), " + bytes_word(data_length);
         bool bad_value = false;
         try {
             ValueText v = variable_value(type, vendor, name, value, budget);
@@ -342,12 +336,8 @@ DecodedEventData image_load(Bytes data, DecodeBudget& budget) {
         if (path_length > r.remaining())
             fail("LengthOfDevicePath " + std::to_string(path_length) + " runs past the end (" + bytes_word(r.remaining()) + " left)");
         DevicePathText path = device_path_to_text(r.bytes(path_length, "DevicePath"), budget);
-        json j = {{"format", "uefi_image_load_event"},
-                  {"image_location", h(location)},
-                  {"image_length", length},
-                  {"link_time_address", h(link)},
-                  {"device_path", path.text},
-                  {"device_path_nodes", std::move(path.nodes)}};
+        json j = {{"format", "uefi_image_load_event"}, {"image_location", h(location)}, {"image_length", length},
+                  {"link_time_address", h(link)},      {"device_path", path.text},      {"device_path_nodes", std::move(path.nodes)}};
         std::string summary = "image at " + h(location) + " (" + h(length) + " bytes): " + (path.text.empty() ? "(no device path)" : path.text);
         if (!path.problem.empty()) {
             j["device_path_problem"] = path.problem;
@@ -372,7 +362,8 @@ std::string sized_description(ByteReader& r, const char* field) {
 std::pair<std::string, json> config_tables(ByteReader& r, DecodeBudget& budget) {
     const std::uint64_t count = r.le64("NumberOfTables");
     if (count > r.remaining() / 24)
-        fail("NumberOfTables " + std::to_string(count) + " needs " + std::to_string(count) + " x 24 bytes, " + bytes_word(r.remaining()) + " left");
+        fail("NumberOfTables " + std::to_string(count) + " needs " + std::to_string(count) + " x 24 bytes, " + bytes_word(r.remaining()) +
+             " left");
     budget.spend(count);
     json tables = json::array();
     std::string text = std::to_string(count) + (count == 1 ? " table" : " tables");
@@ -459,9 +450,12 @@ DecodedEventData spec_id_event(Bytes data, DecodeBudget& budget) {
                   {"uintn_size", uintn},
                   {"algorithms", algs},
                   {"vendor_info", hex_prefix(vendor, kDetailHex)}};
-        std::string summary = "Spec ID Event03: platform class " + std::to_string(platform_class) + ", TCG PFP " + std::to_string(major) +
-                              "." + std::to_string(minor) + " errata " + std::to_string(errata) + ", UINTN " +
-                              (uintn == 1 ? "32-bit" : uintn == 2 ? "64-bit" : "size " + std::to_string(uintn)) + ", algorithms " + alg_text;
+        std::string summary = "Spec ID Event03: platform class " + std::to_string(platform_class) + ", TCG PFP " + std::to_string(major) + "." +
+                              std::to_string(minor) + " errata " + std::to_string(errata) + ", UINTN " +
+                              (uintn == 1   ? "32-bit"
+                               : uintn == 2 ? "64-bit"
+                                            : "size " + std::to_string(uintn)) +
+                              ", algorithms " + alg_text;
         if (vendor_size) summary += ", " + bytes_word(vendor_size) + " of vendor info";
         return DecodedEventData{summary, j, false};
     });
@@ -497,8 +491,8 @@ DecodedEventData sp800_155_event(Bytes data) {
                   {"firmware_manufacturer_id", h(fw_manufacturer_id)},
                   {"firmware_version", fw_version},
                   {"more_bytes", r.remaining()}};
-        std::string summary = signature + ": platform " + quoted(manufacturer) + " " + quoted(model) + " " + quoted(version) +
-                              ", firmware " + quoted(fw_manufacturer) + " " + quoted(fw_version);
+        std::string summary = signature + ": platform " + quoted(manufacturer) + " " + quoted(model) + " " + quoted(version) + ", firmware " +
+                              quoted(fw_manufacturer) + " " + quoted(fw_version);
         if (!r.at_end()) summary += " (+" + bytes_word(r.remaining()) + ")";
         return DecodedEventData{summary, j, false};
     });
@@ -517,7 +511,8 @@ DecodedEventData no_action(Bytes data, DecodeBudget& budget) {
             const std::uint8_t locality = r.u8("StartupLocality");
             if (!r.at_end()) fail(bytes_word(r.remaining()) + " after StartupLocality");
             return DecodedEventData{"StartupLocality " + std::to_string(locality),
-                                    {{"format", "startup_locality"}, {"locality", locality}}, false};
+                                    {{"format", "startup_locality"}, {"locality", locality}},
+                                    false};
         });
     }
     // Other EV_NO_ACTION events start with a NUL-terminated ASCII signature

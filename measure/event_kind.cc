@@ -31,9 +31,11 @@ const std::vector<std::string>& depends_on(EventKind kind) {
     static const std::vector<std::string> acpi{"ACPI tables (--acpi-dir): vCPU count", "memory size", "QEMU devices and their order",
                                                "QEMU version and machine type", "CPU model / phys-bits"};
     static const std::vector<std::string> boot_order{"firmware release (event layout)", "boot entries (direct kernel boot or disk)"};
-    static const std::vector<std::string> kernel{"kernel image", "QEMU setup-header patch (memory size, initrd size, command line length, QEMU version)"};
+    static const std::vector<std::string> kernel{"kernel image",
+                                                 "QEMU setup-header patch (memory size, initrd size, command line length, QEMU version)"};
     static const std::vector<std::string> action{"firmware release (event layout)"};
-    static const std::vector<std::string> load_options{"kernel command line", "initrd present (initrd=initrd)", "firmware release (initrd=initrd placement)"};
+    static const std::vector<std::string> load_options{"kernel command line", "initrd present (initrd=initrd)",
+                                                       "firmware release (initrd=initrd placement)"};
     static const std::vector<std::string> initrd{"initrd contents"};
     switch (kind) {
         case EventKind::TdHob: return td_hob;

@@ -10,19 +10,19 @@
 namespace tdx {
 
 enum class EventKind {
-    TdHob,              // RTMR0: the HOB list QEMU built (TDVF metadata, memory size)
-    Cfv,                // RTMR0: the configuration firmware volume (variable store template)
-    FwCfgItem,          // RTMR0: a QEMU fw_cfg item edk2 >= 2025.05 measures
-    SecureBootVariable, // RTMR0: SecureBoot, PK, KEK, db, dbx
-    Separator,          // EV_SEPARATOR in any register
-    AcpiLoader,         // RTMR0: etc/table-loader
-    AcpiBlob,           // RTMR0: a blob the loader allocates (rsdp, tables, tpm log)
-    BootOrder,          // RTMR0: BootOrder
-    BootOption,         // RTMR0: Boot####
-    Kernel,             // RTMR1: the kernel image
-    Action,             // RTMR1: an EV_EFI_ACTION string
-    LoadOptions,        // RTMR2: the command line
-    Initrd,             // RTMR2: the initrd
+    TdHob,               // RTMR0: the HOB list QEMU built (TDVF metadata, memory size)
+    Cfv,                 // RTMR0: the configuration firmware volume (variable store template)
+    FwCfgItem,           // RTMR0: a QEMU fw_cfg item edk2 >= 2025.05 measures
+    SecureBootVariable,  // RTMR0: SecureBoot, PK, KEK, db, dbx
+    Separator,           // EV_SEPARATOR in any register
+    AcpiLoader,          // RTMR0: etc/table-loader
+    AcpiBlob,            // RTMR0: a blob the loader allocates (rsdp, tables, tpm log)
+    BootOrder,           // RTMR0: BootOrder
+    BootOption,          // RTMR0: Boot####
+    Kernel,              // RTMR1: the kernel image
+    Action,              // RTMR1: an EV_EFI_ACTION string
+    LoadOptions,         // RTMR2: the command line
+    Initrd,              // RTMR2: the initrd
 };
 
 // "td_hob", "cfv", "fw_cfg_item", "secure_boot_variable", "separator",

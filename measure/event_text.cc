@@ -35,10 +35,17 @@ std::size_t utf8_sequence_length(Bytes data, std::size_t i) {
     const std::uint8_t b0 = data[i];
     std::size_t len = 0;
     std::uint32_t cp = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) { len = 2; cp = b0 & 0x1Fu; }
-    else if (b0 >= 0xE0 && b0 <= 0xEF) { len = 3; cp = b0 & 0x0Fu; }
-    else if (b0 >= 0xF0 && b0 <= 0xF4) { len = 4; cp = b0 & 0x07u; }
-    else return 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+        len = 2;
+        cp = b0 & 0x1Fu;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        len = 3;
+        cp = b0 & 0x0Fu;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4;
+        cp = b0 & 0x07u;
+    } else
+        return 0;
     if (data.size() - i < len) return 0;
     for (std::size_t k = 1; k < len; ++k) {
         const std::uint8_t b = data[i + k];

@@ -117,8 +117,7 @@ ExpectedMeasurements parse_expected_measurements(const json& doc, const std::str
         const json& deps = member(e, "depends_on", at + ".depends_on", err);
         if (!deps.is_array()) err(at + ".depends_on", "expected an array of strings, found " + type_name(deps));
         for (std::size_t d = 0; d < deps.size(); ++d) {
-            if (!deps[d].is_string())
-                err(at + ".depends_on[" + std::to_string(d) + "]", "expected a string, found " + type_name(deps[d]));
+            if (!deps[d].is_string()) err(at + ".depends_on[" + std::to_string(d) + "]", "expected a string, found " + type_name(deps[d]));
             x.depends_on.push_back(deps[d].get<std::string>());
         }
         out.events.push_back(std::move(x));

@@ -20,11 +20,11 @@ inline constexpr const char* kMeasurementsSchema = "tdximage.measurements/v1";
 
 struct ExpectedEvent {
     int rtmr = 0;
-    std::size_t index = 0;        // position within its register
-    std::string type;             // "EV_SEPARATOR", ...
+    std::size_t index = 0;  // position within its register
+    std::string type;       // "EV_SEPARATOR", ...
     Digest384 digest{};
     std::string description;
-    std::string kind;             // "td_hob", "load_options", ...
+    std::string kind;  // "td_hob", "load_options", ...
     std::vector<std::string> depends_on;
 };
 

@@ -16,8 +16,10 @@ std::size_t nesting_depth(std::string_view text) {
     for (char c : text) {
         if (in_string) {
             if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
             continue;
         }
         if (c == '"') in_string = true;
@@ -48,7 +50,8 @@ Parsed parse(std::string_view text) {
     const nlohmann::json::parser_callback_t track = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& value) {
         using E = nlohmann::json::parse_event_t;
         if (event == E::object_start) keys.emplace_back();
-        else if (event == E::object_end && !keys.empty()) keys.pop_back();
+        else if (event == E::object_end && !keys.empty())
+            keys.pop_back();
         else if (event == E::key && !keys.empty() && !keys.back().insert(value.get<std::string>()).second && duplicate.empty())
             duplicate = value.get<std::string>();
         return true;

@@ -42,7 +42,7 @@ constexpr std::uint64_t kCmdlineOffsetOffset = 0x22;  // cl_offset, protocol < 2
 constexpr std::uint64_t kSetupSects = 0x1F1;
 constexpr std::uint64_t kVidMode = 0x1FA;
 constexpr std::uint64_t kHdrsMagicOffset = 0x202;
-constexpr std::uint32_t kHdrsMagic = 0x53726448;      // "HdrS"
+constexpr std::uint32_t kHdrsMagic = 0x53726448;  // "HdrS"
 constexpr std::uint64_t kVersion = 0x206;
 constexpr std::uint64_t kTypeOfLoader = 0x210;
 constexpr std::uint64_t kLoadflags = 0x211;
@@ -74,8 +74,7 @@ std::optional<std::uint16_t> vga_mode(const std::string& cmdline, const std::str
     if (v.starts_with("ask")) return 0xFFFD;
 
     auto bad = [&]() -> std::string {
-        return name + ": QEMU rejects the 'vga=' kernel parameter in the command line (\"" + std::string(v) +
-               "\" is not a number)";
+        return name + ": QEMU rejects the 'vga=' kernel parameter in the command line (\"" + std::string(v) + "\" is not a number)";
     };
     std::size_t i = 0;
     while (i < v.size() && (v[i] == ' ' || (v[i] >= '\t' && v[i] <= '\r'))) ++i;  // strtoull skips isspace
@@ -106,8 +105,7 @@ std::optional<std::uint16_t> vga_mode(const std::string& cmdline, const std::str
     if (i < v.size() && v[i] != ' ') fail(bad());
     // qemu_strtoui accepts -1 .. -UINT_MAX and wraps them modulo 2^32;
     // stw_le_p then keeps the low 16 bits.
-    const std::uint32_t u = negative ? static_cast<std::uint32_t>(0u - static_cast<std::uint32_t>(value))
-                                     : static_cast<std::uint32_t>(value);
+    const std::uint32_t u = negative ? static_cast<std::uint32_t>(0u - static_cast<std::uint32_t>(value)) : static_cast<std::uint32_t>(value);
     return static_cast<std::uint16_t>(u & 0xFFFF);
 }
 
@@ -135,8 +133,7 @@ public:
 
 private:
     Bytes bytes() const { return Bytes(out_.bytes.data(), out_.bytes.size()); }
-    void record(const char* field, std::uint64_t offset, std::uint32_t size, std::uint64_t old_value,
-                std::uint64_t new_value) {
+    void record(const char* field, std::uint64_t offset, std::uint32_t size, std::uint64_t old_value, std::uint64_t new_value) {
         out_.fields.push_back({field, offset, size, old_value, new_value});
     }
     PatchedKernel& out_;
@@ -147,8 +144,7 @@ private:
 
 SetupHeader read_setup_header(Bytes kernel, const std::string& name) {
     if (kernel.size() < kMinKernelSize) {
-        fail(name + ": " + std::to_string(kernel.size()) +
-             " bytes is too short for an x86 boot sector and setup header (QEMU needs at least " +
+        fail(name + ": " + std::to_string(kernel.size()) + " bytes is too short for an x86 boot sector and setup header (QEMU needs at least " +
              std::to_string(kMinKernelSize) + ")");
     }
     SetupHeader h;
@@ -176,7 +172,7 @@ std::uint64_t q35_below_4g_mem(std::uint64_t ram_size) {
 
 PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const QemuKernelPatchInput& input) {
     const SetupHeader h = read_setup_header(kernel, name);
-    const std::uint16_t protocol = h.protocol;   // QEMU: 0 without "HdrS"
+    const std::uint16_t protocol = h.protocol;  // QEMU: 0 without "HdrS"
     if (input.cmdline.find('\0') != std::string::npos)
         fail(name + ": the kernel command line contains a NUL byte, which QEMU's -append cannot carry");
 
@@ -199,8 +195,7 @@ PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const Qem
         initrd_max = h.initrd_addr_max;
     }
     if (input.below_4g_mem <= kQemuAcpiDataSize) {
-        fail(name + ": below-4G memory " + hex_u64(input.below_4g_mem) + " does not exceed QEMU's ACPI reserve " +
-             hex_u64(kQemuAcpiDataSize));
+        fail(name + ": below-4G memory " + hex_u64(input.below_4g_mem) + " does not exceed QEMU's ACPI reserve " + hex_u64(kQemuAcpiDataSize));
     }
     if (initrd_max >= input.below_4g_mem - kQemuAcpiDataSize)
         initrd_max = static_cast<std::uint32_t>(input.below_4g_mem - kQemuAcpiDataSize - 1);
@@ -227,11 +222,13 @@ PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const Qem
     if (input.initrd_size) {
         const std::uint64_t initrd_size = *input.initrd_size;
         if (protocol < 0x200)
-            fail(name + ": QEMU refuses an initrd for this kernel: linux kernel too old to load a ram disk (boot "
-                        "protocol " + hex_u64(protocol) + ")");
+            fail(name +
+                 ": QEMU refuses an initrd for this kernel: linux kernel too old to load a ram disk (boot "
+                 "protocol " +
+                 hex_u64(protocol) + ")");
         if (initrd_size >= initrd_max) {
-            fail(name + ": initrd of " + std::to_string(initrd_size) + " bytes is too large for QEMU (max " +
-                 std::to_string(initrd_max) + " below " + hex_u64(input.below_4g_mem) + " of below-4G memory)");
+            fail(name + ": initrd of " + std::to_string(initrd_size) + " bytes is too large for QEMU (max " + std::to_string(initrd_max) +
+                 " below " + hex_u64(input.below_4g_mem) + " of below-4G memory)");
         }
         const std::uint64_t initrd_addr = (initrd_max - initrd_size) & ~std::uint64_t{4095};
         w.le32("ramdisk_image", kRamdiskImage, static_cast<std::uint32_t>(initrd_addr));
@@ -243,9 +240,8 @@ PatchedKernel qemu_patch_kernel(Bytes kernel, const std::string& name, const Qem
     // would be larger than the file ("invalid kernel header").
     const std::uint64_t setup_size = qemu_setup_size(h);
     if (setup_size > kernel.size()) {
-        fail(name + ": invalid kernel header for QEMU: setup_sects " + std::to_string(h.setup_sects) + " means " +
-             std::to_string(setup_size) + " setup bytes, more than the " + std::to_string(kernel.size()) +
-             "-byte file");
+        fail(name + ": invalid kernel header for QEMU: setup_sects " + std::to_string(h.setup_sects) + " means " + std::to_string(setup_size) +
+             " setup bytes, more than the " + std::to_string(kernel.size()) + "-byte file");
     }
     return out;
 }

@@ -15,12 +15,12 @@
 namespace tdx {
 
 struct SetupHeader {
-    bool has_hdrs = false;            // "HdrS" magic at 0x202
-    std::uint16_t protocol = 0;       // 0 when there is no HdrS
+    bool has_hdrs = false;       // "HdrS" magic at 0x202
+    std::uint16_t protocol = 0;  // 0 when there is no HdrS
     std::uint8_t setup_sects = 0;
     std::uint8_t loadflags = 0;
-    std::uint16_t xloadflags = 0;     // protocol >= 0x20C
-    std::uint32_t initrd_addr_max = 0;// protocol >= 0x203
+    std::uint16_t xloadflags = 0;       // protocol >= 0x20C
+    std::uint32_t initrd_addr_max = 0;  // protocol >= 0x203
 };
 
 SetupHeader read_setup_header(Bytes kernel, const std::string& name);
@@ -39,8 +39,8 @@ std::uint64_t q35_below_4g_mem(std::uint64_t ram_size);
 
 struct QemuKernelPatchInput {
     std::uint64_t below_4g_mem = 0;
-    std::string cmdline;                      // exactly QEMU's -append string
-    std::optional<std::uint64_t> initrd_size; // absent when no -initrd
+    std::string cmdline;                       // exactly QEMU's -append string
+    std::optional<std::uint64_t> initrd_size;  // absent when no -initrd
     // Images without a Linux setup header (protocol 0, e.g. a UKI or another
     // EFI application given to -kernel): QEMU 10.0 and the 9.2.1 and 9.1.3
     // stable releases (commit 57e2cc9abf5d, "x86/loader: only patch linux
@@ -51,7 +51,7 @@ struct QemuKernelPatchInput {
 
 // One field QEMU writes, for display and for diffs.
 struct PatchedField {
-    std::string name;          // "type_of_loader", "ramdisk_image", ...
+    std::string name;  // "type_of_loader", "ramdisk_image", ...
     std::uint64_t offset = 0;
     std::uint32_t size = 0;
     std::uint64_t old_value = 0;
@@ -59,7 +59,7 @@ struct PatchedField {
 };
 
 struct PatchedKernel {
-    std::vector<std::uint8_t> bytes;          // the whole kernel with the header patched
+    std::vector<std::uint8_t> bytes;  // the whole kernel with the header patched
     std::vector<PatchedField> fields;
     std::optional<std::uint64_t> initrd_address;
 };

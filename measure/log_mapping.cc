@@ -44,8 +44,8 @@ RtmrReplay replay_rtmrs(const TcgEventLog& log, LogMapping mapping, const std::s
         }
         const std::optional<Digest384> d = e.sha384();
         if (!d) {
-            fail(name + ": record at offset " + hex_u64(e.offset) + " (index " + std::to_string(e.index) + ", " +
-                 event_type_name(e.type) + ") has no SHA-384 digest to extend into " + rtmr_name(*rtmr));
+            fail(name + ": record at offset " + hex_u64(e.offset) + " (index " + std::to_string(e.index) + ", " + event_type_name(e.type) +
+                 ") has no SHA-384 digest to extend into " + rtmr_name(*rtmr));
         }
         const auto i = static_cast<std::size_t>(*rtmr);
         extend_register(r.value[i], *d);

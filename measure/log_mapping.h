@@ -28,9 +28,9 @@ std::optional<int> rtmr_of_event(const TcgEvent& e, LogMapping mapping);
 std::string rtmr_name(int rtmr);
 
 struct RtmrReplay {
-    std::array<Digest384, 4> value{};      // SHA384 extend chain from zero
-    std::array<std::size_t, 4> events{};   // records extended into each RTMR
-    std::size_t not_replayed = 0;          // records that feed no RTMR (EV_NO_ACTION included)
+    std::array<Digest384, 4> value{};     // SHA384 extend chain from zero
+    std::array<std::size_t, 4> events{};  // records extended into each RTMR
+    std::size_t not_replayed = 0;         // records that feed no RTMR (EV_NO_ACTION included)
 };
 
 // Replays the SHA-384 digests of the log under `mapping`. Throws tdx::Error

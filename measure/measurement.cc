@@ -49,8 +49,9 @@ MeasureReport measure(const MeasureRequest& req) {
         const bool in_ram = s.type == static_cast<std::uint32_t>(ovmf::SectionType::TdHob) ||
                             s.type == static_cast<std::uint32_t>(ovmf::SectionType::TempMem);
         if (in_ram && s.memory_address + s.memory_data_size > q35_below_4g_mem(req.memory_size))
-            fail(ovmf_name + ": " + ovmf::section_type_name(s.type) + " section ends at GPA " + std::to_string(s.memory_address + s.memory_data_size) +
-                     ", beyond the " + std::to_string(q35_below_4g_mem(req.memory_size)) + " bytes of RAM below 4 GiB; give more --memory",
+            fail(ovmf_name + ": " + ovmf::section_type_name(s.type) + " section ends at GPA " +
+                     std::to_string(s.memory_address + s.memory_data_size) + ", beyond the " +
+                     std::to_string(q35_below_4g_mem(req.memory_size)) + " bytes of RAM below 4 GiB; give more --memory",
                  ErrorKind::Usage);
     }
     MrtdOptions mo;
@@ -112,7 +113,8 @@ MeasureReport measure(const MeasureRequest& req) {
         parse_pe(kernel.bytes(), req.kernel->string());
         std::optional<InputFile> initrd;
         if (req.initrd && req.initrd_contents) initrd.emplace(*req.initrd, *req.initrd_contents);
-        else if (req.initrd) initrd.emplace(*req.initrd);
+        else if (req.initrd)
+            initrd.emplace(*req.initrd);
         auto kernel_id = identify_async(kernel);
         std::optional<std::future<InputIdentity>> initrd_id;
         if (initrd) initrd_id = identify_async(*initrd);

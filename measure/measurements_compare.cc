@@ -40,7 +40,8 @@ std::string input_of_header_field(const std::string& field, std::uint64_t from, 
 std::string explain_kernel_event(const PublishedMeasurements& expected, const PublishedMeasurements& actual) {
     if (!expected.kernel_sha256 || !actual.kernel_sha256) return "";
     if (*expected.kernel_sha256 != *actual.kernel_sha256)
-        return "the kernel file differs (vmlinuz sha256 " + expected.kernel_sha256->substr(0, 16) + "… -> " + actual.kernel_sha256->substr(0, 16) + "…)";
+        return "the kernel file differs (vmlinuz sha256 " + expected.kernel_sha256->substr(0, 16) + "… -> " +
+               actual.kernel_sha256->substr(0, 16) + "…)";
     std::string out;
     std::map<std::string, std::uint64_t> before;
     for (const HeaderField& f : expected.header_patch) before[f.name] = f.value;
@@ -54,7 +55,8 @@ std::string explain_kernel_event(const PublishedMeasurements& expected, const Pu
         }
         if (it != before.end()) before.erase(it);
     }
-    for (const auto& [name, value] : before) out += std::string(out.empty() ? "" : "; ") + name + " is written only in the published image (" + hex_u64(value) + ")";
+    for (const auto& [name, value] : before)
+        out += std::string(out.empty() ? "" : "; ") + name + " is written only in the published image (" + hex_u64(value) + ")";
     if (out.empty()) return "the kernel file is identical and so are the header fields QEMU writes";
     return "the kernel file is identical; the setup header QEMU patches differs: " + out;
 }

@@ -15,20 +15,20 @@
 namespace tdx {
 
 struct RegisterDiff {
-    std::string name;                   // "MR_TD", "RTMR0", ...
-    std::string expected, actual;       // hex, or "" when not given/computed
-    bool compared = false;              // both sides give a value
+    std::string name;              // "MR_TD", "RTMR0", ...
+    std::string expected, actual;  // hex, or "" when not given/computed
+    bool compared = false;         // both sides give a value
     bool equal = false;
     // For an RTMR whose event lists were both given: the first event that
     // differs (or is missing on one side), described for people.
     std::optional<ExpectedEvent> expected_event, actual_event;
-    std::string explanation;            // one sentence naming the input
+    std::string explanation;  // one sentence naming the input
 };
 
 struct MeasurementDiff {
     std::vector<RegisterDiff> registers;  // MR_TD, RTMR0, RTMR1, RTMR2
     bool any_compared = false;
-    bool all_equal = true;                // over the compared registers
+    bool all_equal = true;  // over the compared registers
 };
 
 MeasurementDiff compare_measurements(const PublishedMeasurements& expected, const PublishedMeasurements& actual);

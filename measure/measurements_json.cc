@@ -37,7 +37,8 @@ json render_measurements(const MeasureReport& r) {
     if (r.acpi) {
         json blobs = json::array();
         for (const InputIdentity& b : r.acpi->blobs) blobs.push_back({{"name", b.file}, {"size", b.size}, {"sha256", b.sha256}});
-        j["inputs"]["acpi"] = {{"blobs", blobs}, {"tables", r.acpi->table_signatures},
+        j["inputs"]["acpi"] = {{"blobs", blobs},
+                               {"tables", r.acpi->table_signatures},
                                {"cpus", r.acpi->cpus ? json(*r.acpi->cpus) : json(nullptr)}};
     } else {
         j["inputs"]["acpi"] = nullptr;
@@ -68,14 +69,17 @@ json render_measurements(const MeasureReport& r) {
 
     json patch = json::array();
     for (const PatchedField& f : r.header_patch)
-        patch.push_back({{"field", f.name}, {"offset", hex_u64(f.offset)}, {"size", f.size}, {"old", hex_u64(f.old_value)}, {"new", hex_u64(f.new_value)}});
+        patch.push_back(
+            {{"field", f.name}, {"offset", hex_u64(f.offset)}, {"size", f.size}, {"old", hex_u64(f.old_value)}, {"new", hex_u64(f.new_value)}});
     j["kernel_header_patch"] = patch;
     j["initrd_address"] = r.initrd_address ? json(hex_u64(*r.initrd_address)) : json(nullptr);
     json ranges = json::array();
     for (const TdRamRange& rr : r.td_hob.ranges)
         ranges.push_back({{"start", hex_u64(rr.start)}, {"length", hex_u64(rr.length)}, {"accepted", rr.accepted}});
-    j["td_hob"] = {{"address", hex_u64(r.td_hob.gpa)}, {"end_of_hob_list", hex_u64(r.td_hob.end_of_hob_list)},
-                   {"measured_size", r.td_hob.measured.size()}, {"ranges", ranges}};
+    j["td_hob"] = {{"address", hex_u64(r.td_hob.gpa)},
+                   {"end_of_hob_list", hex_u64(r.td_hob.end_of_hob_list)},
+                   {"measured_size", r.td_hob.measured.size()},
+                   {"ranges", ranges}};
     j["warnings"] = r.warnings;
     j.update(coverage_json(r.coverage));
     return j;
@@ -102,7 +106,8 @@ MeasurementFiles measurement_files(const MeasureReport& r) {
     for (int i = 0; i < 3; ++i) {
         const std::string name = "rtmr" + std::to_string(i) + ".hex";
         if (*rtmrs[i]) out.files.push_back({name, to_hex(**rtmrs[i]) + "\n"});
-        else out.stale.push_back(name);
+        else
+            out.stale.push_back(name);
     }
     out.files.push_back({"measurements.json", measurements_text(r)});
     return out;

@@ -43,8 +43,7 @@ MrtdResult compute_mrtd(Bytes firmware, const ovmf::TdvfImage& image, const std:
         if (options.skip_page_aug && s.page_aug()) continue;
         const std::uint64_t bytes = s.memory_data_size / kPageSize * kPageSize;
         total = bytes > UINT64_MAX - total ? UINT64_MAX : total + bytes;
-        check_limit(Limit::FirmwareMemory, total, name,
-                    "the memory the TDVF sections add to the TD (" + hex_u64(total) + " bytes so far)");
+        check_limit(Limit::FirmwareMemory, total, name, "the memory the TDVF sections add to the TD (" + hex_u64(total) + " bytes so far)");
     }
 
     std::size_t index = 0;

@@ -23,16 +23,16 @@ namespace {
 // PE/COFF layout (PE/COFF specification; edk2 IndustryStandard/PeImage.h).
 constexpr std::uint64_t kDosHeaderSize = 64;
 constexpr std::uint64_t kDosLfanewOffset = 0x3C;
-constexpr std::uint16_t kDosMagic = 0x5A4D;          // "MZ"
-constexpr std::uint32_t kPeSignature = 0x00004550;   // "PE\0\0"
-constexpr std::uint16_t kTeSignature = 0x5A56;       // "VZ"
+constexpr std::uint16_t kDosMagic = 0x5A4D;         // "MZ"
+constexpr std::uint32_t kPeSignature = 0x00004550;  // "PE\0\0"
+constexpr std::uint16_t kTeSignature = 0x5A56;      // "VZ"
 constexpr std::uint64_t kFileHeaderSize = 20;
 constexpr std::uint16_t kMagicPe32 = 0x10B;
 constexpr std::uint16_t kMagicPe32Plus = 0x20B;
 constexpr std::uint64_t kSectionHeaderSize = 40;
 constexpr std::uint64_t kDataDirectorySize = 8;
 constexpr std::uint32_t kMaxDataDirectories = 16;
-constexpr std::uint32_t kSecurityDirectory = 4;      // EFI_IMAGE_DIRECTORY_ENTRY_SECURITY
+constexpr std::uint32_t kSecurityDirectory = 4;  // EFI_IMAGE_DIRECTORY_ENTRY_SECURITY
 // edk2 reads sizeof(EFI_IMAGE_OPTIONAL_HEADER_UNION) at the PE header offset
 // in one go (signature + file header + the PE32+ optional header with all 16
 // directories) and rejects the image when that read comes back short.
@@ -44,22 +44,19 @@ constexpr std::uint64_t kOptSizeOfImage = 56;
 constexpr std::uint64_t kOptSizeOfHeaders = 60;
 constexpr std::uint64_t kOptCheckSum = 64;
 
-[[noreturn]] void bad_pe(const std::string& name, const std::string& what) {
-    fail(name + ": not a valid PE/COFF image: " + what);
-}
+[[noreturn]] void bad_pe(const std::string& name, const std::string& what) { fail(name + ": not a valid PE/COFF image: " + what); }
 
 // Everything the hash needs, beyond the public PeInfo.
 struct Layout {
     PeInfo info;
     std::uint64_t pe_offset = 0;
-    std::uint64_t directories_offset = 0;    // file offset of DataDirectory[0]
+    std::uint64_t directories_offset = 0;  // file offset of DataDirectory[0]
 };
 
 Layout parse_layout(Bytes image, const std::string& name) {
     const std::uint64_t file_size = image.size();
 
-    if (file_size < kDosHeaderSize)
-        bad_pe(name, "the file is " + std::to_string(file_size) + " bytes, too short for a 64-byte DOS header");
+    if (file_size < kDosHeaderSize) bad_pe(name, "the file is " + std::to_string(file_size) + " bytes, too short for a 64-byte DOS header");
 
     Layout l;
     // edk2 also accepts an image without a DOS stub: the PE header is then at 0.
@@ -68,14 +65,13 @@ Layout parse_layout(Bytes image, const std::string& name) {
 
     if (l.pe_offset > file_size || file_size - l.pe_offset < kPeHeaderUnionSize) {
         const std::string where = has_mz ? "e_lfanew " + hex_u64(l.pe_offset) : "PE header at offset 0";
-        bad_pe(name, where + " leaves less than " + std::to_string(kPeHeaderUnionSize) +
-                         " bytes for the PE headers in the " + std::to_string(file_size) + "-byte file");
+        bad_pe(name, where + " leaves less than " + std::to_string(kPeHeaderUnionSize) + " bytes for the PE headers in the " +
+                         std::to_string(file_size) + "-byte file");
     }
     const std::uint32_t signature = load_le32(image, l.pe_offset, "PE signature");
     if ((signature & 0xFFFF) == kTeSignature) bad_pe(name, "TE images (signature \"VZ\") are not supported");
     if (signature != kPeSignature) {
-        bad_pe(name, has_mz ? "no \"PE\\0\\0\" signature at e_lfanew " + hex_u64(l.pe_offset) + " (found " +
-                                  hex_u64(signature) + ")"
+        bad_pe(name, has_mz ? "no \"PE\\0\\0\" signature at e_lfanew " + hex_u64(l.pe_offset) + " (found " + hex_u64(signature) + ")"
                             : "no \"MZ\" signature at offset 0 and no \"PE\\0\\0\" signature there either");
     }
 
@@ -92,7 +88,7 @@ Layout parse_layout(Bytes image, const std::string& name) {
     if (magic != kMagicPe32 && magic != kMagicPe32Plus)
         bad_pe(name, "optional header Magic " + hex_u64(magic) + " is neither PE32 (0x10b) nor PE32+ (0x20b)");
     info.pe32_plus = magic == kMagicPe32Plus;
-    const std::uint64_t fixed_part = info.pe32_plus ? 112 : 96;   // optional header without directories
+    const std::uint64_t fixed_part = info.pe32_plus ? 112 : 96;  // optional header without directories
     l.directories_offset = opt + fixed_part;
     info.number_of_rva_and_sizes = load_le32(image, opt + fixed_part - 4, "NumberOfRvaAndSizes");
     info.checksum_offset = opt + kOptCheckSum;
@@ -107,24 +103,23 @@ Layout parse_layout(Bytes image, const std::string& name) {
     const std::uint64_t expected_opt_size = fixed_part + info.number_of_rva_and_sizes * kDataDirectorySize;
     if (size_of_optional_header != expected_opt_size) {
         bad_pe(name, "SizeOfOptionalHeader " + hex_u64(size_of_optional_header) + " does not match NumberOfRvaAndSizes " +
-            std::to_string(info.number_of_rva_and_sizes) + " (expected " + hex_u64(expected_opt_size) + ")");
+                         std::to_string(info.number_of_rva_and_sizes) + " (expected " + hex_u64(expected_opt_size) + ")");
     }
     // Checks 3 and 4: the section table fits in SizeOfImage and inside
     // SizeOfHeaders, and SizeOfHeaders < SizeOfImage.
     const std::uint64_t section_table = opt + size_of_optional_header;
     const std::uint64_t section_table_end = section_table + number_of_sections * kSectionHeaderSize;
     if (size_of_image <= section_table || (size_of_image - section_table) / kSectionHeaderSize <= number_of_sections)
-        bad_pe(name, "SizeOfImage " + hex_u64(size_of_image) + " is too small for the section table ending at " +
-            hex_u64(section_table_end));
+        bad_pe(name, "SizeOfImage " + hex_u64(size_of_image) + " is too small for the section table ending at " + hex_u64(section_table_end));
     if (info.size_of_headers <= section_table || section_table_end > info.size_of_headers)
         bad_pe(name, "SizeOfHeaders " + hex_u64(info.size_of_headers) + " does not cover the section table (" +
-            std::to_string(number_of_sections) + " sections ending at " + hex_u64(section_table_end) + ")");
+                         std::to_string(number_of_sections) + " sections ending at " + hex_u64(section_table_end) + ")");
     if (info.size_of_headers >= size_of_image)
         bad_pe(name, "SizeOfHeaders " + hex_u64(info.size_of_headers) + " is not below SizeOfImage " + hex_u64(size_of_image));
     // Check 4.2: the last header byte must be in the file.
     if (info.size_of_headers > file_size)
-        bad_pe(name, "SizeOfHeaders " + hex_u64(info.size_of_headers) + " lies beyond the end of the " +
-            std::to_string(file_size) + "-byte file");
+        bad_pe(name,
+               "SizeOfHeaders " + hex_u64(info.size_of_headers) + " lies beyond the end of the " + std::to_string(file_size) + "-byte file");
 
     // The certificate table directory entry exists only when there are more
     // than 4 directories (edk2 tests NumberOfRvaAndSizes <= SECURITY).
@@ -136,15 +131,14 @@ Layout parse_layout(Bytes image, const std::string& name) {
         const std::uint64_t cert_end = std::uint64_t{info.cert_table_offset} + info.cert_table_size;
         if (info.cert_table_size != 0 && (cert_end > 0xFFFFFFFFu || cert_end > file_size)) {
             bad_pe(name, "certificate table [" + hex_u64(info.cert_table_offset) + ", +" + hex_u64(info.cert_table_size) +
-                ") lies outside the " + std::to_string(file_size) + "-byte file");
+                             ") lies outside the " + std::to_string(file_size) + "-byte file");
         }
     }
 
     info.sections.reserve(number_of_sections);
     for (std::uint16_t i = 0; i < number_of_sections; ++i) {
         const std::uint64_t at = section_table + i * kSectionHeaderSize;
-        Bytes header = slice(image, at, kSectionHeaderSize,
-                             name + ": section table entry " + std::to_string(i) + " (outside the file)");
+        Bytes header = slice(image, at, kSectionHeaderSize, name + ": section table entry " + std::to_string(i) + " (outside the file)");
         const PeSectionHeader h = decode_pe_section_header(header, name + ": section " + std::to_string(i));
         PeSection s;
         s.name = h.name;
@@ -156,14 +150,13 @@ Layout parse_layout(Bytes image, const std::string& name) {
             const std::string what = "section " + std::to_string(i) + " '" + s.name + "'";
             // edk2: section data must lie after the headers, in the file and in memory.
             if (s.pointer_to_raw_data < info.size_of_headers || s.virtual_address < info.size_of_headers) {
-                bad_pe(name, what + ": PointerToRawData " + hex_u64(s.pointer_to_raw_data) + " / VirtualAddress " +
-                    hex_u64(s.virtual_address) + " lies inside the headers (SizeOfHeaders " +
-                    hex_u64(info.size_of_headers) + ")");
+                bad_pe(name, what + ": PointerToRawData " + hex_u64(s.pointer_to_raw_data) + " / VirtualAddress " + hex_u64(s.virtual_address) +
+                                 " lies inside the headers (SizeOfHeaders " + hex_u64(info.size_of_headers) + ")");
             }
             const std::uint64_t end = std::uint64_t{s.pointer_to_raw_data} + s.size_of_raw_data;
             if (end > 0xFFFFFFFFu || end > file_size) {
                 bad_pe(name, what + ": raw data [" + hex_u64(s.pointer_to_raw_data) + ", +" + hex_u64(s.size_of_raw_data) +
-                    ") lies outside the " + std::to_string(file_size) + "-byte file");
+                                 ") lies outside the " + std::to_string(file_size) + "-byte file");
             }
         }
         info.sections.push_back(std::move(s));
@@ -186,14 +179,13 @@ Layout parse_layout(Bytes image, const std::string& name) {
     if (info.cert_table_size != 0) {
         const std::uint64_t c0 = info.cert_table_offset, c1 = c0 + info.cert_table_size;
         if (c0 < info.size_of_headers)
-            bad_pe(name, "certificate table at " + hex_u64(c0) + " overlaps the headers (SizeOfHeaders " +
-                hex_u64(info.size_of_headers) + ")");
+            bad_pe(name, "certificate table at " + hex_u64(c0) + " overlaps the headers (SizeOfHeaders " + hex_u64(info.size_of_headers) + ")");
         for (std::size_t i = 0; i < info.sections.size(); ++i) {
             const PeSection& s = info.sections[i];
             const std::uint64_t s0 = s.pointer_to_raw_data, s1 = s0 + s.size_of_raw_data;
             if (s.size_of_raw_data > 0 && c0 < s1 && s0 < c1)
-                bad_pe(name, "certificate table [" + hex_u64(c0) + ", " + hex_u64(c1) + ") overlaps section " + std::to_string(i) +
-                    " '" + s.name + "' [" + hex_u64(s0) + ", " + hex_u64(s1) + ")");
+                bad_pe(name, "certificate table [" + hex_u64(c0) + ", " + hex_u64(c1) + ") overlaps section " + std::to_string(i) + " '" +
+                                 s.name + "' [" + hex_u64(s0) + ", " + hex_u64(s1) + ")");
         }
     }
     return l;
@@ -219,8 +211,7 @@ Digest384 authenticode_sha384(Bytes image, const std::string& name, Authenticode
         hash_range(after_checksum, info.size_of_headers, "headers after CheckSum");
     } else {
         hash_range(after_checksum, info.cert_dir_offset, "headers before the certificate directory");
-        hash_range(info.cert_dir_offset + kDataDirectorySize, info.size_of_headers,
-                   "headers after the certificate directory");
+        hash_range(info.cert_dir_offset + kDataDirectorySize, info.size_of_headers, "headers after the certificate directory");
     }
     std::uint64_t sum_of_bytes_hashed = info.size_of_headers;
 
@@ -229,9 +220,8 @@ Digest384 authenticode_sha384(Bytes image, const std::string& name, Authenticode
     std::vector<const PeSection*> order;
     for (const PeSection& s : info.sections)
         if (s.size_of_raw_data > 0) order.push_back(&s);
-    std::stable_sort(order.begin(), order.end(), [](const PeSection* a, const PeSection* b) {
-        return a->pointer_to_raw_data < b->pointer_to_raw_data;
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [](const PeSection* a, const PeSection* b) { return a->pointer_to_raw_data < b->pointer_to_raw_data; });
     for (const PeSection* s : order) {
         h.update(slice(image, s->pointer_to_raw_data, s->size_of_raw_data, name + ": section '" + s->name + "'"));
         sum_of_bytes_hashed += s->size_of_raw_data;
@@ -247,9 +237,9 @@ Digest384 authenticode_sha384(Bytes image, const std::string& name, Authenticode
         if (file_size > sum_of_bytes_hashed + cert_size) {
             hash_range(sum_of_bytes_hashed, file_size - cert_size, "trailing data");
         } else if (file_size < sum_of_bytes_hashed + cert_size) {
-            bad_pe(name, "certificate table size " + hex_u64(cert_size) + " exceeds the " +
-                 hex_u64(file_size - sum_of_bytes_hashed) + " bytes left after the headers and sections (edk2 refuses to "
-                 "measure it)");
+            bad_pe(name, "certificate table size " + hex_u64(cert_size) + " exceeds the " + hex_u64(file_size - sum_of_bytes_hashed) +
+                             " bytes left after the headers and sections (edk2 refuses to "
+                             "measure it)");
         }
     }
 

@@ -25,11 +25,11 @@ struct PeInfo {
     std::uint16_t machine = 0;
     std::uint32_t size_of_headers = 0;
     std::uint32_t number_of_rva_and_sizes = 0;
-    std::uint64_t checksum_offset = 0;        // file offset of OptionalHeader.CheckSum
-    std::uint64_t cert_dir_offset = 0;        // file offset of the certificate-table directory entry, 0 if none
-    std::uint32_t cert_table_offset = 0;      // the directory's VirtualAddress (a file offset)
+    std::uint64_t checksum_offset = 0;    // file offset of OptionalHeader.CheckSum
+    std::uint64_t cert_dir_offset = 0;    // file offset of the certificate-table directory entry, 0 if none
+    std::uint32_t cert_table_offset = 0;  // the directory's VirtualAddress (a file offset)
     std::uint32_t cert_table_size = 0;
-    std::vector<PeSection> sections;          // in header order
+    std::vector<PeSection> sections;  // in header order
 };
 
 // Parses the DOS, PE and optional headers and the section table. Throws

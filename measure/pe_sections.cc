@@ -30,7 +30,8 @@ std::vector<PeSectionHeader> read_pe_section_headers(Bytes image, const std::str
         const Bytes entries = slice(image, table, 40ull * count, "section table");
         std::vector<PeSectionHeader> out;
         out.reserve(count);
-        for (std::uint16_t i = 0; i < count; ++i) out.push_back(decode_pe_section_header(entries.subspan(40u * i, 40), "section " + std::to_string(i)));
+        for (std::uint16_t i = 0; i < count; ++i)
+            out.push_back(decode_pe_section_header(entries.subspan(40u * i, 40), "section " + std::to_string(i)));
         return out;
     });
 }

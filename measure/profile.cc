@@ -21,8 +21,7 @@ const std::vector<Profile>& builtin_profiles() {
          "Canonical's Ubuntu 24.04 TDX stack: kobuk-team tdx-release PPA, 6.8 intel host kernel (KVM TDX API v19), "
          "QEMU 2:8.2.2+ds-0ubuntu1.4+tdx1.x, ovmf 2024.02-3+tdx1.0",
          MrtdOrder::TwoPass, KernelHeader::Patched, InitrdArg::Suffix, FirmwareLayout::Edk2Pre202411, true},
-        {"ubuntu-25.04",
-         "Ubuntu 25.04 host: upstream-style KVM (per-page), QEMU 9.2.1 tdx, ovmf 2025.02-3ubuntu2 (edk2-stable202502)",
+        {"ubuntu-25.04", "Ubuntu 25.04 host: upstream-style KVM (per-page), QEMU 9.2.1 tdx, ovmf 2025.02-3ubuntu2 (edk2-stable202502)",
          MrtdOrder::PerPage, KernelHeader::Patched, InitrdArg::Suffix, FirmwareLayout::Edk2_202411, true},
         {"upstream",
          "Upstream components: Linux KVM >= 6.16, QEMU >= 10.2 (no header patch for confidential guests), "

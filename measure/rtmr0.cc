@@ -23,10 +23,13 @@ MeasuredEvent td_hob_event(const TdHob& hob, std::uint64_t memory_size) {
     const ovmf::Guid hob_list = ovmf::Guid::parse("7739f24c-93d7-11d4-9a3a-0090273fc14d");
     data.insert(data.end(), hob_list.bytes.begin(), hob_list.bytes.end());
     append_le(data, hob.gpa, 8);
-    return {0, ev::kEfiHandoffTables2, sha384(Bytes(hob.measured.data(), hob.measured.size())),
-            "TD HOB at " + hex_u64(hob.gpa) + ": " + std::to_string(hob.ranges.size()) + " RAM ranges for " +
-                std::to_string(memory_size >> 20) + " MiB, " + std::to_string(hob.measured.size()) + " bytes measured",
-            EventKind::TdHob, std::move(data)};
+    return {0,
+            ev::kEfiHandoffTables2,
+            sha384(Bytes(hob.measured.data(), hob.measured.size())),
+            "TD HOB at " + hex_u64(hob.gpa) + ": " + std::to_string(hob.ranges.size()) + " RAM ranges for " + std::to_string(memory_size >> 20) +
+                " MiB, " + std::to_string(hob.measured.size()) + " bytes measured",
+            EventKind::TdHob,
+            std::move(data)};
 }
 
 const ovmf::TdvfSection* find_section(const ovmf::TdvfImage& image, ovmf::SectionType type) {
@@ -47,22 +50,31 @@ MeasuredEvent cfv_event(Bytes firmware, const ovmf::TdvfImage& image, const std:
     data.push_back(0);
     append_le(data, s->memory_address, 8);
     append_le(data, s->raw_data_size, 8);
-    return {0, ev::kEfiPlatformFirmwareBlob2, *digest,
+    return {0,
+            ev::kEfiPlatformFirmwareBlob2,
+            *digest,
             "CFV (variable store) at " + hex_u64(s->memory_address) + ", " + std::to_string(s->raw_data_size) + " bytes of the firmware file",
-            EventKind::Cfv, std::move(data)};
+            EventKind::Cfv,
+            std::move(data)};
 }
 
 MeasuredEvent secure_boot_event(const SecureBootVariable& v) {
     std::vector<std::uint8_t> data = uefi_variable_data(v.vendor, v.name, Bytes(v.data.data(), v.data.size()));
     Digest384 d = sha384(Bytes(data.data(), data.size()));
-    return {0, ev::kEfiVariableDriverConfig, d,
+    return {0,
+            ev::kEfiVariableDriverConfig,
+            d,
             v.name + (v.data.empty() ? " (empty)" : " (" + std::to_string(v.data.size()) + " bytes)"),
-            EventKind::SecureBootVariable, std::move(data)};
+            EventKind::SecureBootVariable,
+            std::move(data)};
 }
 
 MeasuredEvent acpi_event(const AcpiBlob& blob, EventKind kind) {
-    return {0, ev::kPlatformConfigFlags, sha384(Bytes(blob.bytes.data(), blob.bytes.size())),
-            "ACPI DATA: " + blob.name + " (" + std::to_string(blob.bytes.size()) + " bytes, raw as QEMU serves it)", kind,
+    return {0,
+            ev::kPlatformConfigFlags,
+            sha384(Bytes(blob.bytes.data(), blob.bytes.size())),
+            "ACPI DATA: " + blob.name + " (" + std::to_string(blob.bytes.size()) + " bytes, raw as QEMU serves it)",
+            kind,
             ascii("ACPI DATA")};
 }
 
@@ -70,7 +82,11 @@ MeasuredEvent acpi_event(const AcpiBlob& blob, EventKind kind) {
 // over the variable data alone; the log still carries UEFI_VARIABLE_DATA.
 MeasuredEvent boot_variable_event(const std::string& name, const std::vector<std::uint8_t>& value, EventKind kind,
                                   const std::string& description) {
-    return {0, ev::kEfiVariableBoot, sha384(Bytes(value.data(), value.size())), description, kind,
+    return {0,
+            ev::kEfiVariableBoot,
+            sha384(Bytes(value.data(), value.size())),
+            description,
+            kind,
             uefi_variable_data(efi_global_variable_guid(), name, Bytes(value.data(), value.size()))};
 }
 
@@ -102,10 +118,10 @@ Rtmr0Result measure_rtmr0(const Rtmr0Input& in) {
 
     // Direct kernel boot: OVMF's only boot option is UiApp as Boot0000.
     r.events.push_back(boot_variable_event("BootOrder", {0x00, 0x00}, EventKind::BootOrder, "BootOrder = 0000"));
-    r.events.push_back(boot_variable_event(
-        "Boot0000",
-        fv_app_load_option(kLoadOptionActive | kLoadOptionHidden | kLoadOptionCategoryApp, "UiApp", ovmf_dxe_fv_guid(), ui_app_file_guid()),
-        EventKind::BootOption, "Boot0000 = UiApp (the firmware's setup application)"));
+    r.events.push_back(boot_variable_event("Boot0000",
+                                           fv_app_load_option(kLoadOptionActive | kLoadOptionHidden | kLoadOptionCategoryApp, "UiApp",
+                                                              ovmf_dxe_fv_guid(), ui_app_file_guid()),
+                                           EventKind::BootOption, "Boot0000 = UiApp (the firmware's setup application)"));
     if (in.layout == FirmwareLayout::Edk2Pre202411)
         r.events.push_back(separator_event(0, "separator (ReadyToBoot; RTMR1 from edk2-stable202411 on)"));
     return r;

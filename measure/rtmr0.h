@@ -28,17 +28,17 @@ namespace tdx {
 struct Rtmr0Input {
     Bytes firmware;
     const ovmf::TdvfImage* image = nullptr;
-    std::string firmware_name;       // for messages
+    std::string firmware_name;  // for messages
     std::uint64_t memory_size = 0;
     FirmwareLayout layout = FirmwareLayout::Edk2_202411;
-    const AcpiBlobs* acpi = nullptr; // null: not given
+    const AcpiBlobs* acpi = nullptr;  // null: not given
     std::vector<SecureBootVariable> secure_boot = empty_secure_boot_variables();
 };
 
 struct Rtmr0Result {
     std::vector<MeasuredEvent> events;  // all of RTMR0, or the known prefix when `unavailable` is set
     TdHob hob;
-    std::string unavailable;            // why RTMR0 is not predicted; empty when it is
+    std::string unavailable;  // why RTMR0 is not predicted; empty when it is
 };
 
 Rtmr0Result measure_rtmr0(const Rtmr0Input& in);

@@ -26,12 +26,13 @@ std::vector<SecureBootVariable> load_secure_boot_dir(const std::filesystem::path
     std::vector<std::string> seen;
     for (const fs::path& p : entries) {
         const std::string file = p.filename().string();
-        auto it = std::find_if(vars.begin(), vars.end(), [&](const SecureBootVariable& v) {
-            return file == v.name || file == v.name + "-" + v.vendor.to_string();
-        });
+        auto it = std::find_if(vars.begin(), vars.end(),
+                               [&](const SecureBootVariable& v) { return file == v.name || file == v.name + "-" + v.vendor.to_string(); });
         if (it == vars.end())
-            fail(p.string() + ": not a Secure Boot variable file (expected SecureBoot, PK, KEK, db, dbx, or efivarfs names such as "
-                 "PK-8be4df61-93ca-11d2-aa0d-00e098032b8c)", ErrorKind::Usage);
+            fail(p.string() +
+                     ": not a Secure Boot variable file (expected SecureBoot, PK, KEK, db, dbx, or efivarfs names such as "
+                     "PK-8be4df61-93ca-11d2-aa0d-00e098032b8c)",
+                 ErrorKind::Usage);
         if (std::find(seen.begin(), seen.end(), it->name) != seen.end())
             fail(dir.string() + ": " + it->name + " is given twice (raw and efivarfs form)", ErrorKind::Usage);
         seen.push_back(it->name);

@@ -20,11 +20,11 @@ constexpr std::uint32_t kMaxAlgorithms = 16;
 // The Spec ID event: fixed fields, kMaxAlgorithms entries and at most 255
 // bytes of vendor data, far below this.
 constexpr std::uint64_t kMaxSpecIdEventSize = 0x10000;
-constexpr std::uint16_t kMaxDigestSize = 64;          // SHA-512 is the largest TCG digest
+constexpr std::uint16_t kMaxDigestSize = 64;  // SHA-512 is the largest TCG digest
 constexpr std::uint32_t kEndMarker = 0xFFFFFFFFu;
 constexpr std::uint64_t kSha1DigestSize = 20;
 
-constexpr char kSpecIdSignature[16] = "Spec ID Event03";       // includes the NUL
+constexpr char kSpecIdSignature[16] = "Spec ID Event03";        // includes the NUL
 constexpr char kLegacySpecIdSignature[16] = "Spec ID Event00";  // SHA-1-only log
 
 std::string hex16(std::uint16_t v) {
@@ -73,8 +73,8 @@ public:
 
     void need(std::uint64_t n, const std::string& field) const {
         if (n > remaining()) {
-            error(field + " runs past the end of the log (" + std::to_string(n) + " bytes needed at offset " +
-                  hex_u64(pos_) + ", " + std::to_string(remaining()) + " left)");
+            error(field + " runs past the end of the log (" + std::to_string(n) + " bytes needed at offset " + hex_u64(pos_) + ", " +
+                  std::to_string(remaining()) + " left)");
         }
     }
     std::uint8_t u8(const char* field) {
@@ -111,8 +111,8 @@ public:
             error(exceeded_message(Limit::EventSize, "", what));
         }
         if (size > remaining()) {
-            error(std::string(field) + " " + hex_u64(size) + " (at offset " + hex_u64(at) +
-                  ") runs past the end of the log (" + std::to_string(remaining()) + " bytes left)");
+            error(std::string(field) + " " + hex_u64(size) + " (at offset " + hex_u64(at) + ") runs past the end of the log (" +
+                  std::to_string(remaining()) + " bytes left)");
         }
         return bytes(size, "event data");
     }
@@ -132,8 +132,8 @@ std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec, Tc
     std::uint64_t pos = 0;
     auto need = [&](std::uint64_t n, const char* field) {
         if (n > event.size() - pos) {
-            bad(std::string(field) + " runs past the end of the " + std::to_string(event.size()) +
-                "-byte event (" + std::to_string(n) + " bytes needed at event offset " + hex_u64(pos) + ")");
+            bad(std::string(field) + " runs past the end of the " + std::to_string(event.size()) + "-byte event (" + std::to_string(n) +
+                " bytes needed at event offset " + hex_u64(pos) + ")");
         }
     };
 
@@ -175,13 +175,12 @@ std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec, Tc
         const std::string entry = "algorithm " + std::to_string(i) + " (id " + hex16(a.id) + ")";
         if (!seen.insert(a.id).second) bad(entry + " is listed twice");
         if (a.digest_size == 0 || a.digest_size > kMaxDigestSize) {
-            bad(entry + " has digest size " + std::to_string(a.digest_size) + ", outside 1.." +
-                std::to_string(kMaxDigestSize));
+            bad(entry + " has digest size " + std::to_string(a.digest_size) + ", outside 1.." + std::to_string(kMaxDigestSize));
         }
         std::uint16_t expected = known_digest_size(a.id);
         if (expected != 0 && expected != a.digest_size) {
-            bad(entry + " has digest size " + std::to_string(a.digest_size) + ", but that algorithm's digests are " +
-                std::to_string(expected) + " bytes");
+            bad(entry + " has digest size " + std::to_string(a.digest_size) + ", but that algorithm's digests are " + std::to_string(expected) +
+                " bytes");
         }
         algs.push_back(a);
     }
@@ -193,8 +192,8 @@ std::vector<TcgAlgorithm> parse_spec_id(Bytes event, const RecordCursor& rec, Tc
     info.vendor_info.assign(vendor.begin(), vendor.end());
     pos += vendor_size;
     if (pos != event.size()) {
-        bad(std::to_string(event.size() - pos) + " unexpected bytes after vendorInfo (event size " +
-            std::to_string(event.size()) + ", structure ends at " + std::to_string(pos) + ")");
+        bad(std::to_string(event.size() - pos) + " unexpected bytes after vendorInfo (event size " + std::to_string(event.size()) +
+            ", structure ends at " + std::to_string(pos) + ")");
     }
     return algs;
 }
@@ -288,8 +287,7 @@ TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name) {
 
     while (offset < log.size()) {
         if (is_end_marker(log, offset) || is_zero_padding(log, offset, name)) break;
-        if (out.events.size() >= max_events)
-            exceeded(Limit::EventCount, name + ": record at offset " + hex_u64(offset), "the number of events");
+        if (out.events.size() >= max_events) exceeded(Limit::EventCount, name + ": record at offset " + hex_u64(offset), "the number of events");
         RecordCursor rec(log, offset, name, max_event_size);
         TcgEvent e;
         e.offset = offset;
@@ -297,8 +295,8 @@ TcgEventLog parse_tcg2_event_log(Bytes log, const std::string& name) {
         e.type = rec.le32("event type");
         std::uint32_t count = rec.le32("digest count");
         if (count > out.algorithms.size()) {
-            rec.error("digest count " + std::to_string(count) + " exceeds the " +
-                      std::to_string(out.algorithms.size()) + " algorithms listed in the Spec ID event");
+            rec.error("digest count " + std::to_string(count) + " exceeds the " + std::to_string(out.algorithms.size()) +
+                      " algorithms listed in the Spec ID event");
         }
         for (std::uint32_t i = 0; i < count; ++i) {
             std::uint16_t alg = rec.le16("digest algorithm id");
@@ -327,8 +325,8 @@ Digest384 replay_sha384(const TcgEventLog& log, std::uint32_t index) {
         if (e.index != index || e.type == ev::kNoAction) continue;
         auto d = e.sha384();
         if (!d) {
-            fail("record at offset " + hex_u64(e.offset) + " (index " + std::to_string(index) + ", " +
-                 event_type_name(e.type) + ") has no SHA-384 digest to replay");
+            fail("record at offset " + hex_u64(e.offset) + " (index " + std::to_string(index) + ", " + event_type_name(e.type) +
+                 ") has no SHA-384 digest to replay");
         }
         extend_register(reg, *d);
     }

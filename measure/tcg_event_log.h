@@ -30,11 +30,11 @@ struct TcgAlgorithm {
 };
 
 struct TcgEvent {
-    std::uint64_t offset = 0;       // file offset of the record
-    std::uint32_t index = 0;        // PCR index (TPM) or MR index (TDX CCEL)
-    std::uint32_t type = 0;         // EV_* value, see measure/event_types.h
+    std::uint64_t offset = 0;                                    // file offset of the record
+    std::uint32_t index = 0;                                     // PCR index (TPM) or MR index (TDX CCEL)
+    std::uint32_t type = 0;                                      // EV_* value, see measure/event_types.h
     std::map<std::uint16_t, std::vector<std::uint8_t>> digests;  // algorithm id -> digest
-    std::vector<std::uint8_t> data; // the event data
+    std::vector<std::uint8_t> data;                              // the event data
     std::optional<Digest384> sha384() const;
 };
 
@@ -53,7 +53,7 @@ struct TcgEventLog {
     std::vector<TcgAlgorithm> algorithms;  // from the Spec ID event
     std::vector<TcgEvent> events;          // every record after the Spec ID event, EV_NO_ACTION included
     TcgSpecId spec_id;
-    std::uint64_t end_offset = 0;          // where the records stop: the input's end, the 0xFF end marker or zero padding
+    std::uint64_t end_offset = 0;  // where the records stop: the input's end, the 0xFF end marker or zero padding
 };
 
 // Parses a crypto-agile log. Stops at the end of the input, at a record

@@ -17,14 +17,14 @@ std::vector<std::uint8_t> spec_id_event() {
     static constexpr char kSignature[16] = "Spec ID Event03";  // NUL included
     for (char c : kSignature) e.push_back(static_cast<std::uint8_t>(c));
     append_le(e, 0, 4);  // platformClass: client (TDVF's PcdTpmPlatformClass default)
-    e.push_back(0);   // specVersionMinor
-    e.push_back(2);   // specVersionMajor
-    e.push_back(0);   // specErrata
-    e.push_back(2);   // uintnSize: UINTN is two UINT32s
+    e.push_back(0);      // specVersionMinor
+    e.push_back(2);      // specVersionMajor
+    e.push_back(0);      // specErrata
+    e.push_back(2);      // uintnSize: UINTN is two UINT32s
     append_le(e, 1, 4);  // numberOfAlgorithms
     append_le(e, kTpmAlgSha384, 2);
     append_le(e, 48, 2);
-    e.push_back(0);   // vendorInfoSize
+    e.push_back(0);  // vendorInfoSize
     return e;
 }
 
@@ -42,8 +42,8 @@ std::vector<PredictionGap> read_prediction_gaps(const TcgEventLog& log) {
         const std::string data(e.data.begin(), e.data.end());
         if (data.compare(0, sig.size(), sig) != 0) continue;
         const std::string text = data.substr(sig.size());
-        if (text.compare(0, prefix.size(), prefix) != 0 || text.size() < prefix.size() + 3 || text[prefix.size()] < '0' || text[prefix.size()] > '3' ||
-            text.compare(prefix.size() + 1, 2, ": ") != 0)
+        if (text.compare(0, prefix.size(), prefix) != 0 || text.size() < prefix.size() + 3 || text[prefix.size()] < '0' ||
+            text[prefix.size()] > '3' || text.compare(prefix.size() + 1, 2, ": ") != 0)
             continue;
         out.push_back({text[prefix.size()] - '0', text.substr(prefix.size() + 3)});
     }
@@ -79,7 +79,8 @@ std::vector<std::uint8_t> write_tdx_event_log(const std::vector<MeasuredEvent>& 
         if (e.rtmr < 0 || e.rtmr > 3)
             fail("event " + std::to_string(i) + " (" + e.description + "): RTMR " + std::to_string(e.rtmr) + " is not 0..3");
         if (e.data.size() > std::numeric_limits<std::uint32_t>::max())
-            fail("event " + std::to_string(i) + " (" + e.description + "): " + std::to_string(e.data.size()) + " bytes of data do not fit a u32 size");
+            fail("event " + std::to_string(i) + " (" + e.description + "): " + std::to_string(e.data.size()) +
+                 " bytes of data do not fit a u32 size");
         append_le(out, static_cast<std::uint64_t>(e.rtmr) + 1, 4);
         append_le(out, e.type, 4);
         append_le(out, 1, 4);  // digest count

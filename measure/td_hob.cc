@@ -21,8 +21,7 @@ constexpr std::uint64_t kResourceSize = 48;
 constexpr std::uint64_t kEndHobSize = 8;
 
 bool is_accepted_section(const ovmf::TdvfSection& s) {
-    return s.type == static_cast<std::uint32_t>(ovmf::SectionType::TdHob) ||
-           s.type == static_cast<std::uint32_t>(ovmf::SectionType::TempMem);
+    return s.type == static_cast<std::uint32_t>(ovmf::SectionType::TdHob) || s.type == static_cast<std::uint32_t>(ovmf::SectionType::TempMem);
 }
 
 // QEMU's tdx_accept_ram_range: the range must sit inside one RAM entry; an
@@ -30,10 +29,10 @@ bool is_accepted_section(const ovmf::TdvfSection& s) {
 // unaccepted head, the accepted range and an unaccepted tail.
 void accept(std::vector<TdRamRange>& ranges, std::uint64_t start, std::uint64_t length, const std::string& what) {
     const std::uint64_t end = checked_add(start, length, what.c_str());
-    auto it = std::find_if(ranges.begin(), ranges.end(),
-                           [&](const TdRamRange& r) { return start < r.start + r.length && end > r.start; });
+    auto it = std::find_if(ranges.begin(), ranges.end(), [&](const TdRamRange& r) { return start < r.start + r.length && end > r.start; });
     if (it == ranges.end() || start < it->start || end > it->start + it->length)
-        fail(what + " [" + hex_u64(start) + ", " + hex_u64(end) + ") is not inside one RAM range of the guest; QEMU would refuse to start the TD");
+        fail(what + " [" + hex_u64(start) + ", " + hex_u64(end) +
+             ") is not inside one RAM range of the guest; QEMU would refuse to start the TD");
     if (it->accepted) return;
     const TdRamRange whole = *it;
     std::vector<TdRamRange> parts;
@@ -82,7 +81,7 @@ TdHob build_td_hob(const ovmf::TdvfImage& image, std::uint64_t memory_size, cons
     append_le(m, kPhitSize, 2);
     append_le(m, 0, 4);
     append_le(m, kHandoffTableVersion, 4);
-    append_le(m, 0, 4);  // BootMode: full configuration
+    append_le(m, 0, 4);                              // BootMode: full configuration
     for (int i = 0; i < 4; ++i) append_le(m, 0, 8);  // EfiMemoryTop/Bottom, EfiFreeMemoryTop/Bottom: QEMU leaves them zero
     append_le(m, hob.end_of_hob_list, 8);
     for (const TdRamRange& r : hob.ranges) {

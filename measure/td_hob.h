@@ -24,10 +24,10 @@ struct TdRamRange {
 };
 
 struct TdHob {
-    std::uint64_t gpa = 0;                 // where QEMU writes it (the TD_HOB section)
-    std::vector<TdRamRange> ranges;        // sorted by address
-    std::uint64_t end_of_hob_list = 0;     // PHIT EfiEndOfHobList: the address just past the end HOB
-    std::vector<std::uint8_t> measured;    // PHIT + resource descriptors (what SEC hashes)
+    std::uint64_t gpa = 0;               // where QEMU writes it (the TD_HOB section)
+    std::vector<TdRamRange> ranges;      // sorted by address
+    std::uint64_t end_of_hob_list = 0;   // PHIT EfiEndOfHobList: the address just past the end HOB
+    std::vector<std::uint8_t> measured;  // PHIT + resource descriptors (what SEC hashes)
 };
 
 // The e820 RAM ranges of a q35 guest with `memory_size` bytes of RAM.

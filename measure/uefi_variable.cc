@@ -42,8 +42,8 @@ std::vector<std::uint8_t> uefi_variable_data(const ovmf::Guid& vendor, const std
     return out;
 }
 
-std::vector<std::uint8_t> fv_app_load_option(std::uint32_t attributes, const std::string& description,
-                                             const ovmf::Guid& fv, const ovmf::Guid& file) {
+std::vector<std::uint8_t> fv_app_load_option(std::uint32_t attributes, const std::string& description, const ovmf::Guid& fv,
+                                             const ovmf::Guid& file) {
     std::vector<std::uint8_t> path;
     put_piwg_node(path, 0x07, fv);
     put_piwg_node(path, 0x06, file);

@@ -33,9 +33,22 @@ std::string file_system_name(const Guid& g) {
 
 std::string ffs_file_type_name(std::uint8_t type) {
     static const char* const kNames[] = {
-        "ALL",         "RAW",       "FREEFORM",   "SEC",         "PEI_CORE",   "DXE_CORE",
-        "PEIM",        "DRIVER",    "COMBINED_PEIM_DRIVER", "APPLICATION", "MM", "FV_IMAGE",
-        "COMBINED_MM_DXE", "MM_CORE", "MM_STANDALONE", "MM_CORE_STANDALONE",
+        "ALL",
+        "RAW",
+        "FREEFORM",
+        "SEC",
+        "PEI_CORE",
+        "DXE_CORE",
+        "PEIM",
+        "DRIVER",
+        "COMBINED_PEIM_DRIVER",
+        "APPLICATION",
+        "MM",
+        "FV_IMAGE",
+        "COMBINED_MM_DXE",
+        "MM_CORE",
+        "MM_STANDALONE",
+        "MM_CORE_STANDALONE",
     };
     if (type < std::size(kNames)) return kNames[type];
     if (type == 0xf0) return "PAD";

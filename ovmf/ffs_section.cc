@@ -35,10 +35,8 @@ std::string guided_name(const Guid& g) {
         const char* text;
         const char* name;
     } kKnown[] = {
-        {"ee4e5898-3914-4259-9d6e-dc7bd79403cf", "LZMA"},
-        {"d42ae6bd-1352-4bfb-909a-ca72a6eae889", "LZMA_F86"},
-        {"3d532050-5cda-4fd0-879e-0f7f630d5afb", "Brotli"},
-        {"a31280ad-481e-41b6-95e8-127f4c984779", "Tiano"},
+        {"ee4e5898-3914-4259-9d6e-dc7bd79403cf", "LZMA"},   {"d42ae6bd-1352-4bfb-909a-ca72a6eae889", "LZMA_F86"},
+        {"3d532050-5cda-4fd0-879e-0f7f630d5afb", "Brotli"}, {"a31280ad-481e-41b6-95e8-127f4c984779", "Tiano"},
         {"fc1bcdb0-7d31-49aa-936a-a4600d9dd083", "CRC32"},
     };
     for (const auto& k : kKnown)
@@ -74,14 +72,13 @@ void FvWalker::walk_sections(Bytes stream, std::size_t file, Origin origin, unsi
                               ", which does not fit the " + hex_u64(left) + " bytes left");
             return;
         }
-        walk_section(stream.subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(size)), header_size, type,
-                     file, origin.at(pos), depth);
+        walk_section(stream.subspan(static_cast<std::size_t>(pos), static_cast<std::size_t>(size)), header_size, type, file, origin.at(pos),
+                     depth);
         pos += size;
     }
 }
 
-void FvWalker::walk_section(Bytes section, std::uint64_t header_size, std::uint8_t type, std::size_t file, Origin origin,
-                            unsigned depth) {
+void FvWalker::walk_section(Bytes section, std::uint64_t header_size, std::uint8_t type, std::size_t file, Origin origin, unsigned depth) {
     const Bytes data = section.subspan(static_cast<std::size_t>(header_size));
     const std::string kind = ffs_section_type_name(type);
     switch (type) {
@@ -91,8 +88,7 @@ void FvWalker::walk_section(Bytes section, std::uint64_t header_size, std::uint8
             const std::uint8_t method = r.u8("compression type");
             if (method == 0) {
                 inv_.files[file].sections.push_back("COMPRESSION(none)");
-                if (descend_ok(depth, file, "COMPRESSION section"))
-                    walk_sections(data.subspan(5), file, origin.at(header_size + 5), depth + 1);
+                if (descend_ok(depth, file, "COMPRESSION section")) walk_sections(data.subspan(5), file, origin.at(header_size + 5), depth + 1);
             } else {
                 const std::string m = method == 1 ? "EFI standard (Tiano)" : "unknown type " + std::to_string(method);
                 inv_.files[file].sections.push_back("COMPRESSION(" + m + ")");
@@ -100,9 +96,7 @@ void FvWalker::walk_section(Bytes section, std::uint64_t header_size, std::uint8
             }
             return;
         }
-        case 0x02:
-            walk_guid_defined(section, header_size, file, origin, depth);
-            return;
+        case 0x02: walk_guid_defined(section, header_size, file, origin, depth); return;
         case 0x14: {  // VERSION: u16 build number, then the UTF-16 string
             inv_.files[file].sections.push_back(kind);
             if (data.size() >= 2 && inv_.files[file].version.empty()) inv_.files[file].version = utf16le_to_utf8(data.subspan(2));
@@ -116,14 +110,11 @@ void FvWalker::walk_section(Bytes section, std::uint64_t header_size, std::uint8
             inv_.files[file].sections.push_back(kind);
             walk_nested_volume(data, file, origin.at(header_size), depth);
             return;
-        default:
-            inv_.files[file].sections.push_back(kind);
-            return;
+        default: inv_.files[file].sections.push_back(kind); return;
     }
 }
 
-void FvWalker::walk_guid_defined(Bytes section, std::uint64_t header_size, std::size_t file, Origin origin,
-                                 unsigned depth) {
+void FvWalker::walk_guid_defined(Bytes section, std::uint64_t header_size, std::size_t file, Origin origin, unsigned depth) {
     ByteReader r(section.subspan(static_cast<std::size_t>(header_size)), "GUID_DEFINED section");
     Guid guid;
     Bytes g = r.bytes(16, "section definition GUID");
@@ -134,9 +125,8 @@ void FvWalker::walk_guid_defined(Bytes section, std::uint64_t header_size, std::
     const std::string label = known.empty() ? guid.to_string() : known;
     inv_.files[file].sections.push_back("GUID_DEFINED(" + label + ")");
     if (data_offset < header_size + kGuidDefinedFields || data_offset > section.size()) {
-        problem(file, "GUID_DEFINED " + label + " section: data offset " + hex_u64(data_offset) +
-                          " lies outside the section (header " + hex_u64(header_size + kGuidDefinedFields) + ", size " +
-                          hex_u64(section.size()) + ")");
+        problem(file, "GUID_DEFINED " + label + " section: data offset " + hex_u64(data_offset) + " lies outside the section (header " +
+                          hex_u64(header_size + kGuidDefinedFields) + ", size " + hex_u64(section.size()) + ")");
         return;
     }
     const Bytes payload = section.subspan(data_offset);
@@ -172,8 +162,7 @@ void FvWalker::walk_guid_defined(Bytes section, std::uint64_t header_size, std::
         if (descend_ok(depth, file, "GUID_DEFINED section")) walk_sections(payload, file, origin.at(data_offset), depth + 1);
         return;
     }
-    inv_.files[file].undecoded.push_back("GUID_DEFINED " + guid.to_string() + (known.empty() ? "" : " (" + known + ")") +
-                                         ": not decoded");
+    inv_.files[file].undecoded.push_back("GUID_DEFINED " + guid.to_string() + (known.empty() ? "" : " (" + known + ")") + ": not decoded");
 }
 
 void FvWalker::walk_nested_volume(Bytes data, std::size_t file, Origin origin, unsigned depth) {

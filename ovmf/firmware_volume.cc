@@ -87,13 +87,12 @@ std::optional<FvHeader> read_fv_header(Bytes data, std::string& why) {
     const std::uint16_t ext_offset = load_le16(data, 52, "FV extended header offset");
     const std::uint8_t revision = load_u8(data, 55, "FV revision");
     if (h.header_length < kFvHeaderMinSize + 8 || h.header_length % 2 != 0 || h.header_length > data.size()) {
-        why = "header length " + std::to_string(h.header_length) + " is not an even size between 64 and the " +
-              std::to_string(data.size()) + " bytes available";
+        why = "header length " + std::to_string(h.header_length) + " is not an even size between 64 and the " + std::to_string(data.size()) +
+              " bytes available";
         return std::nullopt;
     }
     std::uint16_t sum = 0;
-    for (std::uint64_t i = 0; i < h.header_length; i += 2)
-        sum = static_cast<std::uint16_t>(sum + load_le16(data, i, "FV header"));
+    for (std::uint64_t i = 0; i < h.header_length; i += 2) sum = static_cast<std::uint16_t>(sum + load_le16(data, i, "FV header"));
     if (sum != 0) {
         why = "header checksum does not sum to zero (sum " + hex_u64(sum) + ")";
         return std::nullopt;
@@ -103,8 +102,7 @@ std::optional<FvHeader> read_fv_header(Bytes data, std::string& why) {
         return std::nullopt;
     }
     if (h.length < h.header_length || h.length > data.size()) {
-        why = "volume length " + hex_u64(h.length) + " is below its header length or past the " + hex_u64(data.size()) +
-              " bytes available";
+        why = "volume length " + hex_u64(h.length) + " is below its header length or past the " + hex_u64(data.size()) + " bytes available";
         return std::nullopt;
     }
     h.files_offset = align_up(h.header_length, 8);
@@ -128,7 +126,8 @@ std::string FvWalker::describe_volume(std::size_t volume) const {
     const FirmwareVolume& v = inv_.volumes[volume];
     std::string s = "FV " + std::to_string(volume);
     if (v.image_offset) s += " at " + hex_u64(*v.image_offset);
-    else if (v.parent_file) s += " in file " + inv_.files[*v.parent_file].name.to_string();
+    else if (v.parent_file)
+        s += " in file " + inv_.files[*v.parent_file].name.to_string();
     return s;
 }
 
@@ -139,9 +138,7 @@ std::string FvWalker::describe_file(std::size_t file) const {
     return s;
 }
 
-void FvWalker::problem(std::size_t file, const std::string& message) {
-    inv_.problems.push_back(describe_file(file) + ": " + message);
-}
+void FvWalker::problem(std::size_t file, const std::string& message) { inv_.problems.push_back(describe_file(file) + ": " + message); }
 
 bool FvWalker::descend_ok(unsigned depth, std::size_t file, const std::string& what) {
     if (depth + 1 <= limit(Limit::FirmwareDepth)) return true;
@@ -150,8 +147,7 @@ bool FvWalker::descend_ok(unsigned depth, std::size_t file, const std::string& w
     return false;
 }
 
-std::size_t FvWalker::walk_volume(Bytes data, const FvHeader& header, Origin origin,
-                                  std::optional<std::size_t> parent_file, unsigned depth) {
+std::size_t FvWalker::walk_volume(Bytes data, const FvHeader& header, Origin origin, std::optional<std::size_t> parent_file, unsigned depth) {
     FirmwareVolume v;
     v.image_offset = origin.image_offset;
     v.parent_file = parent_file;
@@ -224,8 +220,8 @@ void FvWalker::walk_files(Bytes data, std::size_t volume, const FvHeader& header
         if (!f.usable()) continue;
         // The header checksum covers the header with State and the file
         // checksum taken as zero (edk2 FwVol VerifyHeaderChecksum).
-        const std::uint8_t header_sum = static_cast<std::uint8_t>(sum8(whole.first(static_cast<std::size_t>(header_size))) -
-                                                                  raw_state - file_checksum);
+        const std::uint8_t header_sum = static_cast<std::uint8_t>(sum8(whole.first(static_cast<std::size_t>(header_size))) - raw_state -
+                                                                  file_checksum);
         if (header_sum != 0) problem(index, "header checksum is wrong (sum " + hex_u64(header_sum) + ")");
         if (attributes & kAttribChecksum) {
             if (static_cast<std::uint8_t>(sum8(body) + file_checksum) != 0) problem(index, "file data checksum is wrong");

@@ -46,16 +46,16 @@ struct FirmwareVolume {
 enum class FileState { Valid, MarkedForUpdate, HeaderOnly, UnderConstruction, Deleted, HeaderInvalid, Empty };
 
 struct FfsFile {
-    std::size_t volume = 0;      // index in FirmwareInventory::volumes
-    std::uint64_t offset = 0;    // from the start of its volume
+    std::size_t volume = 0;    // index in FirmwareInventory::volumes
+    std::uint64_t offset = 0;  // from the start of its volume
     std::optional<std::uint64_t> image_offset;
     Guid name;
     std::uint8_t type = 0;
     std::uint8_t attributes = 0;
     FileState state = FileState::Valid;
-    std::uint64_t size = 0;      // header included
-    std::string ui_name;         // USER_INTERFACE section (UTF-8), "" when none
-    std::string version;         // VERSION section string, "" when none
+    std::uint64_t size = 0;              // header included
+    std::string ui_name;                 // USER_INTERFACE section (UTF-8), "" when none
+    std::string version;                 // VERSION section string, "" when none
     std::vector<std::string> sections;   // section kinds in walk order, e.g. "PE32", "GUID_DEFINED(LZMA)"
     std::vector<std::string> undecoded;  // encapsulations not opened, e.g. "GUID_DEFINED 3d532050-... (Brotli)"
     std::vector<std::size_t> volumes;    // indexes of the volumes found inside this file

@@ -12,16 +12,14 @@
 
 namespace tdx::ovmf::detail {
 
-inline constexpr std::uint64_t kFvHeaderMinSize = 56;  // fixed fields before the block map
+inline constexpr std::uint64_t kFvHeaderMinSize = 56;      // fixed fields before the block map
 inline constexpr std::uint32_t kFvSignature = 0x4856465f;  // "_FVH" read as a LE u32
 
 // Where a buffer being walked sits: its file offset in the image when its
 // bytes are the image's own, none inside decompressed data.
 struct Origin {
     std::optional<std::uint64_t> image_offset;
-    Origin at(std::uint64_t delta) const {
-        return image_offset ? Origin{*image_offset + delta} : Origin{};
-    }
+    Origin at(std::uint64_t delta) const { return image_offset ? Origin{*image_offset + delta} : Origin{}; }
 };
 
 // The checked fields of an EFI_FIRMWARE_VOLUME_HEADER (+ extended header).
@@ -60,16 +58,14 @@ public:
 
     // Walks the volume whose header starts `data` (already validated);
     // returns its index in inventory.volumes.
-    std::size_t walk_volume(Bytes data, const FvHeader& header, Origin origin, std::optional<std::size_t> parent_file,
-                            unsigned depth);
+    std::size_t walk_volume(Bytes data, const FvHeader& header, Origin origin, std::optional<std::size_t> parent_file, unsigned depth);
 
     // Walks a section stream of file `file` (ffs_section.cc).
     void walk_sections(Bytes stream, std::size_t file, Origin origin, unsigned depth);
 
 private:
     void walk_files(Bytes data, std::size_t volume, const FvHeader& header, Origin origin, unsigned depth);
-    void walk_section(Bytes section, std::uint64_t header_size, std::uint8_t type, std::size_t file, Origin origin,
-                      unsigned depth);
+    void walk_section(Bytes section, std::uint64_t header_size, std::uint8_t type, std::size_t file, Origin origin, unsigned depth);
     void walk_guid_defined(Bytes section, std::uint64_t header_size, std::size_t file, Origin origin, unsigned depth);
     void walk_nested_volume(Bytes data, std::size_t file, Origin origin, unsigned depth);
     bool descend_ok(unsigned depth, std::size_t file, const std::string& what);

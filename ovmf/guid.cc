@@ -67,14 +67,10 @@ std::string guid_table_entry_name(const Guid& g) {
     // Text forms as commented in edk2's ResetVectorVtf0 sources and
     // IntelTdxMetadata.asm; the byte forms there match Guid::parse.
     static const Known kKnown[] = {
-        {"96b582de-1fb2-45f7-baea-a366c55a082d", "table footer"},
-        {"e47a6535-984a-4798-865e-4685a7bf8ec2", "TDX metadata offset"},
-        {"e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae", "TDX metadata"},
-        {"dc886566-984a-4798-a75e-5585a7bf67cc", "SEV metadata offset"},
-        {"7255371f-3a3b-4b04-927b-1da6efa8d454", "SEV hash table block"},
-        {"4c2eb361-7d9b-4cc3-8081-127c90d3d294", "SEV secret block"},
-        {"00f771de-1a7e-4fcb-890e-68c77e2fb44e", "SEV-ES reset block"},
-        {"784fa70e-3176-4677-8a20-04b68699e374", "IGVM metadata offset"},
+        {"96b582de-1fb2-45f7-baea-a366c55a082d", "table footer"},         {"e47a6535-984a-4798-865e-4685a7bf8ec2", "TDX metadata offset"},
+        {"e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae", "TDX metadata"},         {"dc886566-984a-4798-a75e-5585a7bf67cc", "SEV metadata offset"},
+        {"7255371f-3a3b-4b04-927b-1da6efa8d454", "SEV hash table block"}, {"4c2eb361-7d9b-4cc3-8081-127c90d3d294", "SEV secret block"},
+        {"00f771de-1a7e-4fcb-890e-68c77e2fb44e", "SEV-ES reset block"},   {"784fa70e-3176-4677-8a20-04b68699e374", "IGVM metadata offset"},
     };
     for (const Known& k : kKnown)
         if (Guid::parse(k.text) == g) return k.name;

@@ -45,14 +45,13 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
     walk.table_size = t;
     // QEMU: tot_len = T - 18 must be >= 0 and must fit below the footer entry.
     if (t < kGuidEntryTrailer) {
-        findings.error("guid_table.size", "GUID table size " + std::to_string(t) + " at file offset " +
-                                              hex_u64(size_offset) + " is smaller than the 18-byte footer entry it includes");
+        findings.error("guid_table.size", "GUID table size " + std::to_string(t) + " at file offset " + hex_u64(size_offset) +
+                                              " is smaller than the 18-byte footer entry it includes");
         return walk;
     }
     if (t > size - kTableEndFromEof) {
-        findings.error("guid_table.size", "GUID table size " + std::to_string(t) + " at file offset " +
-                                              hex_u64(size_offset) + " is larger than the " +
-                                              std::to_string(size - kTableEndFromEof) + " bytes before EOF-0x20");
+        findings.error("guid_table.size", "GUID table size " + std::to_string(t) + " at file offset " + hex_u64(size_offset) +
+                                              " is larger than the " + std::to_string(size - kTableEndFromEof) + " bytes before EOF-0x20");
         return walk;
     }
     walk.table_offset = size - kTableEndFromEof - t;
@@ -73,8 +72,7 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
             // QEMU stops silently when fewer than 18 bytes are left.
             walk_problem("guid_table.trailing_bytes",
                          std::to_string(left) + " bytes at file offset " + hex_u64(walk.table_offset) +
-                             " at the start of the GUID table do not form an entry (table size " + std::to_string(t) +
-                             ")",
+                             " at the start of the GUID table do not form an entry (table size " + std::to_string(t) + ")",
                          false);
             break;
         }
@@ -82,16 +80,15 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
         const std::uint16_t len = load_le16(file, pos - kGuidEntryTrailer, "GUID table entry length");
         if (len < kGuidEntryTrailer) {
             walk_problem("guid_table.entry_length",
-                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex_u64(pos) + ": length " +
-                             std::to_string(len) + " is smaller than its 18-byte length+GUID trailer",
+                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex_u64(pos) + ": length " + std::to_string(len) +
+                             " is smaller than its 18-byte length+GUID trailer",
                          true);
             break;
         }
         if (len > left) {
             walk_problem("guid_table.entry_length",
-                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex_u64(pos) + ": length " +
-                             std::to_string(len) + " exceeds the " + std::to_string(left) +
-                             " bytes left before the table start",
+                         "GUID table entry " + entry_label(g) + " ending at file offset " + hex_u64(pos) + ": length " + std::to_string(len) +
+                             " exceeds the " + std::to_string(left) + " bytes left before the table start",
                          true);
             break;
         }
@@ -116,8 +113,7 @@ GuidTableWalk walk_guid_table(Bytes file, LintLevel level, Findings& findings) {
     for (const GuidTableEntry& e : walk.entries) ++seen[e.guid.to_string()];
     for (const auto& [text, count] : seen) {
         if (count < 2) continue;
-        findings.add(level == LintLevel::Gce ? Finding::Severity::Error : Finding::Severity::Warning,
-                     "guid_table.duplicate",
+        findings.add(level == LintLevel::Gce ? Finding::Severity::Error : Finding::Severity::Warning, "guid_table.duplicate",
                      "GUID " + entry_label(Guid::parse(text)) + " appears " + std::to_string(count) +
                          " times in the GUID table; QEMU uses the one nearest the footer");
     }

@@ -17,9 +17,7 @@ constexpr std::uint64_t kAloneHeaderSize = 13;
 constexpr std::uint64_t kUnknownSize = ~std::uint64_t{0};
 constexpr std::size_t kFirstChunk = 1u << 20;
 
-std::string mib(std::uint64_t n) {
-    return n % (1u << 20) == 0 ? std::to_string(n >> 20) + " MiB" : std::to_string(n) + " bytes";
-}
+std::string mib(std::uint64_t n) { return n % (1u << 20) == 0 ? std::to_string(n >> 20) + " MiB" : std::to_string(n) + " bytes"; }
 
 struct StreamEnd {
     void operator()(lzma_stream* s) const { lzma_end(s); }
@@ -27,20 +25,16 @@ struct StreamEnd {
 
 }  // namespace
 
-std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what,
-                                            std::optional<Limit> bound_by) {
+std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output, const std::string& what, std::optional<Limit> bound_by) {
     // Names the limit the cap comes from, so the message says how to raise it.
     const auto over = [&](const std::string& detail) {
-        if (bound_by == Limit::FirmwareTotalSize)
-            exceeded(*bound_by, what, detail + " with the sections decompressed before it");
+        if (bound_by == Limit::FirmwareTotalSize) exceeded(*bound_by, what, detail + " with the sections decompressed before it");
         if (bound_by) exceeded(*bound_by, what, detail);
         fail(what + ": " + detail + " exceeds the limit of " + mib(max_output));
     };
-    if (data.size() < kAloneHeaderSize)
-        fail(what + ": " + std::to_string(data.size()) + " bytes, shorter than the 13-byte LZMA header");
+    if (data.size() < kAloneHeaderSize) fail(what + ": " + std::to_string(data.size()) + " bytes, shorter than the 13-byte LZMA header");
     const std::uint64_t declared = load_le64(data, 5, "LZMA uncompressed size");
-    if (declared != kUnknownSize && declared > max_output)
-        over("the declared uncompressed size (" + std::to_string(declared) + " bytes)");
+    if (declared != kUnknownSize && declared > max_output) over("the declared uncompressed size (" + std::to_string(declared) + " bytes)");
 
     lzma_stream stream = LZMA_STREAM_INIT;
     if (lzma_alone_decoder(&stream, kLzmaDecoderMemory) != LZMA_OK) fail(what + ": cannot start the LZMA decoder");
@@ -48,8 +42,7 @@ std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output
 
     // One byte past the limit lets an over-long stream show itself.
     const std::uint64_t cap = max_output + 1;
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(
-        std::min<std::uint64_t>(cap, declared != kUnknownSize ? declared + 1 : kFirstChunk)));
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(std::min<std::uint64_t>(cap, declared != kUnknownSize ? declared + 1 : kFirstChunk)));
     stream.next_in = data.data();
     stream.avail_in = data.size();
     for (;;) {
@@ -63,16 +56,11 @@ std::vector<std::uint8_t> decode_lzma_alone(Bytes data, std::uint64_t max_output
         if (r == LZMA_STREAM_END) break;
         if (r == LZMA_OK) continue;
         switch (r) {
-            case LZMA_MEMLIMIT_ERROR:
-                fail(what + ": the LZMA dictionary needs more than " + mib(kLzmaDecoderMemory) + " of memory");
-            case LZMA_FORMAT_ERROR:
-                fail(what + ": not an LZMA stream (bad properties or dictionary size in the header)");
-            case LZMA_DATA_ERROR:
-                fail(what + ": corrupt LZMA data after " + std::to_string(stream.total_in) + " input bytes");
-            case LZMA_BUF_ERROR:
-                fail(what + ": LZMA data ends early (truncated after " + std::to_string(stream.total_out) + " output bytes)");
-            default:
-                fail(what + ": LZMA decoder error " + std::to_string(static_cast<int>(r)));
+            case LZMA_MEMLIMIT_ERROR: fail(what + ": the LZMA dictionary needs more than " + mib(kLzmaDecoderMemory) + " of memory");
+            case LZMA_FORMAT_ERROR: fail(what + ": not an LZMA stream (bad properties or dictionary size in the header)");
+            case LZMA_DATA_ERROR: fail(what + ": corrupt LZMA data after " + std::to_string(stream.total_in) + " input bytes");
+            case LZMA_BUF_ERROR: fail(what + ": LZMA data ends early (truncated after " + std::to_string(stream.total_out) + " output bytes)");
+            default: fail(what + ": LZMA decoder error " + std::to_string(static_cast<int>(r)));
         }
     }
     if (stream.total_out > max_output) over("the decompressed size");

@@ -32,8 +32,9 @@ std::vector<std::string> firmware_warnings(const FirmwareInventory& inventory, c
     bool ffs = false;
     for (const FirmwareVolume& v : inventory.volumes) ffs = ffs || v.is_ffs();
     if (!ffs) {
-        out.push_back(file_name + ": no firmware volume with FFS files found; cannot tell whether this firmware "
-                                  "extends the RTMRs of a TD");
+        out.push_back(file_name +
+                      ": no firmware volume with FFS files found; cannot tell whether this firmware "
+                      "extends the RTMRs of a TD");
         return out;
     }
     if (td_measurement_drivers(inventory).td_tcg2_dxe) return out;

@@ -23,9 +23,9 @@ struct Guid {
 };
 
 // Well-known GUIDs.
-Guid footer_guid();             // 96b582de-1fb2-45f7-baea-a366c55a082d
-Guid tdx_metadata_offset_guid(); // e47a6535-984a-4798-865e-4685a7bf8ec2
-Guid tdx_metadata_guid();       // e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae
+Guid footer_guid();               // 96b582de-1fb2-45f7-baea-a366c55a082d
+Guid tdx_metadata_offset_guid();  // e47a6535-984a-4798-865e-4685a7bf8ec2
+Guid tdx_metadata_guid();         // e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae
 // A short human name for a known table GUID, or "" when unknown.
 std::string guid_table_entry_name(const Guid& g);
 
@@ -37,7 +37,15 @@ struct GuidTableEntry {
 };
 
 enum class SectionType : std::uint32_t {
-    Bfv = 0, Cfv = 1, TdHob = 2, TempMem = 3, PermMem = 4, Payload = 5, PayloadParam = 6, TdInfo = 7, TdParams = 8,
+    Bfv = 0,
+    Cfv = 1,
+    TdHob = 2,
+    TempMem = 3,
+    PermMem = 4,
+    Payload = 5,
+    PayloadParam = 6,
+    TdInfo = 7,
+    TdParams = 8,
 };
 std::string section_type_name(std::uint32_t type);  // "BFV", "CFV", "TD_HOB", "TEMP_MEM", ..., "UNKNOWN(9)"
 
@@ -61,8 +69,8 @@ struct TdvfDescriptor {
     std::uint32_t length = 0;
     std::uint32_t version = 0;
     std::uint32_t section_count = 0;
-    std::vector<TdvfSection> sections;  // descriptor order
-    bool metadata_guid_present = false; // the e9eaf9f3-... GUID just before the descriptor
+    std::vector<TdvfSection> sections;   // descriptor order
+    bool metadata_guid_present = false;  // the e9eaf9f3-... GUID just before the descriptor
     // Found through the TDVF design guide 1.0 pointer at EOF-0x20 instead of
     // the GUID table (only tried when the table footer is absent).
     bool legacy_pointer = false;
@@ -86,7 +94,7 @@ struct TdvfImage {
     std::uint16_t guid_table_size = 0;       // the u16 at EOF-0x32: table bytes including the 18-byte footer entry
     std::uint64_t guid_table_offset = 0;     // file offset of the table's first byte (valid when the size is sane)
     std::optional<TdvfDescriptor> descriptor;
-    std::vector<Finding> findings;           // every rule the image breaks
+    std::vector<Finding> findings;  // every rule the image breaks
     bool has_errors() const;
 };
 

@@ -38,7 +38,8 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
         if (auto legacy = legacy_location(file)) {
             findings.warning("tdx_metadata.legacy_pointer",
                              "no OVMF GUID table footer; descriptor found through the legacy TDVF pointer at EOF-0x20 "
-                             "(file offset " + hex_u64(legacy->file_offset) +
+                             "(file offset " +
+                                 hex_u64(legacy->file_offset) +
                                  "), which upstream QEMU does not read (it needs the TDX metadata offset GUID entry)");
             return legacy;
         }
@@ -47,25 +48,23 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
                                                      " bytes is too small to hold the OVMF GUID table footer; "
                                                      "not a TDVF image");
         else
-            findings.error("guid_table.missing", "no OVMF GUID table footer " + footer_guid().to_string() +
-                                                     " at EOF-0x30 (file offset " + hex_u64(size - kFooterGuidFromEof) +
+            findings.error("guid_table.missing", "no OVMF GUID table footer " + footer_guid().to_string() + " at EOF-0x30 (file offset " +
+                                                     hex_u64(size - kFooterGuidFromEof) +
                                                      ") and no \"TDVF\" descriptor at the legacy pointer at EOF-0x20; "
                                                      "not a TDVF image");
         return std::nullopt;
     }
     if (!table.tdx_entry) {
         // QEMU: "Cannot find TDX_METADATA_OFFSET_GUID".
-        findings.error("tdx_metadata.missing", "cannot find the TDX metadata offset GUID " +
-                                                   tdx_metadata_offset_guid().to_string() + " among the " +
-                                                   std::to_string(table.entries.size()) +
+        findings.error("tdx_metadata.missing", "cannot find the TDX metadata offset GUID " + tdx_metadata_offset_guid().to_string() +
+                                                   " among the " + std::to_string(table.entries.size()) +
                                                    " GUID table entries; not a TDX (TDVF) image");
         return std::nullopt;
     }
     const GuidTableEntry& e = table.entries[*table.tdx_entry];
     if (e.length != kTdxEntryLength)
-        findings.error("tdx_metadata.entry_length",
-                       "TDX metadata offset entry at file offset " + hex_u64(e.offset) + ": length " +
-                           std::to_string(e.length) + " is not 22 (one u32 offset + 18-byte trailer)");
+        findings.error("tdx_metadata.entry_length", "TDX metadata offset entry at file offset " + hex_u64(e.offset) + ": length " +
+                                                        std::to_string(e.length) + " is not 22 (one u32 offset + 18-byte trailer)");
     if (e.payload.size() < 4) return std::nullopt;  // nothing QEMU could sensibly read as the offset
     // QEMU reads the first u32 of the payload, whatever the entry length.
     const std::uint64_t from_eof = load_le32(Bytes(e.payload.data(), e.payload.size()), 0, "TDX metadata offset");
@@ -73,8 +72,7 @@ std::optional<DescriptorLocation> locate_descriptor(Bytes file, const GuidTableW
     if (from_eof > size || from_eof < kDescriptorHeaderSize) {
         findings.error("tdx_metadata.offset",
                        "TDX metadata offset " + hex_u64(from_eof) + " (from EOF) puts the 16-byte descriptor header " +
-                           (from_eof > size ? std::string("before the start of the ")
-                                            : std::string("across the end of the ")) +
+                           (from_eof > size ? std::string("before the start of the ") : std::string("across the end of the ")) +
                            std::to_string(size) + "-byte file");
         return std::nullopt;
     }
@@ -92,8 +90,8 @@ std::optional<TdvfDescriptor> read_descriptor(Bytes file, const DescriptorLocati
     if (d.signature != kTdvfSignature) {
         // QEMU: "Invalid TDVF signature in metadata!" - these bytes are not a
         // descriptor, so nothing after the signature means anything.
-        findings.error("descriptor.signature", "descriptor at file offset " + hex_u64(at) + ": Signature " +
-                                                   hex_u64(d.signature) + " is not \"TDVF\" (0x46564454)");
+        findings.error("descriptor.signature",
+                       "descriptor at file offset " + hex_u64(at) + ": Signature " + hex_u64(d.signature) + " is not \"TDVF\" (0x46564454)");
         return std::nullopt;
     }
     d.length = header.le32("Length");

@@ -25,9 +25,9 @@ void Findings::add(Finding::Severity severity, const std::string& rule, const st
 std::vector<Finding> Findings::finish() {
     for (const auto& [rule, c] : counts_) {
         if (c.seen <= kMaxPerRule) continue;
-        list_.push_back(Finding{c.worst, rule,
-                                std::to_string(c.seen - kMaxPerRule) + " more findings of this rule not listed (" +
-                                    std::to_string(c.seen) + " in all)"});
+        list_.push_back(
+            Finding{c.worst, rule,
+                    std::to_string(c.seen - kMaxPerRule) + " more findings of this rule not listed (" + std::to_string(c.seen) + " in all)"});
     }
     counts_.clear();
     return std::move(list_);

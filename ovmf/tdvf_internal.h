@@ -19,9 +19,9 @@ inline constexpr std::uint64_t kDescriptorHeaderSize = 16;
 inline constexpr std::uint64_t kSectionEntrySize = 32;
 inline constexpr std::uint64_t kGuidEntryTrailer = 18;  // u16 length + 16-byte GUID
 inline constexpr std::uint64_t kFooterGuidFromEof = 0x30;
-inline constexpr std::uint64_t kTableEndFromEof = 0x20;   // the table ends where the reset-vector area starts
+inline constexpr std::uint64_t kTableEndFromEof = 0x20;  // the table ends where the reset-vector area starts
 inline constexpr std::uint64_t kLegacyPointerFromEof = 0x20;
-inline constexpr std::uint16_t kTdxEntryLength = 22;      // trailer + one u32
+inline constexpr std::uint16_t kTdxEntryLength = 22;  // trailer + one u32
 
 // "0x1ff7c0"
 
@@ -50,8 +50,8 @@ private:
 // Result of walking the OVMF GUIDed table backwards from the footer.
 struct GuidTableWalk {
     bool footer_found = false;
-    std::uint16_t table_size = 0;       // T, including the 18-byte footer entry
-    std::uint64_t table_offset = 0;     // file offset of the first table byte
+    std::uint16_t table_size = 0;         // T, including the 18-byte footer entry
+    std::uint64_t table_offset = 0;       // file offset of the first table byte
     std::vector<GuidTableEntry> entries;  // file order (lowest offset first), footer excluded
     // The TDX metadata offset entry QEMU would use: the first one met walking
     // back from the footer (pc_system_ovmf_table_find returns the first match).

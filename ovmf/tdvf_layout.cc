@@ -18,9 +18,7 @@ namespace {
 
 using Severity = Finding::Severity;
 
-std::string name(std::size_t index, const TdvfSection& s) {
-    return "section " + std::to_string(index) + " (" + section_type_name(s.type) + ")";
-}
+std::string name(std::size_t index, const TdvfSection& s) { return "section " + std::to_string(index) + " (" + section_type_name(s.type) + ")"; }
 
 std::vector<std::size_t> of_type(const TdvfDescriptor& d, SectionType t) {
     std::vector<std::size_t> out;
@@ -44,9 +42,8 @@ void check_overlap(const TdvfDescriptor& d, Severity severity, Findings& finding
         const TdvfSection& s = d.sections[i];
         if (s.memory_data_size != 0 && s.memory_data_size <= UINT64_MAX - s.memory_address) order.push_back(i);
     }
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-        return d.sections[a].memory_address < d.sections[b].memory_address;
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return d.sections[a].memory_address < d.sections[b].memory_address; });
     std::optional<std::size_t> reach;
     const auto end_of = [&](std::size_t i) { return d.sections[i].memory_address + d.sections[i].memory_data_size; };
     for (std::size_t i : order) {
@@ -54,8 +51,8 @@ void check_overlap(const TdvfDescriptor& d, Severity severity, Findings& finding
         if (reach && s.memory_address < end_of(*reach)) {
             const TdvfSection& r = d.sections[*reach];
             findings.add(severity, "sections.gpa_overlap",
-                         name(i, s) + " GPA [" + hex_u64(s.memory_address) + ", " + hex_u64(end_of(i)) + ") overlaps " +
-                             name(*reach, r) + " GPA [" + hex_u64(r.memory_address) + ", " + hex_u64(end_of(*reach)) + ")");
+                         name(i, s) + " GPA [" + hex_u64(s.memory_address) + ", " + hex_u64(end_of(i)) + ") overlaps " + name(*reach, r) +
+                             " GPA [" + hex_u64(r.memory_address) + ", " + hex_u64(end_of(*reach)) + ")");
         }
         if (!reach || end_of(i) > end_of(*reach)) reach = i;
     }
@@ -65,14 +62,12 @@ void check_td_shim(const TdvfDescriptor& d, Findings& findings) {
     for (SectionType t : {SectionType::Payload, SectionType::PayloadParam, SectionType::TdInfo, SectionType::TdParams}) {
         auto idx = of_type(d, t);
         if (idx.size() > 1)
-            findings.error("sections.singleton", section_type_name(static_cast<std::uint32_t>(t)) + " appears " +
-                                                     std::to_string(idx.size()) + " times (sections " + list(idx) +
-                                                     "); td-shim allows at most one");
+            findings.error("sections.singleton", section_type_name(static_cast<std::uint32_t>(t)) + " appears " + std::to_string(idx.size()) +
+                                                     " times (sections " + list(idx) + "); td-shim allows at most one");
     }
     if (of_type(d, SectionType::Payload).empty() && !of_type(d, SectionType::PayloadParam).empty())
         findings.error("sections.payload_param_without_payload",
-                       "PAYLOAD_PARAM section " + list(of_type(d, SectionType::PayloadParam)) +
-                           " without a PAYLOAD section");
+                       "PAYLOAD_PARAM section " + list(of_type(d, SectionType::PayloadParam)) + " without a PAYLOAD section");
 
     // td-shim compares with the BFV it saw last; any BFV is accepted here.
     const auto bfvs = of_type(d, SectionType::Bfv);
@@ -85,9 +80,8 @@ void check_td_shim(const TdvfDescriptor& d, Findings& findings) {
                 return start >= bs && start < be && end <= be;
             });
             if (!inside)
-                findings.error("section.td_info_outside_bfv",
-                               name(i, s) + ": data [DataOffset " + hex_u64(start) + ", +RawDataSize " +
-                                   hex_u64(s.raw_data_size) + ") is not inside the file data of a BFV section");
+                findings.error("section.td_info_outside_bfv", name(i, s) + ": data [DataOffset " + hex_u64(start) + ", +RawDataSize " +
+                                                                  hex_u64(s.raw_data_size) + ") is not inside the file data of a BFV section");
         }
     }
 }
@@ -102,13 +96,13 @@ void validate_layout(Bytes file, const TdvfDescriptor& d, LintLevel level, Findi
     const auto hobs = of_type(d, SectionType::TdHob);
     const bool perm_mem = !of_type(d, SectionType::PermMem).empty();
     if (hobs.empty() && !(shim && perm_mem))
-        findings.error("sections.td_hob_missing",
-                       shim ? "no TD_HOB section and no PERM_MEM section"
-                            : "no TD_HOB section; QEMU exits with \"TDVF metadata doesn't specify TD_HOB location.\"");
+        findings.error("sections.td_hob_missing", shim
+                                                      ? "no TD_HOB section and no PERM_MEM section"
+                                                      : "no TD_HOB section; QEMU exits with \"TDVF metadata doesn't specify TD_HOB location.\"");
     if (hobs.size() > 1)
         findings.add(gce || shim ? Severity::Error : Severity::Warning, "sections.td_hob_multiple",
-                     std::to_string(hobs.size()) + " TD_HOB sections (" + list(hobs) +
-                         "); QEMU builds the HOB in section " + std::to_string(hobs.front()) + " only");
+                     std::to_string(hobs.size()) + " TD_HOB sections (" + list(hobs) + "); QEMU builds the HOB in section " +
+                         std::to_string(hobs.front()) + " only");
 
     if (of_type(d, SectionType::Bfv).empty())
         findings.add(gce || shim ? Severity::Error : Severity::Warning, "sections.bfv_missing",
@@ -117,12 +111,11 @@ void validate_layout(Bytes file, const TdvfDescriptor& d, LintLevel level, Findi
     if (gce) {
         std::uint64_t fv_bytes = 0;
         for (const TdvfSection& s : d.sections)
-            if (s.type == static_cast<std::uint32_t>(SectionType::Bfv) ||
-                s.type == static_cast<std::uint32_t>(SectionType::Cfv))
+            if (s.type == static_cast<std::uint32_t>(SectionType::Bfv) || s.type == static_cast<std::uint32_t>(SectionType::Cfv))
                 fv_bytes += s.raw_data_size;  // at most 2^32 entries of < 2^32: no wrap
         if (fv_bytes != file.size())
-            findings.error("sections.fv_size_sum", "BFV and CFV RawDataSize add up to " + hex_u64(fv_bytes) +
-                                                       ", not the file size " + hex_u64(file.size()));
+            findings.error("sections.fv_size_sum",
+                           "BFV and CFV RawDataSize add up to " + hex_u64(fv_bytes) + ", not the file size " + hex_u64(file.size()));
     }
 
     check_overlap(d, gce ? Severity::Error : Severity::Warning, findings);

@@ -12,13 +12,13 @@
 #include <optional>
 #include <set>
 
-#include "qemu/fw_cfg_reader.h"
-#include "qemu/qemu_process.h"
-#include "measure/acpi_loader.h"
 #include "base/digest.h"
 #include "base/error.h"
-#include "base/temp_dir.h"
 #include "base/file_io.h"
+#include "base/temp_dir.h"
+#include "measure/acpi_loader.h"
+#include "qemu/fw_cfg_reader.h"
+#include "qemu/qemu_process.h"
 
 namespace tdx::builder {
 namespace {
@@ -28,12 +28,44 @@ namespace fs = std::filesystem;
 // QEMU options that take no argument (qemu-options.hx); every other option
 // consumes the next word, which is how a value such as `-append "-S"` is
 // told apart from an option.
-const std::set<std::string> kFlagOptions = {
-    "-S", "-s", "-snapshot", "-nographic", "-daemonize", "-enable-kvm", "-no-acpi", "-no-hpet", "-no-reboot",
-    "-no-shutdown", "-nodefaults", "-no-user-config", "-nodefconfig", "-preconfig", "-only-migratable",
-    "-enable-fips", "-full-screen", "-win2k-hack", "-no-fd-bootchk", "-no-quit", "-semihosting", "-usb", "-h",
-    "-help", "-version", "-alt-grab", "-ctrl-grab", "-no-frame", "-curses", "-sdl", "-enable-sync-profile",
-    "-singlestep", "-mem-prealloc", "-xen-attach", "-perfmap", "-jitdump", "-localtime", "-rtc-td-hack"};
+const std::set<std::string> kFlagOptions = {"-S",
+                                            "-s",
+                                            "-snapshot",
+                                            "-nographic",
+                                            "-daemonize",
+                                            "-enable-kvm",
+                                            "-no-acpi",
+                                            "-no-hpet",
+                                            "-no-reboot",
+                                            "-no-shutdown",
+                                            "-nodefaults",
+                                            "-no-user-config",
+                                            "-nodefconfig",
+                                            "-preconfig",
+                                            "-only-migratable",
+                                            "-enable-fips",
+                                            "-full-screen",
+                                            "-win2k-hack",
+                                            "-no-fd-bootchk",
+                                            "-no-quit",
+                                            "-semihosting",
+                                            "-usb",
+                                            "-h",
+                                            "-help",
+                                            "-version",
+                                            "-alt-grab",
+                                            "-ctrl-grab",
+                                            "-no-frame",
+                                            "-curses",
+                                            "-sdl",
+                                            "-enable-sync-profile",
+                                            "-singlestep",
+                                            "-mem-prealloc",
+                                            "-xen-attach",
+                                            "-perfmap",
+                                            "-jitdump",
+                                            "-localtime",
+                                            "-rtc-td-hack"};
 
 // Options that cannot work here, and why.
 const std::map<std::string, std::string> kRejected = {
@@ -59,7 +91,7 @@ std::string option_name(const std::string& word) {
 }
 
 struct Option {
-    std::string name;   // normalised to one dash
+    std::string name;  // normalised to one dash
     std::optional<std::string> value;
 };
 
@@ -68,8 +100,7 @@ std::vector<Option> split_options(const std::vector<std::string>& words) {
     for (std::size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
         if (w.size() < 2 || w[0] != '-')
-            fail("QEMU option list: '" + w + "' is not an option (QEMU takes options only; a disk image goes in -drive)",
-                 ErrorKind::Usage);
+            fail("QEMU option list: '" + w + "' is not an option (QEMU takes options only; a disk image goes in -drive)", ErrorKind::Usage);
         Option o{option_name(w), std::nullopt};
         // A last option without its value is left for QEMU to report.
         if (!kFlagOptions.count(o.name) && i + 1 < words.size()) o.value = words[++i];
@@ -140,8 +171,9 @@ DirState dump_directory_state(const fs::path& dir) {
         }
     }
     if (!ours)
-        fail(dir.string() + ": is not empty and holds no acpi-dump.json from an earlier `tdximage acpi dump`; "
-                            "refusing to replace it (choose a new directory)",
+        fail(dir.string() +
+                 ": is not empty and holds no acpi-dump.json from an earlier `tdximage acpi dump`; "
+                 "refusing to replace it (choose a new directory)",
              ErrorKind::Usage);
     return DirState::EarlierDump;
 }
@@ -207,8 +239,7 @@ std::vector<AcpiDumpBlob> fetch_acpi_blobs(QtestClient& qtest, std::uint64_t pci
     // then each ALLOCATEd blob at the size the directory reports after that.
     std::vector<AcpiDumpBlob> blobs;
     blobs.push_back({"etc/table-loader", fw_cfg.read_file("etc/table-loader")});
-    const AcpiLoaderScript script =
-        parse_acpi_loader(Bytes(blobs.front().bytes.data(), blobs.front().bytes.size()), "etc/table-loader");
+    const AcpiLoaderScript script = parse_acpi_loader(Bytes(blobs.front().bytes.data(), blobs.front().bytes.size()), "etc/table-loader");
     for (const std::string& name : script.allocated_files) blobs.push_back({name, fw_cfg.read_file(name)});
     return blobs;
 }
@@ -255,14 +286,16 @@ void write_dump_directory(const fs::path& dir_in, const std::vector<std::pair<st
         if (state != DirState::EarlierDump) {
             // rename(2) replaces an empty directory and fails on a non-empty
             // one, so a directory that appeared meanwhile is not clobbered.
-            if (::rename(tmp.c_str(), dir.c_str()) != 0) fail(dir.string() + ": cannot move the dump into place: " + errno_text(), ErrorKind::Io);
+            if (::rename(tmp.c_str(), dir.c_str()) != 0)
+                fail(dir.string() + ": cannot move the dump into place: " + errno_text(), ErrorKind::Io);
             staged.release();
         } else if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
             // The old dump now sits at the temporary name: removed with it.
         } else {
             // File systems without RENAME_EXCHANGE: a short window without `dir`.
             const fs::path old = tmp.string() + ".old";
-            if (::rename(dir.c_str(), old.c_str()) != 0) fail(dir.string() + ": cannot move the earlier dump aside: " + errno_text(), ErrorKind::Io);
+            if (::rename(dir.c_str(), old.c_str()) != 0)
+                fail(dir.string() + ": cannot move the earlier dump aside: " + errno_text(), ErrorKind::Io);
             if (::rename(tmp.c_str(), dir.c_str()) != 0) {
                 std::string why = errno_text();
                 ::rename(old.c_str(), dir.c_str());

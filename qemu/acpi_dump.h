@@ -28,7 +28,7 @@ inline constexpr std::uint64_t kDefaultPciexbar = 0xe0000000;
 inline constexpr std::uint64_t kScratchAddress = 0x100000;
 
 struct AcpiDumpOptions {
-    std::string qemu;                          // a path, or a name looked up on PATH
+    std::string qemu;  // a path, or a name looked up on PATH
     std::filesystem::path out_dir;
     std::vector<std::string> machine_options;  // the guest's own QEMU options
     std::chrono::milliseconds timeout{60000};
@@ -36,15 +36,15 @@ struct AcpiDumpOptions {
 };
 
 struct AcpiDumpBlob {
-    std::string name;                  // fw_cfg name, also the path under out_dir
-    std::vector<std::uint8_t> bytes;   // as QEMU served them
+    std::string name;                 // fw_cfg name, also the path under out_dir
+    std::vector<std::uint8_t> bytes;  // as QEMU served them
 };
 
 struct AcpiDumpResult {
-    std::filesystem::path dir;         // where the dump was written
-    std::vector<AcpiDumpBlob> blobs;   // etc/table-loader, then in ALLOCATE order
+    std::filesystem::path dir;        // where the dump was written
+    std::vector<AcpiDumpBlob> blobs;  // etc/table-loader, then in ALLOCATE order
     nlohmann::json manifest;
-    std::string manifest_text;         // acpi-dump.json, byte for byte
+    std::string manifest_text;  // acpi-dump.json, byte for byte
 };
 
 // Throws tdx::Error (Usage) for an option that cannot work under this

@@ -60,7 +60,7 @@ struct PciFunction {
 };
 
 // Register values from edk2's OvmfPkg/Include/IndustryStandard/Q35MchIch9.h.
-constexpr std::uint32_t kQ35MchId = 0x29c08086;   // device << 16 | vendor
+constexpr std::uint32_t kQ35MchId = 0x29c08086;  // device << 16 | vendor
 constexpr std::uint32_t kIch9LpcId = 0x29188086;
 constexpr unsigned kMchPciexbarLow = 0x60, kMchPciexbarHigh = 0x64;
 constexpr std::uint32_t kPciexbarEnable = 1;
@@ -82,8 +82,8 @@ std::string pci_id_text(std::uint32_t id) {
 std::vector<FwCfgFile> parse_fw_cfg_directory(Bytes dir) {
     const std::uint32_t count = load_be32(dir, 0, "fw_cfg file directory: count");
     if (count > kMaxDirEntries)
-        fail("fw_cfg file directory: " + std::to_string(count) + " entries, more than QEMU ever offers (" +
-             std::to_string(kMaxDirEntries) + ")");
+        fail("fw_cfg file directory: " + std::to_string(count) + " entries, more than QEMU ever offers (" + std::to_string(kMaxDirEntries) +
+             ")");
     std::vector<FwCfgFile> files;
     for (std::uint32_t i = 0; i < count; ++i) {
         const std::string where = "fw_cfg file directory: entry " + std::to_string(i);
@@ -117,7 +117,8 @@ std::uint32_t fw_cfg_dma_read_control(std::optional<std::uint16_t> select) {
 FwCfgReader::FwCfgReader(QtestClient& qtest, std::uint64_t scratch) : qtest_(qtest), scratch_(scratch) {
     std::vector<std::uint8_t> sig = read_item_ports(kFwCfgSignatureItem, 4);
     if (std::string(sig.begin(), sig.end()) != "QEMU")
-        fail("fw_cfg: no QEMU signature at item 0 (got " + to_hex(Bytes(sig.data(), sig.size())) + "); does this machine have fw_cfg at port 0x510?");
+        fail("fw_cfg: no QEMU signature at item 0 (got " + to_hex(Bytes(sig.data(), sig.size())) +
+             "); does this machine have fw_cfg at port 0x510?");
     std::vector<std::uint8_t> id = read_item_ports(kFwCfgIdItem, 4);
     dma_ = (load_le32(id, 0, "fw_cfg ID") & 2) != 0;
 }
@@ -136,8 +137,7 @@ std::vector<std::uint8_t> FwCfgReader::read_item(std::uint16_t select, std::uint
 std::vector<std::uint8_t> FwCfgReader::read_file(const std::string& name) {
     for (const FwCfgFile& f : directory())
         if (f.name == name)
-            return with_context("fw_cfg file '" + name + "' (item " + hex_u64(f.select) + ")",
-                                [&] { return read_item(f.select, f.size); });
+            return with_context("fw_cfg file '" + name + "' (item " + hex_u64(f.select) + ")", [&] { return read_item(f.select, f.size); });
     fail("fw_cfg has no file '" + name + "'");
 }
 
@@ -183,8 +183,9 @@ std::uint32_t pci_config_address(unsigned bus, unsigned device, unsigned functio
 
 void check_pciexbar_base(std::uint64_t base) {
     if (base == 0 || (base & ((1ull << 28) - 1)) != 0 || base >= (1ull << 36))
-        fail("--pciexbar: " + hex_u64(base) + " is not a PCIEXBAR base: it must be non-zero, a multiple of 256 MiB "
-             "(0x10000000) and below 64 GiB, as OVMF requires",
+        fail("--pciexbar: " + hex_u64(base) +
+                 " is not a PCIEXBAR base: it must be non-zero, a multiple of 256 MiB "
+                 "(0x10000000) and below 64 GiB, as OVMF requires",
              ErrorKind::Usage);
 }
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "qemu/qtest_client.h"
 #include "base/byte_reader.h"
+#include "qemu/qtest_client.h"
 
 namespace tdx::builder {
 

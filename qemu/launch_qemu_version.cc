@@ -47,14 +47,21 @@ std::string render_qemu_version_check(const std::string& profile, KernelHeader h
         "        }')\n"
         "    if [ -z \"$qemu_version\" ]; then\n"
         "        qemu_mismatch \"cannot tell which QEMU $qemu is ('$qemu --version' printed no 'QEMU emulator version X.Y.Z'), and " +
-        assumed + "\"\n"
+        assumed +
+        "\"\n"
         "        return\n"
         "    fi\n"
         "    qemu_header=$(printf '%s\\n' \"$qemu_version\" | awk -F. '{\n"
-        "        if ($1 * 1000000 + $2 * 1000 + $3 >= " + first + ") print \"raw\"; else print \"patched\"\n"
+        "        if ($1 * 1000000 + $2 * 1000 + $3 >= " +
+        first +
+        ") print \"raw\"; else print \"patched\"\n"
         "    }')\n"
-        "    [ \"$qemu_header\" = " + to_string(header) + " ] ||\n"
-        "        qemu_mismatch \"QEMU $qemu_version " + does + ", but " + assumed + "; " + remedy + "\"\n"
+        "    [ \"$qemu_header\" = " +
+        to_string(header) +
+        " ] ||\n"
+        "        qemu_mismatch \"QEMU $qemu_version " +
+        does + ", but " + assumed + "; " + remedy +
+        "\"\n"
         "}\n";
     return s;
 }

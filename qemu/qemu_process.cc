@@ -46,9 +46,7 @@ int ms_until(Clock::time_point deadline) {
 }
 
 // For messages: a long command (a `write` with its hex payload) cut short.
-std::string shorten(const std::string& s) {
-    return s.size() <= 80 ? s : s.substr(0, 77) + "...";
-}
+std::string shorten(const std::string& s) { return s.size() <= 80 ? s : s.substr(0, 77) + "..."; }
 
 std::string seconds_text(milliseconds ms) {
     auto s = ms.count() / 1000;
@@ -176,8 +174,10 @@ public:
         for (nfds_t i = 0; i < n; ++i) {
             if (!fds[i].revents) continue;
             if (static_cast<int>(i) == fd_index) ready = true;
-            else if (fds[i].fd == out_fd_) drain(out_fd_, out_tail_);
-            else if (fds[i].fd == err_fd_) drain(err_fd_, err_tail_);
+            else if (fds[i].fd == out_fd_)
+                drain(out_fd_, out_tail_);
+            else if (fds[i].fd == err_fd_)
+                drain(err_fd_, err_tail_);
         }
         return ready;
     }
@@ -210,7 +210,8 @@ public:
             if (!reaped_) {
                 if (::kill(-pid_, SIGKILL) != 0) ::kill(pid_, SIGKILL);
                 int status = 0;
-                while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
+                while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+                }
                 reaped_ = true;
                 status_ = status;
             }
@@ -288,8 +289,7 @@ QemuProcess::QemuProcess(milliseconds timeout) : timeout_(timeout), deadline_(Cl
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listen_fd_, 1) != 0) {
+    if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 1) != 0) {
         int e = errno;
         close_fd(listen_fd_);
         std::error_code ec;
@@ -323,8 +323,8 @@ void QemuProcess::wait_for(int fd, short events, const std::string& while_doing)
             std::string tail = child_->tail_text();
             stop();
             fail("no progress within " + seconds_text(timeout_) + " (--timeout) while " + while_doing +
-                     (last_command_.empty() ? "" : " (last command: '" + shorten(last_command_) + "')") +
-                     "; QEMU was stopped" + (tail.empty() ? "" : ". QEMU said: " + tail),
+                     (last_command_.empty() ? "" : " (last command: '" + shorten(last_command_) + "')") + "; QEMU was stopped" +
+                     (tail.empty() ? "" : ". QEMU said: " + tail),
                  ErrorKind::Io);
         }
         if (child_->pump(std::min(left, 200), fd, events)) return;
@@ -337,8 +337,7 @@ void QemuProcess::fail_closed(const std::string& while_doing) {
     stop();
     std::string what = child_->killed_by_us() ? "closed the qtest connection" : child_->exit_text();
     std::string tail = child_->tail_text();
-    fail(what + " while " + while_doing +
-             (last_command_.empty() ? "" : " (last command: '" + shorten(last_command_) + "')") +
+    fail(what + " while " + while_doing + (last_command_.empty() ? "" : " (last command: '" + shorten(last_command_) + "')") +
              (tail.empty() ? " without a message" : ": " + tail),
          ErrorKind::BadInput);
 }
@@ -384,13 +383,13 @@ std::string QemuProcess::read_line() {
             return line;
         }
         if (rx_.size() > kMaxLineBytes)
-            fail("qtest reply longer than " + std::to_string(kMaxLineBytes) + " bytes (last command: '" +
-                 shorten(last_command_) + "')");
+            fail("qtest reply longer than " + std::to_string(kMaxLineBytes) + " bytes (last command: '" + shorten(last_command_) + "')");
         wait_for(conn_fd_, POLLIN, "waiting for a qtest reply");
         char buf[65536];
         ssize_t n = ::recv(conn_fd_, buf, sizeof buf, 0);
         if (n > 0) rx_.append(buf, static_cast<std::size_t>(n));
-        else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) fail_closed("waiting for a qtest reply");
+        else if (n == 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+            fail_closed("waiting for a qtest reply");
     }
 }
 
@@ -419,8 +418,7 @@ std::string run_and_capture(const fs::path& program, const std::vector<std::stri
     child.stop();
     if (child.killed_by_us() || !WIFEXITED(child.status()) || WEXITSTATUS(child.status()) != 0) {
         std::string tail = child.tail_text();
-        fail(what + " " + (child.killed_by_us() ? std::string("did not exit") : child.exit_text()) +
-                 (tail.empty() ? "" : ": " + tail),
+        fail(what + " " + (child.killed_by_us() ? std::string("did not exit") : child.exit_text()) + (tail.empty() ? "" : ": " + tail),
              ErrorKind::BadInput);
     }
     return child.out_tail();

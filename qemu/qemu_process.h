@@ -82,7 +82,6 @@ private:
 // Runs `program args...` to completion within `timeout` and returns the
 // last 8 KiB of its stdout (enough for `--version`). Throws when it cannot
 // run, fails or times out.
-std::string run_and_capture(const std::filesystem::path& program, const std::vector<std::string>& args,
-                            std::chrono::milliseconds timeout);
+std::string run_and_capture(const std::filesystem::path& program, const std::vector<std::string>& args, std::chrono::milliseconds timeout);
 
 }  // namespace tdx::builder

@@ -6,9 +6,7 @@
 namespace tdx::builder {
 namespace {
 
-std::string quoted(const std::string& s) {
-    return "'" + (s.size() <= 80 ? s : s.substr(0, 77) + "...") + "'";
-}
+std::string quoted(const std::string& s) { return "'" + (s.size() <= 80 ? s : s.substr(0, 77) + "...") + "'"; }
 
 std::string io_command(const char* verb, std::uint16_t port) { return std::string(verb) + " " + hex_u64(port); }
 
@@ -21,8 +19,7 @@ std::optional<std::string> parse_qtest_reply(const std::string& line, const std:
     };
     if (starts("IRQ")) return std::nullopt;
     if (starts("OK")) return line.size() > 3 ? line.substr(3) : std::string();
-    if (starts("FAIL") || starts("ERR"))
-        fail("qtest: QEMU refused " + quoted(command) + ": " + quoted(line));
+    if (starts("FAIL") || starts("ERR")) fail("qtest: QEMU refused " + quoted(command) + ": " + quoted(line));
     fail("qtest: unexpected reply " + quoted(line) + " to " + quoted(command));
 }
 
@@ -48,8 +45,7 @@ std::vector<std::uint8_t> parse_qtest_hex(const std::string& value, std::uint64_
     std::vector<std::uint8_t> out(static_cast<std::size_t>(size));
     for (std::size_t i = 0; i < out.size(); ++i) {
         int hi = hex_digit_value(value[2 + 2 * i]), lo = hex_digit_value(value[3 + 2 * i]);
-        if (hi < 0 || lo < 0)
-            fail("qtest: reply to " + quoted(command) + " has a non-hex character at byte " + std::to_string(i));
+        if (hi < 0 || lo < 0) fail("qtest: reply to " + quoted(command) + " has a non-hex character at byte " + std::to_string(i));
         out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
     return out;

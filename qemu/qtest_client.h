@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "qemu/qemu_process.h"
 #include "base/byte_reader.h"
+#include "qemu/qemu_process.h"
 
 namespace tdx::builder {
 

@@ -67,28 +67,28 @@ std::vector<ApkIndexPackage> parse_apkindex_text(std::string_view text, const st
         char f = line[0];
         std::string_view v = line.substr(2);
         switch (f) {
-        case 'C': cur.checksum = v; break;
-        case 'P': cur.name = v; break;
-        case 'V': cur.version = v; break;
-        case 'A': cur.arch = v; break;
-        case 'S': cur.size = parse_number<std::uint64_t>(v, where, f); break;
-        case 'I': cur.installed_size = parse_number<std::uint64_t>(v, where, f); break;
-        case 'T': cur.description = v; break;
-        case 'U': cur.url = v; break;
-        case 'L': cur.license = v; break;
-        case 'o': cur.origin = v; break;
-        case 'm': cur.maintainer = v; break;
-        case 't': cur.build_time = parse_number<std::int64_t>(v, where, f); break;
-        case 'c': cur.commit = v; break;
-        case 'k': cur.provider_priority = parse_number<std::int64_t>(v, where, f); break;
-        case 'D': cur.depends = parse_apk_dependencies(v, where); break;
-        case 'p': cur.provides = parse_apk_dependencies(v, where); break;
-        case 'i': cur.install_if = parse_apk_dependencies(v, where); break;
-        default:
-            // Lower-case letters are extensions older apk versions skip; an
-            // unknown upper-case field may change meaning, so refuse it.
-            if (f >= 'a' && f <= 'z') break;
-            fail(where + ": unknown field \"" + std::string(1, f) + ":\"");
+            case 'C': cur.checksum = v; break;
+            case 'P': cur.name = v; break;
+            case 'V': cur.version = v; break;
+            case 'A': cur.arch = v; break;
+            case 'S': cur.size = parse_number<std::uint64_t>(v, where, f); break;
+            case 'I': cur.installed_size = parse_number<std::uint64_t>(v, where, f); break;
+            case 'T': cur.description = v; break;
+            case 'U': cur.url = v; break;
+            case 'L': cur.license = v; break;
+            case 'o': cur.origin = v; break;
+            case 'm': cur.maintainer = v; break;
+            case 't': cur.build_time = parse_number<std::int64_t>(v, where, f); break;
+            case 'c': cur.commit = v; break;
+            case 'k': cur.provider_priority = parse_number<std::int64_t>(v, where, f); break;
+            case 'D': cur.depends = parse_apk_dependencies(v, where); break;
+            case 'p': cur.provides = parse_apk_dependencies(v, where); break;
+            case 'i': cur.install_if = parse_apk_dependencies(v, where); break;
+            default:
+                // Lower-case letters are extensions older apk versions skip; an
+                // unknown upper-case field may change meaning, so refuse it.
+                if (f >= 'a' && f <= 'z') break;
+                fail(where + ": unknown field \"" + std::string(1, f) + ":\"");
         }
     }
     if (in_record) finish_record(cur, out, what);
@@ -106,8 +106,7 @@ ApkIndex read_apkindex(Bytes tar_gz, const ApkKeyring& keys, const std::string& 
         std::string_view body(reinterpret_cast<const char*>(f.data.data()), f.data.size());
         if (f.name == "DESCRIPTION") {
             idx.description = std::string(body);
-            while (!idx.description.empty() && (idx.description.back() == '\n' || idx.description.back() == '\r'))
-                idx.description.pop_back();
+            while (!idx.description.empty() && (idx.description.back() == '\n' || idx.description.back() == '\r')) idx.description.pop_back();
         } else if (f.name == "APKINDEX") {
             idx.packages = parse_apkindex_text(body, what + ": APKINDEX");
             found = true;
@@ -117,8 +116,8 @@ ApkIndex read_apkindex(Bytes tar_gz, const ApkKeyring& keys, const std::string& 
     return idx;
 }
 
-ApkIndex fetch_apkindex(Downloader& dl, const std::string& repository, const std::string& arch, const ApkKeyring& keys,
-                        const Expected& expected, IndexRef* ref) {
+ApkIndex fetch_apkindex(Downloader& dl, const std::string& repository, const std::string& arch, const ApkKeyring& keys, const Expected& expected,
+                        IndexRef* ref) {
     std::string url = apk_index_url(repository, arch);
     std::vector<std::uint8_t> bytes = dl.get({url}, expected);
     ApkIndex idx = read_apkindex(Bytes(bytes.data(), bytes.size()), keys, url);

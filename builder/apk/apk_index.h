@@ -18,19 +18,19 @@
 namespace tdx::builder {
 
 struct ApkIndexPackage {
-    std::string checksum;  // C: "Q1<base64 SHA-1>" identity
-    std::string name;      // P:
-    std::string version;   // V:
-    std::string arch;      // A:
-    std::uint64_t size = 0;            // S: .apk file size
-    std::uint64_t installed_size = 0;  // I:
+    std::string checksum;                                               // C: "Q1<base64 SHA-1>" identity
+    std::string name;                                                   // P:
+    std::string version;                                                // V:
+    std::string arch;                                                   // A:
+    std::uint64_t size = 0;                                             // S: .apk file size
+    std::uint64_t installed_size = 0;                                   // I:
     std::string description, url, license, origin, maintainer, commit;  // T: U: L: o: m: c:
-    std::int64_t build_time = 0;                                         // t:
-    std::optional<std::int64_t> provider_priority;                       // k:
-    std::vector<ApkDependency> depends;     // D:
-    std::vector<ApkDependency> provides;    // p: (name or name=version)
-    std::vector<ApkDependency> install_if;  // i:
-    std::size_t line = 0;                   // line of the record's first field, for messages
+    std::int64_t build_time = 0;                                        // t:
+    std::optional<std::int64_t> provider_priority;                      // k:
+    std::vector<ApkDependency> depends;                                 // D:
+    std::vector<ApkDependency> provides;                                // p: (name or name=version)
+    std::vector<ApkDependency> install_if;                              // i:
+    std::size_t line = 0;                                               // line of the record's first field, for messages
 };
 
 struct ApkIndex {

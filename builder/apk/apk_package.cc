@@ -44,14 +44,12 @@ std::string check_entry_path(std::string name, const std::string& what) {
 // A symlink target must stay below the root when resolved textually from the link's directory.
 void check_symlink_target(const std::string& path, const std::string& target, const std::string& what) {
     if (target.empty()) fail(what + ": symlink \"" + path + "\" has an empty target");
-    if (target[0] == '/')
-        fail(what + ": symlink \"" + path + "\" -> \"" + target + "\" is absolute; only relative links are accepted");
+    if (target[0] == '/') fail(what + ": symlink \"" + path + "\" -> \"" + target + "\" is absolute; only relative links are accepted");
     long depth = static_cast<long>(split_path(path).size()) - 1;
     for (const std::string& c : split_path(target)) {
         if (c.empty() || c == ".") continue;
         if (c == "..") {
-            if (--depth < 0)
-                fail(what + ": symlink \"" + path + "\" -> \"" + target + "\" climbs above the package root");
+            if (--depth < 0) fail(what + ": symlink \"" + path + "\" -> \"" + target + "\" climbs above the package root");
         } else {
             ++depth;
         }
@@ -75,9 +73,12 @@ void parse_pkginfo(const std::string& text, ApkPackage& pkg, const std::string& 
         std::string key = line.substr(0, eq), value = line.substr(eq + 3);
         pkg.pkginfo.emplace(key, value);
         if (key == "pkgname") pkg.name = value;
-        else if (key == "pkgver") pkg.version = value;
-        else if (key == "arch") pkg.arch = value;
-        else if (key == "datahash") pkg.datahash = value;
+        else if (key == "pkgver")
+            pkg.version = value;
+        else if (key == "arch")
+            pkg.arch = value;
+        else if (key == "datahash")
+            pkg.datahash = value;
     }
     if (pkg.name.empty() || pkg.version.empty()) fail(what + ": .PKGINFO lacks pkgname or pkgver");
 }
@@ -110,22 +111,21 @@ std::vector<ApkEntry> read_data_entries(Bytes data, const std::string& what) {
             ent.type = ApkEntry::Type::Hardlink;
             ent.link_target = check_entry_path(hard, what);
             if (!files.count(ent.link_target))
-                fail(what + ": hard link \"" + ent.path + "\" -> \"" + ent.link_target + "\" does not name an earlier regular file of the package");
+                fail(what + ": hard link \"" + ent.path + "\" -> \"" + ent.link_target +
+                     "\" does not name an earlier regular file of the package");
         } else {
             switch (archive_entry_filetype(e)) {
-            case AE_IFREG: ent.type = ApkEntry::Type::File; break;
-            case AE_IFDIR: ent.type = ApkEntry::Type::Directory; break;
-            case AE_IFLNK:
-                ent.type = ApkEntry::Type::Symlink;
-                ent.link_target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
-                check_symlink_target(ent.path, ent.link_target, what);
-                break;
-            default:
-                fail(what + ": entry \"" + ent.path + "\" is a device node, FIFO or socket; packages may not carry those");
+                case AE_IFREG: ent.type = ApkEntry::Type::File; break;
+                case AE_IFDIR: ent.type = ApkEntry::Type::Directory; break;
+                case AE_IFLNK:
+                    ent.type = ApkEntry::Type::Symlink;
+                    ent.link_target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+                    check_symlink_target(ent.path, ent.link_target, what);
+                    break;
+                default: fail(what + ": entry \"" + ent.path + "\" is a device node, FIFO or socket; packages may not carry those");
             }
         }
-        if (ent.type != ApkEntry::Type::Directory && !seen.insert(ent.path).second)
-            fail(what + ": entry \"" + ent.path + "\" appears twice");
+        if (ent.type != ApkEntry::Type::Directory && !seen.insert(ent.path).second) fail(what + ": entry \"" + ent.path + "\" appears twice");
         if (ent.type == ApkEntry::Type::File) {
             std::uint8_t buf[65536];
             for (;;) {
@@ -168,8 +168,8 @@ ApkPackage read_apk(Bytes file, const std::string& what, const ApkReadOptions& o
     if (!pkg.datahash.empty()) {
         std::string actual = to_hex(Bytes(apk_sha256(s.data_members())));
         if (actual != pkg.datahash)
-            fail(what + ": data members (offset " + hex_u64(s.data_offset) + ") have SHA-256 " + actual +
-                 " but .PKGINFO datahash says " + pkg.datahash + " (corrupt or tampered)");
+            fail(what + ": data members (offset " + hex_u64(s.data_offset) + ") have SHA-256 " + actual + " but .PKGINFO datahash says " +
+                 pkg.datahash + " (corrupt or tampered)");
     }
     std::vector<std::uint8_t> expected;
     if (!options.expected_identity.empty()) expected = parse_apk_identity(options.expected_identity, what + ": expected identity");

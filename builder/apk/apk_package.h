@@ -35,17 +35,17 @@ struct ApkEntry {
     std::uint32_t gid = 0;
     std::int64_t mtime = 0;
     std::uint64_t size = 0;
-    std::string link_target;          // symlink target, or hard link's target path
-    std::vector<std::uint8_t> data;   // regular files only
+    std::string link_target;         // symlink target, or hard link's target path
+    std::vector<std::uint8_t> data;  // regular files only
 };
 
 struct ApkPackage {
-    std::string name, version, arch, datahash;               // from .PKGINFO
-    std::multimap<std::string, std::string> pkginfo;         // every "key = value" line
-    std::vector<std::string> scripts;                        // .pre-install, .post-install, .trigger, ... (not run)
-    std::string identity;  // computed "Q1..." (the index's C: form)
-    std::string signer;    // key that verified, empty when not checked
-    std::vector<ApkEntry> entries;  // data tar order
+    std::string name, version, arch, datahash;        // from .PKGINFO
+    std::multimap<std::string, std::string> pkginfo;  // every "key = value" line
+    std::vector<std::string> scripts;                 // .pre-install, .post-install, .trigger, ... (not run)
+    std::string identity;                             // computed "Q1..." (the index's C: form)
+    std::string signer;                               // key that verified, empty when not checked
+    std::vector<ApkEntry> entries;                    // data tar order
 };
 
 struct ApkReadOptions {

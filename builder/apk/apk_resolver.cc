@@ -84,15 +84,16 @@ private:
             Pending p = std::move(queue_.front());
             queue_.pop_front();
             if (p.dep.conflict) add_conflict(p);
-            else satisfy(p);
+            else
+                satisfy(p);
         }
     }
 
     void add_conflict(const Pending& p) {
         for (const auto& [name, s] : selected_)
             if (meets(*s.pkg, p.dep))
-                fail("conflict: " + p.chain + " excludes " + p.dep.to_string().substr(1) + ", but " + label(*s.pkg) +
-                     " is selected (" + s.chain + ")");
+                fail("conflict: " + p.chain + " excludes " + p.dep.to_string().substr(1) + ", but " + label(*s.pkg) + " is selected (" +
+                     s.chain + ")");
         conflicts_.push_back(p);
     }
 
@@ -108,8 +109,8 @@ private:
             if (meets(*s.pkg, d)) return;
         auto same = selected_.find(d.name);
         if (same != selected_.end())
-            fail("unsatisfiable dependency " + d.to_string() + " (" + p.chain + "): " + label(*same->second.pkg) +
-                 " is already selected (" + same->second.chain + ")");
+            fail("unsatisfiable dependency " + d.to_string() + " (" + p.chain + "): " + label(*same->second.pkg) + " is already selected (" +
+                 same->second.chain + ")");
         auto it = providers_.find(d.name);
         if (it == providers_.end())
             fail("unsatisfiable dependency " + d.to_string() + " (" + p.chain + "): no package is named or provides " + d.name);
@@ -118,14 +119,17 @@ private:
         for (const Candidate& c : it->second) {
             std::string why;
             if (selected_.count(c.pkg->name)) why = label(*selected_.at(c.pkg->name).pkg) + " already selected";
-            else if (c.provide && !c.provide->constrained() && d.constrained()) why = "provides " + d.name + " without a version";
-            else if (!meets(*c.pkg, d)) why = "version does not match";
-            else if (const Pending* x = excluded_by(*c.pkg)) why = "excluded by " + x->dep.to_string() + " (" + x->chain + ")";
+            else if (c.provide && !c.provide->constrained() && d.constrained())
+                why = "provides " + d.name + " without a version";
+            else if (!meets(*c.pkg, d))
+                why = "version does not match";
+            else if (const Pending* x = excluded_by(*c.pkg))
+                why = "excluded by " + x->dep.to_string() + " (" + x->chain + ")";
             if (why.empty()) ok.push_back(c);
-            else rejected += "; " + label(*c.pkg) + ": " + why;
+            else
+                rejected += "; " + label(*c.pkg) + ": " + why;
         }
-        if (ok.empty())
-            fail("unsatisfiable dependency " + d.to_string() + " (" + p.chain + "): no candidate fits" + rejected);
+        if (ok.empty()) fail("unsatisfiable dependency " + d.to_string() + " (" + p.chain + "): no candidate fits" + rejected);
         std::stable_sort(ok.begin(), ok.end(), [&](const Candidate& a, const Candidate& b) { return better(a, b); });
         check_ambiguity(ok, p);
         const Candidate& best = ok.front();
@@ -160,11 +164,10 @@ private:
         if (!a.provide || a.provide->constrained()) return;
         std::string names;
         for (const Candidate& c : ok)
-            if (c.pkg->name != a.pkg->name && c.provide && !c.provide->constrained() && priority(c) == priority(a))
-                names += ", " + c.pkg->name;
+            if (c.pkg->name != a.pkg->name && c.provide && !c.provide->constrained() && priority(c) == priority(a)) names += ", " + c.pkg->name;
         if (!names.empty())
-            fail("ambiguous dependency " + p.dep.to_string() + " (" + p.chain + "): virtual package provided by " +
-                 a.pkg->name + names + " with equal provider_priority; name one of them in the recipe");
+            fail("ambiguous dependency " + p.dep.to_string() + " (" + p.chain + "): virtual package provided by " + a.pkg->name + names +
+                 " with equal provider_priority; name one of them in the recipe");
     }
 
     // Adds the newest unselected package whose install_if atoms are all met;

@@ -93,8 +93,7 @@ bool trailer_matches(Bytes file, std::uint64_t end, const std::vector<std::uint8
 // header (1f 8b 08) could begin is tried in turn: the first prefix that
 // decompresses cleanly, CRC and length checked, is exactly one member —
 // a prefix ending inside a member can never pass the trailer check.
-std::uint64_t member_end(Bytes file, std::uint64_t start, const std::string& what, const char* which,
-                         std::vector<std::uint8_t>& content) {
+std::uint64_t member_end(Bytes file, std::uint64_t start, const std::string& what, const char* which, std::vector<std::uint8_t>& content) {
     if (file.size() - start < kGzipMinMember || file[start] != 0x1f || file[start + 1] != 0x8b)
         fail(what + ": offset " + hex_u64(start) + ": the " + which + " is not a gzip member (truncated or not an apk file)");
     int probes = 0;
@@ -119,8 +118,7 @@ std::vector<ApkTarFile> read_tar_segment(const std::vector<std::uint8_t>& seg, c
     tar.insert(tar.end(), 1024, 0);
     ArchivePtr a(archive_read_new(), archive_read_free);
     archive_read_support_format_tar(a.get());
-    if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK)
-        fail(what + ": not a tar segment: " + archive_message(a.get()));
+    if (archive_read_open_memory(a.get(), tar.data(), tar.size()) != ARCHIVE_OK) fail(what + ": not a tar segment: " + archive_message(a.get()));
     std::vector<ApkTarFile> files;
     struct archive_entry* e = nullptr;
     for (;;) {
@@ -154,8 +152,7 @@ ApkSignature parse_signature_name(const ApkTarFile& f, const std::string& what) 
         std::string p(prefix);
         if (f.name.rfind(p, 0) == 0 && f.name.size() > p.size()) {
             std::string key = f.name.substr(p.size());
-            if (key.find('/') != std::string::npos)
-                fail(what + ": signature file \"" + f.name + "\" names a key path, not a key name");
+            if (key.find('/') != std::string::npos) fail(what + ": signature file \"" + f.name + "\" names a key path, not a key name");
             return ApkSignature{hash, key, f.data};
         }
     }
@@ -164,9 +161,9 @@ ApkSignature parse_signature_name(const ApkTarFile& f, const std::string& what) 
 
 const EVP_MD* md_for(ApkSignatureHash h) {
     switch (h) {
-    case ApkSignatureHash::Sha1: return EVP_sha1();
-    case ApkSignatureHash::Sha256: return EVP_sha256();
-    case ApkSignatureHash::Sha512: return EVP_sha512();
+        case ApkSignatureHash::Sha1: return EVP_sha1();
+        case ApkSignatureHash::Sha256: return EVP_sha256();
+        case ApkSignatureHash::Sha512: return EVP_sha512();
     }
     return EVP_sha1();
 }
@@ -265,8 +262,7 @@ ApkSignedStream split_apk_stream(Bytes file, const std::string& what, bool expec
     return s;
 }
 
-std::string verify_apk_signatures(const ApkSignedStream& s, const ApkKeyring& keys, Bytes signed_region,
-                                  const std::string& what) {
+std::string verify_apk_signatures(const ApkSignedStream& s, const ApkKeyring& keys, Bytes signed_region, const std::string& what) {
     if (s.signatures.empty()) fail(what + ": not signed (no .SIGN.RSA.* file in the first gzip member)");
     std::string signers, bad;
     for (const ApkSignature& sig : s.signatures) {
@@ -275,8 +271,7 @@ std::string verify_apk_signatures(const ApkSignedStream& s, const ApkKeyring& ke
         if (keys.verify(sig.key_name, sig.hash, signed_region, sig.signature)) return sig.key_name;
         bad += (bad.empty() ? "" : ", ") + sig.key_name;
     }
-    if (!bad.empty())
-        fail(what + ": signature by " + bad + " does not match the signed content (tampered or corrupt)");
+    if (!bad.empty()) fail(what + ": signature by " + bad + " does not match the signed content (tampered or corrupt)");
     std::string known;
     for (const std::string& k : keys.names()) known += (known.empty() ? "" : ", ") + k;
     fail(what + ": signed only by untrusted keys (" + signers + "); trusted keys: " + (known.empty() ? "none" : known));
@@ -300,11 +295,8 @@ std::string apk_identity_string(const std::vector<std::uint8_t>& d) {
 }
 
 std::vector<std::uint8_t> parse_apk_identity(std::string_view text, const std::string& what) {
-    auto bad = [&](const std::string& why) -> std::vector<std::uint8_t> {
-        fail(what + ": checksum \"" + std::string(text) + "\" " + why);
-    };
-    if (text.size() < 3 || (text.substr(0, 2) != "Q1" && text.substr(0, 2) != "X1"))
-        return bad("does not start with Q1 (base64) or X1 (hex)");
+    auto bad = [&](const std::string& why) -> std::vector<std::uint8_t> { fail(what + ": checksum \"" + std::string(text) + "\" " + why); };
+    if (text.size() < 3 || (text.substr(0, 2) != "Q1" && text.substr(0, 2) != "X1")) return bad("does not start with Q1 (base64) or X1 (hex)");
     std::string_view body = text.substr(2);
     std::vector<std::uint8_t> out;
     if (text[0] == 'X') {

@@ -24,7 +24,7 @@ enum class ApkSignatureHash { Sha1, Sha256, Sha512 };
 
 struct ApkSignature {
     ApkSignatureHash hash = ApkSignatureHash::Sha1;
-    std::string key_name;  // "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"
+    std::string key_name;                 // "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"
     std::vector<std::uint8_t> signature;  // PKCS#1 v1.5
 };
 
@@ -81,8 +81,7 @@ ApkSignedStream split_apk_stream(Bytes file, const std::string& what, bool expec
 // by a key of `keys` that verifies suffices (apk's rule). Returns that key's
 // name. Throws naming the keys the stream was signed with when none is
 // trusted, or that the signature does not match (tampered content).
-std::string verify_apk_signatures(const ApkSignedStream& s, const ApkKeyring& keys, Bytes signed_region,
-                                  const std::string& what);
+std::string verify_apk_signatures(const ApkSignedStream& s, const ApkKeyring& keys, Bytes signed_region, const std::string& what);
 
 // Decompresses a gzip byte range (one or more members); throws naming `what`.
 std::vector<std::uint8_t> apk_gunzip(Bytes gz, const std::string& what);

@@ -45,7 +45,10 @@ bool tokenize(std::string_view v, std::vector<Token>& out) {
         std::string_view num = take(is_digit);
         if (num.empty()) return false;
         out.push_back({Tok::Digit, num});
-        if (i < v.size() && v[i] == '.') { ++i; continue; }
+        if (i < v.size() && v[i] == '.') {
+            ++i;
+            continue;
+        }
         break;
     }
     if (i < v.size() && is_lower(v[i])) out.push_back({Tok::Letter, v.substr(i++, 1)});
@@ -86,19 +89,19 @@ int compare_numbers(std::string_view a, std::string_view b) {
 
 int compare_tokens(const Token& a, const Token& b, bool first_digit) {
     switch (a.type) {
-    case Tok::Digit:
-        // apk reads a later component with a leading zero as a decimal
-        // fraction ("1.01" < "1.1"), which string comparison gives.
-        if (!first_digit && (a.text[0] == '0' || b.text[0] == '0')) return sign(a.text.compare(b.text));
-        return compare_numbers(a.text, b.text);
-    case Tok::Suffix: return sign(suffix_rank(a.text) - suffix_rank(b.text));
-    case Tok::SuffixNo:
-    case Tok::Revision: return compare_numbers(a.text, b.text);
-    // Letters order alphabetically; commit hashes have no order, so they are
-    // compared as text only to keep results deterministic.
-    case Tok::Letter:
-    case Tok::Hash: return sign(a.text.compare(b.text));
-    case Tok::End: return 0;
+        case Tok::Digit:
+            // apk reads a later component with a leading zero as a decimal
+            // fraction ("1.01" < "1.1"), which string comparison gives.
+            if (!first_digit && (a.text[0] == '0' || b.text[0] == '0')) return sign(a.text.compare(b.text));
+            return compare_numbers(a.text, b.text);
+        case Tok::Suffix: return sign(suffix_rank(a.text) - suffix_rank(b.text));
+        case Tok::SuffixNo:
+        case Tok::Revision: return compare_numbers(a.text, b.text);
+        // Letters order alphabetically; commit hashes have no order, so they are
+        // compared as text only to keep results deterministic.
+        case Tok::Letter:
+        case Tok::Hash: return sign(a.text.compare(b.text));
+        case Tok::End: return 0;
     }
     return 0;
 }
@@ -107,8 +110,7 @@ bool is_pre_release(const Token& t) { return t.type == Tok::Suffix && suffix_ran
 
 std::vector<Token> tokens_or_fail(std::string_view v, std::string_view other) {
     std::vector<Token> t;
-    if (!tokenize(v, t))
-        fail("invalid apk version \"" + std::string(v) + "\" (compared with \"" + std::string(other) + "\")");
+    if (!tokenize(v, t)) fail("invalid apk version \"" + std::string(v) + "\" (compared with \"" + std::string(other) + "\")");
     return t;
 }
 
@@ -158,9 +160,7 @@ std::string apk_mask_string(unsigned mask) {
     return s;
 }
 
-std::string ApkDependency::to_string() const {
-    return (conflict ? "!" : "") + name + (constrained() ? apk_mask_string(mask) + version : "");
-}
+std::string ApkDependency::to_string() const { return (conflict ? "!" : "") + name + (constrained() ? apk_mask_string(mask) + version : ""); }
 
 ApkDependency parse_apk_dependency(std::string_view atom, const std::string& where) {
     std::string text(atom);
@@ -176,24 +176,21 @@ ApkDependency parse_apk_dependency(std::string_view atom, const std::string& whe
     if (d.name.find('@') != std::string::npos)
         fail(where + ": dependency \"" + text + "\" pins a tagged repository (@tag), which is not supported");
     for (char c : d.name)
-        if (static_cast<unsigned char>(c) <= ' ')
-            fail(where + ": dependency \"" + text + "\" has a control character in its name");
+        if (static_cast<unsigned char>(c) <= ' ') fail(where + ": dependency \"" + text + "\" has a control character in its name");
     if (op == atom.size()) return d;
     std::size_t v = op;
     while (v < atom.size() && is_op_char(atom[v])) {
         switch (atom[v]) {
-        case '<': d.mask |= kApkLess; break;
-        case '>': d.mask |= kApkGreater; break;
-        case '=': d.mask |= kApkEqual; break;
-        case '~': d.mask |= kApkFuzzy | kApkEqual; break;
+            case '<': d.mask |= kApkLess; break;
+            case '>': d.mask |= kApkGreater; break;
+            case '=': d.mask |= kApkEqual; break;
+            case '~': d.mask |= kApkFuzzy | kApkEqual; break;
         }
         ++v;
     }
-    if ((d.mask & kApkFuzzy) && (d.mask & (kApkLess | kApkGreater)))
-        fail(where + ": dependency \"" + text + "\" combines ~ with < or >");
+    if ((d.mask & kApkFuzzy) && (d.mask & (kApkLess | kApkGreater))) fail(where + ": dependency \"" + text + "\" combines ~ with < or >");
     d.version = std::string(atom.substr(v));
-    if (!apk_version_valid(d.version))
-        fail(where + ": dependency \"" + text + "\" has an invalid version \"" + d.version + "\"");
+    if (!apk_version_valid(d.version)) fail(where + ": dependency \"" + text + "\" has an invalid version \"" + d.version + "\"");
     return d;
 }
 

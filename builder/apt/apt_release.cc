@@ -14,12 +14,12 @@
 #include <memory>
 #include <sstream>
 
-#include "builder/apt/deb822.h"
 #include "base/archive_message.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/temp_dir.h"
+#include "builder/apt/deb822.h"
 
 extern char** environ;
 
@@ -120,8 +120,8 @@ std::string last_lines(const std::string& text, std::size_t max_lines) {
 
 }  // namespace
 
-std::string verify_inrelease_signature(const std::vector<std::uint8_t>& inrelease,
-                                       const std::vector<std::filesystem::path>& keyrings, const std::string& what) {
+std::string verify_inrelease_signature(const std::vector<std::uint8_t>& inrelease, const std::vector<std::filesystem::path>& keyrings,
+                                       const std::string& what) {
     if (keyrings.empty()) fail(what + ": no keyring given to verify the signature with");
     std::vector<std::string> argv{"gpgv"};
     TempDir dir("tdximage-gpgv");  // gpgv's home and the message file
@@ -165,13 +165,20 @@ std::string verify_inrelease_signature(const std::vector<std::uint8_t>& inreleas
             fingerprint = w.size() >= 11 ? w[10] : w[1];
             // Like apt, a SHA-1 (2) or MD5 (1) signature digest is not trusted.
             if (w[8] == "1" || w[8] == "2") problem = "signature uses the weak digest algorithm " + std::string(w[8] == "1" ? "MD5" : "SHA-1");
-        } else if (kw == "BADSIG") problem = "BAD signature (the file was modified after signing) by key " + (w.size() > 1 ? w[1] : "?");
-        else if (kw == "NO_PUBKEY") problem = "signed by key " + (w.size() > 1 ? w[1] : "?") + " which is not in the keyring(s)";
-        else if (kw == "EXPKEYSIG") problem = "signed by the expired key " + (w.size() > 1 ? w[1] : "?");
-        else if (kw == "REVKEYSIG") problem = "signed by the revoked key " + (w.size() > 1 ? w[1] : "?");
-        else if (kw == "EXPSIG") problem = "the signature has expired";
-        else if (kw == "ERRSIG" && problem.empty()) problem = "the signature could not be checked (ERRSIG " + line.substr(9 + 7) + ")";
-        else if (kw == "NODATA" && problem.empty()) problem = "no OpenPGP signature found";
+        } else if (kw == "BADSIG")
+            problem = "BAD signature (the file was modified after signing) by key " + (w.size() > 1 ? w[1] : "?");
+        else if (kw == "NO_PUBKEY")
+            problem = "signed by key " + (w.size() > 1 ? w[1] : "?") + " which is not in the keyring(s)";
+        else if (kw == "EXPKEYSIG")
+            problem = "signed by the expired key " + (w.size() > 1 ? w[1] : "?");
+        else if (kw == "REVKEYSIG")
+            problem = "signed by the revoked key " + (w.size() > 1 ? w[1] : "?");
+        else if (kw == "EXPSIG")
+            problem = "the signature has expired";
+        else if (kw == "ERRSIG" && problem.empty())
+            problem = "the signature could not be checked (ERRSIG " + line.substr(9 + 7) + ")";
+        else if (kw == "NODATA" && problem.empty())
+            problem = "no OpenPGP signature found";
     }
     if (problem.empty() && (r.status != 0 || !good || !valid))
         problem = "gpgv did not report a good signature (exit status " + std::to_string(r.status) + ")";
@@ -222,8 +229,7 @@ std::string clearsigned_text(std::string_view message, const std::string& what) 
     }
     if (i == lines.size()) fail(what + ": no \"-----BEGIN PGP SIGNATURE-----\" block after the signed text");
     for (++i; i < lines.size() && lines[i] != "-----END PGP SIGNATURE-----"; ++i) {
-        if (lines[i].rfind("-----", 0) == 0)
-            fail(what + ":" + std::to_string(i + 1) + ": unexpected armor line inside the signature block");
+        if (lines[i].rfind("-----", 0) == 0) fail(what + ":" + std::to_string(i + 1) + ": unexpected armor line inside the signature block");
     }
     if (i == lines.size()) fail(what + ": signature block is not terminated by \"-----END PGP SIGNATURE-----\"");
     for (++i; i < lines.size(); ++i)
@@ -338,8 +344,7 @@ std::vector<AptPackage> parse_packages_index(std::string_view text, const std::s
             fail(deb822_where(what, size.line) + ": Size of " + p.name + " is not a number: \"" + size.value + "\"");
         p.size = std::stoull(size.value);
         const Deb822Field& sha = required("SHA256");
-        if (!is_sha256_hex(sha.value))
-            fail(deb822_where(what, sha.line) + ": SHA256 of " + p.name + " is not 64 lowercase hex digits");
+        if (!is_sha256_hex(sha.value)) fail(deb822_where(what, sha.line) + ": SHA256 of " + p.name + " is not 64 lowercase hex digits");
         p.sha256 = sha.value;
         p.multi_arch = s.get("Multi-Arch");
         p.priority = priority_number(s.get("Priority"));
@@ -444,17 +449,14 @@ AptIndex load_apt_index(Downloader& downloader, const AptSource& source) {
     if (source.check_valid_until && !source.inrelease_sha256 && rel.valid_until && *rel.valid_until < now)
         fail(what + ": InRelease expired (Valid-Until is in the past); pin it by hash to use an old snapshot");
 
-    index.pin_priority = source.pin_priority ? source.pin_priority
-                         : rel.not_automatic  ? (rel.but_automatic_upgrades ? 100 : 1)
-                                              : 500;
+    index.pin_priority = source.pin_priority ? source.pin_priority : rel.not_automatic ? (rel.but_automatic_upgrades ? 100 : 1) : 500;
 
     for (const std::string& component : source.components) {
         std::string dir = component + "/binary-" + source.architecture + "/";
         const ReleaseFile* chosen = nullptr;
         for (const std::string& variant : source.packages_variants)
             if ((chosen = rel.find(dir + variant))) break;
-        if (!chosen)
-            fail(what + ": InRelease lists no Packages index for component " + component + ", architecture " + source.architecture);
+        if (!chosen) fail(what + ": InRelease lists no Packages index for component " + component + ", architecture " + source.architecture);
         std::vector<std::string> file_urls;
         // by-hash URLs first: they cannot change under us between InRelease and the fetch.
         if (rel.acquire_by_hash)
@@ -466,8 +468,8 @@ AptIndex load_apt_index(Downloader& downloader, const AptSource& source) {
         check_bytes(data, chosen->size, chosen->sha256, file_what);
         index.packages_indexes.push_back(IndexRef{file_what, chosen->size, chosen->sha256, ""});
         std::vector<std::uint8_t> plain = decompress_index(data, file_what);
-        std::vector<AptPackage> pkgs = parse_packages_index(
-            std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size()), source.architecture, file_what);
+        std::vector<AptPackage> pkgs = parse_packages_index(std::string_view(reinterpret_cast<const char*>(plain.data()), plain.size()),
+                                                            source.architecture, file_what);
         index.packages.insert(index.packages.end(), std::make_move_iterator(pkgs.begin()), std::make_move_iterator(pkgs.end()));
     }
     return index;

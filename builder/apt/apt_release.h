@@ -26,8 +26,8 @@ namespace tdx::builder {
 // stronger than SHA-1, like apt. Returns the primary key fingerprint that
 // signed. Throws tdx::Error naming `what` (the InRelease URL), the keyrings
 // and gpgv's verdict (bad signature, unknown key, expired or revoked key).
-std::string verify_inrelease_signature(const std::vector<std::uint8_t>& inrelease,
-                                       const std::vector<std::filesystem::path>& keyrings, const std::string& what);
+std::string verify_inrelease_signature(const std::vector<std::uint8_t>& inrelease, const std::vector<std::filesystem::path>& keyrings,
+                                       const std::string& what);
 
 // The signed text of an OpenPGP cleartext-signed message, with dash-escaping
 // removed. Strict like apt: nothing but blank lines may come before the
@@ -38,7 +38,7 @@ std::string clearsigned_text(std::string_view message, const std::string& what);
 // ---- Release --------------------------------------------------------------
 
 struct ReleaseFile {
-    std::string path;   // relative to dists/<suite>/, e.g. "main/binary-amd64/Packages.xz"
+    std::string path;  // relative to dists/<suite>/, e.g. "main/binary-amd64/Packages.xz"
     std::uint64_t size = 0;
     std::string sha256;
 };
@@ -48,8 +48,8 @@ struct Release {
     std::optional<std::time_t> date, valid_until;
     std::vector<std::string> architectures, components;
     bool acquire_by_hash = false;
-    bool not_automatic = false;            // apt's default pin 1 ...
-    bool but_automatic_upgrades = false;   // ... or 100 with both flags
+    bool not_automatic = false;           // apt's default pin 1 ...
+    bool but_automatic_upgrades = false;  // ... or 100 with both flags
     std::vector<ReleaseFile> sha256_files;
 
     const ReleaseFile* find(std::string_view path) const;
@@ -68,18 +68,18 @@ struct AptPackage {
     std::string name, version, architecture;
     std::string filename, sha256;
     std::uint64_t size = 0;
-    std::string multi_arch;          // "", "same", "foreign", "allowed"
-    int priority = 0;                // apt's numbers: required 1 ... extra 5, 0 when absent
-    bool essential = false;          // "Essential: yes"
-    bool important = false;          // "Important: yes" (not Priority: important)
+    std::string multi_arch;  // "", "same", "foreign", "allowed"
+    int priority = 0;        // apt's numbers: required 1 ... extra 5, 0 when absent
+    bool essential = false;  // "Essential: yes"
+    bool important = false;  // "Important: yes" (not Priority: important)
     std::vector<DepGroup> pre_depends, depends, conflicts, breaks;
     std::vector<DepAtom> provides;
     // Targets of Recommends, Suggests, Replaces and Enhances in field order.
     // Not resolved; apt creates cache entries for them, and the order in
     // which names first appear is apt's last tie-breaker between providers.
     std::vector<std::string> other_relation_names;
-    std::string index_url;           // the Packages index it came from
-    std::string where;               // "index-url:line" of the stanza
+    std::string index_url;  // the Packages index it came from
+    std::string where;      // "index-url:line" of the stanza
 };
 
 // Parses a decompressed Packages index, keeping stanzas for `arch` and "all".
@@ -94,8 +94,8 @@ std::vector<std::uint8_t> decompress_index(const std::vector<std::uint8_t>& data
 // ---- One repository suite ---------------------------------------------------
 
 struct AptSource {
-    std::vector<std::string> mirrors;   // base URLs ("http://deb.debian.org/debian"), tried in order
-    std::string suite;                  // "bookworm", "noble-updates"
+    std::vector<std::string> mirrors;  // base URLs ("http://deb.debian.org/debian"), tried in order
+    std::string suite;                 // "bookworm", "noble-updates"
     std::vector<std::string> components{"main"};
     std::string architecture = "amd64";
     std::vector<std::filesystem::path> keyrings;  // binary OpenPGP keyrings for gpgv
@@ -103,7 +103,7 @@ struct AptSource {
     // Expired Valid-Until is an error unless the InRelease is pinned by hash
     // (an old snapshot is still exactly what was locked) or this is false.
     bool check_valid_until = true;
-    std::optional<std::time_t> now;     // for tests; default: the clock
+    std::optional<std::time_t> now;  // for tests; default: the clock
     // Index variants in order of preference; the first one InRelease lists wins.
     std::vector<std::string> packages_variants{"Packages.xz", "Packages.gz", "Packages"};
     // apt pin priority; 0 = apt's default from the Release flags (500, or 1 /
@@ -115,11 +115,11 @@ struct AptIndex {
     AptSource source;
     IndexRef inrelease;
     Release release;
-    std::string signer;                 // fingerprint gpgv reported
+    std::string signer;  // fingerprint gpgv reported
     std::vector<IndexRef> packages_indexes;
     std::vector<AptPackage> packages;
     int pin_priority = 500;
-    std::string base_url;               // the mirror package URLs are built from (first mirror)
+    std::string base_url;  // the mirror package URLs are built from (first mirror)
 };
 
 // A file of an archive at one mirror: "<base>/<path>", one slash between.

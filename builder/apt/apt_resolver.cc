@@ -20,7 +20,8 @@ PackageRequest parse_package_request(std::string_view text) {
         check_version(r.version, what);
     } else {
         std::vector<DepGroup> groups = parse_relations(text, "", what);
-        if (groups.size() != 1 || groups[0].size() != 1) fail(what + ": expected one package name with an optional (op version)", ErrorKind::Usage);
+        if (groups.size() != 1 || groups[0].size() != 1)
+            fail(what + ": expected one package name with an optional (op version)", ErrorKind::Usage);
         const DepAtom& a = groups[0][0];
         if (!a.arch_qualifier.empty()) fail(what + ": architecture qualifiers are not supported in requests", ErrorKind::Usage);
         r.name = a.name;
@@ -48,12 +49,12 @@ struct Ver {
 
 struct Pkg {
     std::string name;
-    std::size_t id = 0;              // creation order, standing in for apt's cache ID
-    std::vector<Ver*> versions;      // highest version first
+    std::size_t id = 0;          // creation order, standing in for apt's cache ID
+    std::vector<Ver*> versions;  // highest version first
     Ver* candidate = nullptr;
-    Ver* install = nullptr;          // marked for installation
-    bool protect = false;            // apt's "Protected": user requests and what they force
-    std::string why;                 // why marking it failed, as a dependency chain
+    Ver* install = nullptr;  // marked for installation
+    bool protect = false;    // apt's "Protected": user requests and what they force
+    std::string why;         // why marking it failed, as a dependency chain
 };
 
 struct Provider {
@@ -260,7 +261,8 @@ std::string Solver::explain(const DepGroup& g) const {
                 s += ")";
             }
             if (!p->candidate) s += " but no installable candidate" + (p->why.empty() ? std::string() : " [" + p->why + "]");
-            else if (!arch_ok(a, p->candidate)) s += ", not Multi-Arch: allowed as :" + a.arch_qualifier + " requires";
+            else if (!arch_ok(a, p->candidate))
+                s += ", not Multi-Arch: allowed as :" + a.arch_qualifier + " requires";
         }
         const auto& prov = providers(a.name);
         if (!prov.empty()) {
@@ -317,8 +319,7 @@ bool Solver::install_dependencies(Pkg& p, const std::vector<const DepGroup*>& gr
             break;
         }
         if (!found) {
-            std::string chain = to_string(*g) + " → " +
-                                (reasons.empty() ? "not satisfiable: " + explain(*g) : reasons);
+            std::string chain = to_string(*g) + " → " + (reasons.empty() ? "not satisfiable: " + explain(*g) : reasons);
             p.why += (p.why.empty() ? "" : "; ") + label(p.install ? p.install : p.candidate) + " → " + chain;
             failed = true;
             if (!propagate && !from_user) break;
@@ -393,8 +394,7 @@ std::vector<PackageRef> resolve_apt_packages(const std::vector<AptIndex>& indexe
             Ver* best = nullptr;
             for (Ver* v : p->versions)
                 if (v->pin >= 0 && version_satisfies(v->pkg->version, r.op, r.version) && (!best || v->pin > best->pin)) best = v;
-            if (!best)
-                fail(what + " (" + to_string(r.op) + " " + r.version + "): " + s.explain({DepAtom{r.name, "", RelOp::Any, ""}}));
+            if (!best) fail(what + " (" + to_string(r.op) + " " + r.version + "): " + s.explain({DepAtom{r.name, "", RelOp::Any, ""}}));
             p->candidate = best;
         }
         if (!p->candidate) fail(what + ": no installable candidate");
@@ -433,8 +433,9 @@ std::vector<PackageRef> resolve_apt_packages(const std::vector<AptIndex>& indexe
                 for (const DepAtom& a : g) {
                     const Ver* by = nullptr;
                     if (!s.atom_satisfied(a, true, &by) || by->owner == p) continue;
-                    fail("the install set is inconsistent: " + label(p->install) + (list == &p->install->pkg->conflicts ? " conflicts with " : " breaks ") +
-                         label(by) + " (" + to_string(a) + "); conflict resolution is not implemented, request an alternative explicitly");
+                    fail("the install set is inconsistent: " + label(p->install) +
+                         (list == &p->install->pkg->conflicts ? " conflicts with " : " breaks ") + label(by) + " (" + to_string(a) +
+                         "); conflict resolution is not implemented, request an alternative explicitly");
                 }
     }
 

@@ -18,7 +18,7 @@ namespace tdx::builder {
 
 struct PackageRequest {
     std::string name;
-    RelOp op = RelOp::Any;   // with `version`: restricts the candidate
+    RelOp op = RelOp::Any;  // with `version`: restricts the candidate
     std::string version;
 };
 

@@ -15,9 +15,7 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool same_name(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
+bool same_name(std::string_view a, std::string_view b) { return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0; }
 
 }  // namespace
 
@@ -32,12 +30,9 @@ std::string Deb822Stanza::get(std::string_view name) const {
     return f ? f->value : std::string();
 }
 
-std::string deb822_where(const std::string& source, std::size_t line) {
-    return source + ":" + std::to_string(line);
-}
+std::string deb822_where(const std::string& source, std::size_t line) { return source + ":" + std::to_string(line); }
 
-void for_each_deb822_stanza(std::string_view text, const std::string& source,
-                            const std::function<void(const Deb822Stanza&)>& fn) {
+void for_each_deb822_stanza(std::string_view text, const std::string& source, const std::function<void(const Deb822Stanza&)>& fn) {
     Deb822Stanza stanza;
     std::size_t line_no = 0;
     std::size_t pos = 0;
@@ -59,8 +54,7 @@ void for_each_deb822_stanza(std::string_view text, const std::string& source,
         }
         if (line.front() == '#') continue;
         if (is_blank(line.front())) {
-            if (stanza.fields.empty())
-                fail(deb822_where(source, line_no) + ": continuation line before any field");
+            if (stanza.fields.empty()) fail(deb822_where(source, line_no) + ": continuation line before any field");
             std::string& value = stanza.fields.back().value;
             value += '\n';
             value += trim(line);

@@ -38,8 +38,7 @@ struct Deb822Stanza {
 // '#' are comments. Throws tdx::Error for a line that is neither a field nor a
 // continuation, a continuation before any field, an empty field name, or a
 // field given twice in one stanza.
-void for_each_deb822_stanza(std::string_view text, const std::string& source,
-                            const std::function<void(const Deb822Stanza&)>& fn);
+void for_each_deb822_stanza(std::string_view text, const std::string& source, const std::function<void(const Deb822Stanza&)>& fn);
 
 std::vector<Deb822Stanza> parse_deb822(std::string_view text, const std::string& source);
 

@@ -9,8 +9,8 @@
 
 #include "base/archive_message.h"
 #include "base/error.h"
-#include "base/limits.h"
 #include "base/file_io.h"
+#include "base/limits.h"
 
 namespace tdx::builder {
 namespace {
@@ -75,7 +75,8 @@ void for_each_entry(const std::filesystem::path& deb, const std::string& prefix,
         std::string name = archive_entry_pathname(e);
         // Member names are "./usr/..."; normalise to "/usr/...".
         if (name.rfind("./", 0) == 0) name.erase(0, 1);
-        else if (name.empty() || name[0] != '/') name = std::string("/") + name;
+        else if (name.empty() || name[0] != '/')
+            name = std::string("/") + name;
         while (name.size() > 1 && name.back() == '/') name.pop_back();
         check_limit(Limit::PathLength, name.size(), deb.string(),
                     "the path of entry '" + name.substr(0, 64) + "...' (" + std::to_string(name.size()) + " bytes)");
@@ -90,8 +91,7 @@ std::vector<std::uint8_t> deb_extract_file(const std::filesystem::path& deb, con
     bool found = false;
     for_each_entry(deb, "data", [&](struct archive* a, struct archive_entry* e, const std::string& name) {
         if (name != path_in_package) return true;
-        if (archive_entry_filetype(e) != AE_IFREG)
-            fail(deb.string() + ": " + path_in_package + " is not a regular file in the package");
+        if (archive_entry_filetype(e) != AE_IFREG) fail(deb.string() + ": " + path_in_package + " is not a regular file in the package");
         out = read_entry_data(a, deb.string() + ": " + path_in_package);
         found = true;
         return false;
@@ -127,7 +127,8 @@ void deb_for_each_data_entry(const std::filesystem::path& deb, const std::functi
             d.type = DebEntry::Type::Hardlink;
             std::string t = hl;
             if (t.rfind("./", 0) == 0) t.erase(0, 1);
-            else if (t.empty() || t[0] != '/') t = "/" + t;
+            else if (t.empty() || t[0] != '/')
+                t = "/" + t;
             d.link_target = t;
         } else {
             switch (archive_entry_filetype(e)) {

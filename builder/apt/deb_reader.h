@@ -25,12 +25,12 @@ std::string deb_control(const std::filesystem::path& deb);
 // One member of the data tarball, as the package describes it.
 struct DebEntry {
     enum class Type { File, Directory, Symlink, Hardlink, CharDevice, BlockDevice, Fifo, Other };
-    std::string path;          // "/usr/bin/busybox"; "/" for the root
+    std::string path;  // "/usr/bin/busybox"; "/" for the root
     Type type = Type::Other;
-    unsigned mode = 0;         // permission bits incl. setuid/setgid/sticky
+    unsigned mode = 0;  // permission bits incl. setuid/setgid/sticky
     std::uint32_t uid = 0, gid = 0;
     std::int64_t mtime = 0;
-    std::string link_target;   // Symlink: as written; Hardlink: the earlier member, normalised like path
+    std::string link_target;  // Symlink: as written; Hardlink: the earlier member, normalised like path
     std::uint32_t rdev_major = 0, rdev_minor = 0;
     std::uint64_t size = 0;
 };

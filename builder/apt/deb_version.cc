@@ -103,8 +103,7 @@ void check_version(std::string_view v, const std::string& where) {
             if (!is_digit(c)) fail(where + ": version \"" + std::string(v) + "\" has a non-numeric epoch");
     }
     if (p.upstream.empty()) fail(where + ": version \"" + std::string(v) + "\" has an empty upstream part");
-    if (v.find('-') != std::string_view::npos && p.revision.empty())
-        fail(where + ": version \"" + std::string(v) + "\" has an empty revision");
+    if (v.find('-') != std::string_view::npos && p.revision.empty()) fail(where + ": version \"" + std::string(v) + "\" has an empty revision");
     for (char c : v.substr(colon == std::string_view::npos ? 0 : colon + 1))
         if (!is_digit(c) && !is_alpha(c) && c != '.' && c != '+' && c != '~' && c != '-' && c != ':')
             fail(where + ": version \"" + std::string(v) + "\" contains the invalid character '" + std::string(1, c) + "'");

@@ -11,10 +11,10 @@
 #include <cstring>
 #include <fstream>
 
-#include "builder/fetch/file_hash.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/fetch/file_hash.h"
 
 namespace tdx::builder {
 namespace fs = std::filesystem;
@@ -29,8 +29,7 @@ void make_dir(const fs::path& dir) {
 }
 
 void check_key(const std::string& sha256) {
-    if (!is_sha256_hex(sha256))
-        fail("'" + sha256 + "' is not a SHA-256 (64 lowercase hex digits)", ErrorKind::BadInput);
+    if (!is_sha256_hex(sha256)) fail("'" + sha256 + "' is not a SHA-256 (64 lowercase hex digits)", ErrorKind::BadInput);
 }
 
 }  // namespace
@@ -279,7 +278,8 @@ CacheLock Cache::lock_file(const fs::path& p, int operation) {
         }
         // gc unlinks lock files of removed entries while holding them; a lock
         // taken on such an unlinked file guards nothing, so start over.
-        struct stat a {}, b {};
+        struct stat a {
+        }, b{};
         if (::fstat(fd, &a) == 0 && ::stat(p.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) return held;
     }
 }

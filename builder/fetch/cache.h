@@ -44,9 +44,9 @@
 namespace tdx::builder {
 
 struct CacheEntry {
-    std::string sha256;   // lowercase hex, the entry's name
+    std::string sha256;  // lowercase hex, the entry's name
     std::uint64_t size = 0;
-    std::string name;     // the URL/name it was last fetched as; empty when unknown
+    std::string name;  // the URL/name it was last fetched as; empty when unknown
 };
 
 // An exclusive flock(2) on one entry's lock file, released on destruction.
@@ -111,12 +111,10 @@ public:
     // entry that hashes to its name but is not `size` bytes is kept, and
     // tdx::Error (BadInput) thrown naming both sizes. The path only says the
     // entry was good a moment ago: use read or copy_verified for its bytes.
-    std::optional<std::filesystem::path> lookup(const std::string& sha256, std::optional<std::uint64_t> size = {},
-                                                bool* discarded = nullptr);
+    std::optional<std::filesystem::path> lookup(const std::string& sha256, std::optional<std::uint64_t> size = {}, bool* discarded = nullptr);
     // Like lookup, but returns the verified bytes (read once, hashed in
     // memory; the entry may be at most input-size bytes).
-    std::optional<std::vector<std::uint8_t>> read(const std::string& sha256, std::optional<std::uint64_t> size = {},
-                                                  bool* discarded = nullptr);
+    std::optional<std::vector<std::uint8_t>> read(const std::string& sha256, std::optional<std::uint64_t> size = {}, bool* discarded = nullptr);
     // Like lookup, but streams the entry into the new file `dest` while
     // hashing it, through one descriptor: when it returns true, `dest` holds
     // exactly the verified bytes, whatever happens to the entry afterwards.

@@ -140,7 +140,9 @@ std::size_t export_cache(Cache& cache, const fs::path& out, const std::optional<
     if (tmp.fd < 0) fail(out.string() + ": cannot create a temporary file in " + dir.string() + ": " + errno_text(), ErrorKind::Io);
     struct Cleanup {
         std::string path;
-        ~Cleanup() { if (!path.empty()) ::unlink(path.c_str()); }
+        ~Cleanup() {
+            if (!path.empty()) ::unlink(path.c_str());
+        }
     } cleanup{tmpl};
 
     std::unique_ptr<archive, ArchiveWriteDeleter> a(archive_write_new());
@@ -221,7 +223,8 @@ ImportResult import_cache(Cache& cache, const fs::path& archive_path) {
         if (!m.content) {
             const la_int64_t size = archive_entry_size(e);
             if (size < 0 || size > 4096) fail(where + " is too large for a name sidecar; refusing the archive", ErrorKind::BadInput);
-            check_limit(Limit::DocumentSize, name_bytes += static_cast<std::uint64_t>(size), archive_name, "the size of its name sidecars together");
+            check_limit(Limit::DocumentSize, name_bytes += static_cast<std::uint64_t>(size), archive_name,
+                        "the size of its name sidecars together");
             count_unpacked(static_cast<std::uint64_t>(size));
             std::string text(static_cast<std::size_t>(size), '\0');
             if (archive_read_data(a.get(), text.data(), text.size()) != static_cast<la_ssize_t>(text.size()))

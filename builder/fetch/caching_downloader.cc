@@ -43,9 +43,7 @@ CachingDownloader::~CachingDownloader() {
     if (!private_dir_.empty()) fs::remove_all(private_dir_, ec);
 }
 
-void CachingDownloader::note(const std::string& message) const {
-    reporter().note(message);
-}
+void CachingDownloader::note(const std::string& message) const { reporter().note(message); }
 
 void CachingDownloader::hold_cache() {
     if (!in_use_.held()) in_use_ = cache_.lock_in_use();
@@ -61,8 +59,7 @@ void CachingDownloader::take_verified(const std::vector<std::string>& urls, cons
     if (take(&discarded)) return;
     if (discarded) note("cache entry " + *expected.sha256 + " was corrupted; discarded, fetching it again");
     fetch_missing(urls, expected);
-    if (!take(&discarded))
-        fail(describe(urls, expected) + ": the cache entry changed right after it was fetched and verified", ErrorKind::Io);
+    if (!take(&discarded)) fail(describe(urls, expected) + ": the cache entry changed right after it was fetched and verified", ErrorKind::Io);
 }
 
 std::vector<std::uint8_t> CachingDownloader::get(const std::vector<std::string>& urls, const Expected& expected) {
@@ -72,7 +69,8 @@ std::vector<std::uint8_t> CachingDownloader::get(const std::vector<std::string>&
     }
     // The bytes returned are the ones hashed: read once, under the entry's lock.
     std::optional<std::vector<std::uint8_t>> bytes;
-    take_verified(urls, expected, [&](bool* discarded) { return (bytes = cache_.read(*expected.sha256, expected.size, discarded)).has_value(); });
+    take_verified(urls, expected,
+                  [&](bool* discarded) { return (bytes = cache_.read(*expected.sha256, expected.size, discarded)).has_value(); });
     return std::move(*bytes);
 }
 

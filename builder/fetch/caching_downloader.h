@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "base/reporter.h"
 #include "builder/fetch/cache.h"
 #include "builder/fetch/downloader.h"
 #include "builder/fetch/fetcher.h"
-#include "base/reporter.h"
 
 namespace tdx::builder {
 
@@ -66,7 +66,7 @@ private:
     CachingDownloaderOptions options_;
     Fetcher fetcher_;
     CacheLock in_use_;
-    std::filesystem::path private_dir_;                  // created on the first get_path
+    std::filesystem::path private_dir_;                    // created on the first get_path
     std::map<std::string, std::filesystem::path> copies_;  // sha256 -> private copy
 };
 

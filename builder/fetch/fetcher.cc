@@ -34,12 +34,12 @@ struct CurlDeleter {
 struct Sink {
     CURL* curl = nullptr;
     int fd = -1;
-    std::uint64_t start = 0;       // bytes on disk before this attempt
-    std::uint64_t received = 0;    // bytes written by this attempt
+    std::uint64_t start = 0;             // bytes on disk before this attempt
+    std::uint64_t received = 0;          // bytes written by this attempt
     std::optional<std::uint64_t> limit;  // the expected size
     std::uint64_t max_bytes = 0;         // the expected size, else the download-size limit
-    bool checked = false;          // status looked at (on the first body bytes)
-    bool discard = false;          // error page: not content
+    bool checked = false;                // status looked at (on the first body bytes)
+    bool discard = false;                // error page: not content
     bool too_big = false;
     int write_errno = 0;
     Progress* progress = nullptr;
@@ -110,10 +110,8 @@ bool transient_curl(CURLcode rc) {
         case CURLE_GOT_NOTHING:
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_HTTP2:
-        case CURLE_HTTP2_STREAM:
-            return true;
-        default:
-            return false;
+        case CURLE_HTTP2_STREAM: return true;
+        default: return false;
     }
 }
 
@@ -175,7 +173,9 @@ FileDigest Fetcher::fetch_to_file(const std::string& url, const Expected& expect
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "tdximage/" "0.1");
+        curl_easy_setopt(c, CURLOPT_USERAGENT,
+                         "tdximage/"
+                         "0.1");
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
@@ -190,12 +190,14 @@ FileDigest Fetcher::fetch_to_file(const std::string& url, const Expected& expect
         long code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
         const std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
-        if (sink.write_errno) fail(dest.string() + ": write error while fetching " + url + ": " + std::strerror(sink.write_errno), ErrorKind::Io);
+        if (sink.write_errno)
+            fail(dest.string() + ": write error while fetching " + url + ": " + std::strerror(sink.write_errno), ErrorKind::Io);
         if (sink.too_big) {
             truncate_or_fail();
             if (!expected.size) exceeded(Limit::DownloadSize, url, "the body of a download no lock pins yet");
             // The bytes we resumed after may have been the wrong ones.
-            if (sink.start > 0) return {false, true, true, "more data than the expected " + std::to_string(*expected.size) + " bytes after resuming"};
+            if (sink.start > 0)
+                return {false, true, true, "more data than the expected " + std::to_string(*expected.size) + " bytes after resuming"};
             return {false, false, false, "sends more than the expected " + std::to_string(*expected.size) + " bytes"};
         }
         if (code == 416 && sink.start > 0) {

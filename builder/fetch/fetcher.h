@@ -25,8 +25,8 @@ struct FetchOptions {
     // seconds is abandoned (and retried): a stalled mirror must not hang a build.
     long low_speed_bytes = 1024;
     long low_speed_time_s = 60;
-    int max_attempts = 5;                                  // per URL, first try included
-    std::chrono::milliseconds initial_backoff{1000};      // doubled after every failure
+    int max_attempts = 5;                             // per URL, first try included
+    std::chrono::milliseconds initial_backoff{1000};  // doubled after every failure
     std::chrono::milliseconds max_backoff{30000};
 };
 
@@ -41,8 +41,7 @@ public:
     // mismatch `dest` is truncated and tdx::Error thrown naming the URL, what
     // was expected and what arrived. Other failures throw naming the URL and
     // the HTTP status or libcurl error, leaving `dest` for a later resume.
-    FileDigest fetch_to_file(const std::string& url, const Expected& expected, const std::filesystem::path& dest,
-                             Progress* progress = nullptr);
+    FileDigest fetch_to_file(const std::string& url, const Expected& expected, const std::filesystem::path& dest, Progress* progress = nullptr);
 
     // Convenience for small files (indexes): fetched through a temporary file
     // next to nothing else, returned in memory.

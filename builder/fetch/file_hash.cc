@@ -41,8 +41,7 @@ FileDigest hash_fd(int fd, const std::string& what, const std::function<void(Byt
 std::string mismatch(const FileDigest& got, const Expected& expected) {
     if (expected.size && got.size != *expected.size)
         return "size " + std::to_string(got.size) + " bytes, expected " + std::to_string(*expected.size);
-    if (expected.sha256 && got.sha256 != *expected.sha256)
-        return "SHA-256 " + got.sha256 + ", expected " + *expected.sha256;
+    if (expected.sha256 && got.sha256 != *expected.sha256) return "SHA-256 " + got.sha256 + ", expected " + *expected.sha256;
     return {};
 }
 

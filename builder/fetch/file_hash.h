@@ -7,8 +7,8 @@
 #include <functional>
 #include <string>
 
-#include "builder/fetch/downloader.h"
 #include "base/byte_reader.h"
+#include "builder/fetch/downloader.h"
 
 namespace tdx::builder {
 

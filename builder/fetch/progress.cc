@@ -7,8 +7,7 @@
 
 namespace tdx::builder {
 
-Progress::Progress(std::string label, Reporter& reporter)
-    : label_(std::move(label)), reporter_(reporter), enabled_(reporter.wants_progress()) {}
+Progress::Progress(std::string label, Reporter& reporter) : label_(std::move(label)), reporter_(reporter), enabled_(reporter.wants_progress()) {}
 
 Progress::~Progress() { finish(); }
 

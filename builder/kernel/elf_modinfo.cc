@@ -51,17 +51,16 @@ std::string table_string(Bytes strtab, std::uint32_t offset) {
 
 struct Elf {
     Bytes data;
-    Bytes table;             // section header table
+    Bytes table;  // section header table
     std::uint64_t count = 0;
     std::uint16_t entsize = 0;
-    Bytes names;             // section name table
+    Bytes names;  // section name table
     Section section(std::uint64_t i) const { return read_section(table, i, entsize); }
     std::string name_of(const Section& s) const { return table_string(names, s.name); }
 };
 
 Elf open_elf(Bytes ko) {
-    if (ko.size() < 4 || ko[0] != 0x7f || ko[1] != 'E' || ko[2] != 'L' || ko[3] != 'F')
-        fail("not an ELF file (no \\x7fELF magic)");
+    if (ko.size() < 4 || ko[0] != 0x7f || ko[1] != 'E' || ko[2] != 'L' || ko[3] != 'F') fail("not an ELF file (no \\x7fELF magic)");
     if (ko.size() < kElfHeaderSize) fail("truncated ELF header (" + std::to_string(ko.size()) + " bytes)");
     if (ko[4] != 2) fail("not a 64-bit ELF file (EI_CLASS " + std::to_string(ko[4]) + ")");
     if (ko[5] != 1) fail("not a little-endian ELF file (EI_DATA " + std::to_string(ko[5]) + ")");
@@ -141,7 +140,8 @@ ModuleSymbols symbols(Bytes ko) {
             std::string current;
             for (std::uint8_t b : slice(ko, s.offset, s.size, "__ksymtab_strings section")) {
                 if (b != 0) current.push_back(static_cast<char>(b));
-                else add_export(out, std::exchange(current, {}));
+                else
+                    add_export(out, std::exchange(current, {}));
             }
             add_export(out, current);
             continue;
@@ -158,8 +158,10 @@ ModuleSymbols symbols(Bytes ko) {
             if (name_at == 0) continue;
             const std::string name = table_string(strtab, name_at);
             if (load_le16(syms, at + 6, "st_shndx") == 0) out.undefined.push_back(name);
-            else if (name.rfind("__ksymtab_", 0) == 0) add_export(out, name.substr(10));
-            else if (name.rfind("__crc_", 0) == 0) add_export(out, name.substr(6));
+            else if (name.rfind("__ksymtab_", 0) == 0)
+                add_export(out, name.substr(10));
+            else if (name.rfind("__crc_", 0) == 0)
+                add_export(out, name.substr(6));
         }
     }
     if (!have_symtab) fail("no symbol table");

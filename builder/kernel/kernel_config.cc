@@ -2,25 +2,23 @@
 
 #include <algorithm>
 
-#include "builder/kernel/kernel_modules.h"
 #include "base/error.h"
+#include "builder/kernel/kernel_modules.h"
 
 namespace tdx::builder {
 namespace {
 
 bool is_option_name(std::string_view s) {
     if (s.rfind("CONFIG_", 0) != 0 || s.size() == 7) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 bool is_number(std::string_view v) {
     if (v.rfind("0x", 0) == 0 || v.rfind("0X", 0) == 0) {
         v.remove_prefix(2);
-        return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        });
+        return !v.empty() && std::all_of(v.begin(), v.end(),
+                                         [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); });
     }
     if (!v.empty() && v.front() == '-') v.remove_prefix(1);
     return !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -75,8 +73,7 @@ KernelConfig parse_kernel_config(std::string_view text, const std::string& name)
         if (line.empty()) continue;
         if (line.front() == '#') {
             constexpr std::string_view kNotSet = " is not set";
-            if (line.rfind("# CONFIG_", 0) == 0 && line.size() > kNotSet.size() &&
-                line.substr(line.size() - kNotSet.size()) == kNotSet) {
+            if (line.rfind("# CONFIG_", 0) == 0 && line.size() > kNotSet.size() && line.substr(line.size() - kNotSet.size()) == kNotSet) {
                 const std::string_view option = line.substr(2, line.size() - 2 - kNotSet.size());
                 if (is_option_name(option)) config.values[std::string(option)] = "n";
             }
@@ -102,22 +99,23 @@ std::vector<std::string> check_tdx_kernel_config(const KernelConfig& config, Com
     const auto is = [&](const char* option, const char* value) { return config.get(option) == value; };
 
     if (!is("CONFIG_INTEL_TDX_GUEST", "y"))
-        warnings.push_back(shown(config, "CONFIG_INTEL_TDX_GUEST") +
-                           " (needs y): the kernel has no TDX guest support and cannot run as a TD.");
+        warnings.push_back(shown(config, "CONFIG_INTEL_TDX_GUEST") + " (needs y): the kernel has no TDX guest support and cannot run as a TD.");
 
     const bool guest_driver_module = is("CONFIG_TDX_GUEST_DRIVER", "m");
     const bool guest_driver_loaded = guest_driver_module && requested(requested_modules, {"tdx_guest"});
     if (guest_driver_module && !guest_driver_loaded)
-        warnings.push_back("CONFIG_TDX_GUEST_DRIVER=m but tdx_guest is not among the recipe's modules: the guest gets no "
-                           "/dev/tdx_guest and cannot ask for TD reports or quotes.");
+        warnings.push_back(
+            "CONFIG_TDX_GUEST_DRIVER=m but tdx_guest is not among the recipe's modules: the guest gets no "
+            "/dev/tdx_guest and cannot ask for TD reports or quotes.");
     else if (!guest_driver_module && !is("CONFIG_TDX_GUEST_DRIVER", "y"))
         warnings.push_back(shown(config, "CONFIG_TDX_GUEST_DRIVER") +
                            " (needs y or m): the guest gets no /dev/tdx_guest and cannot ask for TD reports or quotes.");
 
     // tdx_guest depends on the TSM report module, so requesting it loads that too.
     if (is("CONFIG_TSM_REPORTS", "m") && !guest_driver_loaded && !requested(requested_modules, {"tsm", "tsm_report"}))
-        warnings.push_back("CONFIG_TSM_REPORTS=m but neither tsm (tsm_report from Linux 6.16) nor tdx_guest is among the "
-                           "recipe's modules: /sys/kernel/config/tsm/report is missing, so configfs-tsm quotes fail.");
+        warnings.push_back(
+            "CONFIG_TSM_REPORTS=m but neither tsm (tsm_report from Linux 6.16) nor tdx_guest is among the "
+            "recipe's modules: /sys/kernel/config/tsm/report is missing, so configfs-tsm quotes fail.");
     else if (!is("CONFIG_TSM_REPORTS", "m") && !is("CONFIG_TSM_REPORTS", "y"))
         warnings.push_back(shown(config, "CONFIG_TSM_REPORTS") +
                            " (needs y or m): /sys/kernel/config/tsm/report is missing, so configfs-tsm quotes fail.");
@@ -138,12 +136,11 @@ std::vector<std::string> check_tdx_kernel_config(const KernelConfig& config, Com
         case Compression::Xz: decompressor = "CONFIG_RD_XZ"; break;
     }
     if (decompressor && !is(decompressor, "y"))
-        warnings.push_back(shown(config, decompressor) + " (needs y): the kernel cannot unpack a " +
-                           to_string(initramfs_compression) + "-compressed initramfs; pick another initramfs compression.");
+        warnings.push_back(shown(config, decompressor) + " (needs y): the kernel cannot unpack a " + to_string(initramfs_compression) +
+                           "-compressed initramfs; pick another initramfs compression.");
 
     if (!requested_modules.empty() && !is("CONFIG_MODULES", "y"))
-        warnings.push_back(shown(config, "CONFIG_MODULES") +
-                           " (needs y): the kernel cannot load modules, yet the recipe names some.");
+        warnings.push_back(shown(config, "CONFIG_MODULES") + " (needs y): the kernel cannot load modules, yet the recipe names some.");
     return warnings;
 }
 

@@ -10,11 +10,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "builder/kernel/elf_modinfo.h"
 #include "base/archive_message.h"
 #include "base/error.h"
 #include "base/limits.h"
 #include "base/suggest.h"
+#include "builder/kernel/elf_modinfo.h"
 #include "measure/kernel_setup.h"
 
 namespace tdx::builder {
@@ -37,9 +37,7 @@ std::optional<std::string_view> compression_suffix(std::string_view path) {
     return std::nullopt;
 }
 
-std::string uncompressed_path(const std::string& path) {
-    return path.substr(0, path.size() - compression_suffix(path).value_or("").size());
-}
+std::string uncompressed_path(const std::string& path) { return path.substr(0, path.size() - compression_suffix(path).value_or("").size()); }
 
 // kmod's and busybox's module name of a path: the file name without .ko*.
 std::string name_of_path(std::string_view path) {
@@ -85,9 +83,7 @@ std::string lzma_problem(lzma_ret r) {
     }
 }
 
-[[noreturn]] void too_large(const std::string& name, std::uint64_t) {
-    exceeded(Limit::ModuleSize, name, "the decompressed size");
-}
+[[noreturn]] void too_large(const std::string& name, std::uint64_t) { exceeded(Limit::ModuleSize, name, "the decompressed size"); }
 
 std::vector<std::uint8_t> xz_decode(Bytes data, const std::string& name, std::uint64_t max_size) {
     lzma_stream s{};
@@ -118,8 +114,7 @@ std::vector<std::uint8_t> archive_decode(Bytes data, const std::string& name, st
     const std::string what = filter == ARCHIVE_FILTER_GZIP ? "gzip" : "zstd";
     std::unique_ptr<struct archive, int (*)(struct archive*)> a(archive_read_new(), archive_read_free);
     // ARCHIVE_WARN means libarchive would run an external program: refuse.
-    const int support = filter == ARCHIVE_FILTER_GZIP ? archive_read_support_filter_gzip(a.get())
-                                                      : archive_read_support_filter_zstd(a.get());
+    const int support = filter == ARCHIVE_FILTER_GZIP ? archive_read_support_filter_gzip(a.get()) : archive_read_support_filter_zstd(a.get());
     if (support != ARCHIVE_OK) fail(name + ": this libarchive cannot decode " + what + " in-process");
     archive_read_support_format_raw(a.get());
     // Data no filter recognises opens fine (as raw bytes); opening fails only
@@ -158,8 +153,7 @@ std::string suggestions(const std::string& want, const std::set<std::string>& kn
     std::vector<std::pair<std::size_t, std::string>> near;
     for (const std::string& k : known) {
         const std::size_t d = edit_distance(want, k);
-        const bool contains = (want.size() >= 3 && k.find(want) != std::string::npos) ||
-                              (k.size() >= 3 && want.find(k) != std::string::npos);
+        const bool contains = (want.size() >= 3 && k.find(want) != std::string::npos) || (k.size() >= 3 && want.find(k) != std::string::npos);
         if (d <= 2 || contains) near.emplace_back(d, k);
     }
     std::sort(near.begin(), near.end());
@@ -171,18 +165,16 @@ std::string suggestions(const std::string& want, const std::set<std::string>& kn
 
 struct Node {
     std::string name;
-    std::string shipped_path;             // as in the package, with its compression suffix
+    std::string shipped_path;  // as in the package, with its compression suffix
     std::vector<std::uint8_t> content;
-    std::vector<std::string> depends;     // modinfo depends=
-    std::vector<std::string> soft_pre;    // found softdep pre: modules
-    std::vector<std::string> hard;        // what must load first: modules.dep line or depends=, minus built-ins
+    std::vector<std::string> depends;   // modinfo depends=
+    std::vector<std::string> soft_pre;  // found softdep pre: modules
+    std::vector<std::string> hard;      // what must load first: modules.dep line or depends=, minus built-ins
 };
 
 class Resolver {
 public:
-    Resolver(const ModuleDirectory& dir, const std::string& release) : dir_(dir), release_(release) {
-        index_files();
-    }
+    Resolver(const ModuleDirectory& dir, const std::string& release) : dir_(dir), release_(release) { index_files(); }
 
     ModuleSelection run(const std::vector<std::string>& requested);
 
@@ -207,11 +199,11 @@ private:
 
     const ModuleDirectory& dir_;
     std::string release_;
-    std::map<std::string, std::string> path_by_name_;   // canonical name -> shipped path
+    std::map<std::string, std::string> path_by_name_;  // canonical name -> shipped path
     std::set<std::string> builtin_;
-    std::map<std::string, std::size_t> order_;          // uncompressed path -> modules.order line (last wins, as in depmod)
+    std::map<std::string, std::size_t> order_;  // uncompressed path -> modules.order line (last wins, as in depmod)
     bool has_shipped_dep_ = false;
-    std::map<std::string, std::vector<std::string>> shipped_dep_;  // name -> dependency names, transitive
+    std::map<std::string, std::vector<std::string>> shipped_dep_;                  // name -> dependency names, transitive
     std::vector<std::pair<std::string, std::vector<std::string>>> shipped_lines_;  // shipped path -> dep paths, file order
     std::map<std::string, Node> nodes_;
 };
@@ -283,8 +275,7 @@ void Resolver::visit(const std::string& first, const std::string& first_needed_b
         if (built_for != release_)
             fail(n.shipped_path + ": built for kernel " + built_for + " (vermagic), not for " + release_ + "; the kernel would refuse it");
         for (const std::string& v : modinfo_values(info, "depends"))
-            for (const std::string& d : words_of(v, ","))
-                n.depends.push_back(canonical_module_name(d));
+            for (const std::string& d : words_of(v, ",")) n.depends.push_back(canonical_module_name(d));
         for (const std::string& v : modinfo_values(info, "softdep")) {
             bool pre = false;
             for (const std::string& w : words_of(v, " \t")) {
@@ -366,8 +357,7 @@ std::vector<std::string> Resolver::symbol_order(const Node& n) const {
     if (n.hard.size() < 2) return n.hard;
     std::map<std::string, std::string> provider;
     for (const std::string& d : n.hard)
-        for (const std::string& e : read_module_symbols(nodes_.at(d).content, nodes_.at(d).shipped_path).exported)
-            provider.emplace(e, d);
+        for (const std::string& e : read_module_symbols(nodes_.at(d).content, nodes_.at(d).shipped_path).exported) provider.emplace(e, d);
     std::vector<std::string> out;
     for (const std::string& u : read_module_symbols(n.content, n.shipped_path).undefined) {
         auto p = provider.find(u);
@@ -462,8 +452,8 @@ ModuleSelection Resolver::run(const std::vector<std::string>& requested) {
     if (dir_.version.empty() || dir_.files.empty())
         fail("kernel " + release_ + ": the kernel package has no module directory (lib/modules/" + release_ + "), but modules were requested");
     if (dir_.version != release_)
-        fail("the kernel package's modules are for kernel " + dir_.version + " (lib/modules/" + dir_.version +
-             "), but the kernel image is " + release_);
+        fail("the kernel package's modules are for kernel " + dir_.version + " (lib/modules/" + dir_.version + "), but the kernel image is " +
+             release_);
     std::vector<std::string> roots;
     for (const std::string& r : requested) {
         const std::string name = canonical_module_name(r);
@@ -546,8 +536,7 @@ std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name)
     return std::vector<std::uint8_t>(data.begin(), data.end());
 }
 
-ModuleSelection select_modules(const ModuleDirectory& dir, const std::string& release,
-                               const std::vector<std::string>& requested) {
+ModuleSelection select_modules(const ModuleDirectory& dir, const std::string& release, const std::vector<std::string>& requested) {
     Resolver resolver(dir, release);
     return resolver.run(requested);
 }

@@ -81,17 +81,17 @@ std::string canonical_module_name(std::string_view name);
 std::vector<std::uint8_t> decompress_module(Bytes data, const std::string& name);
 
 struct SelectedModule {
-    std::string name;                    // canonical: "tdx_guest"
-    std::string relative_path;           // "kernel/drivers/virt/coco/tdx-guest/tdx-guest.ko"
-    std::string guest_path;              // "lib/modules/<ver>/" + relative_path
-    std::vector<std::uint8_t> content;   // decompressed; a signature trailer is kept
-    std::vector<std::string> depends;    // modinfo depends=, canonical, as written
-    std::vector<std::string> soft_pre;   // softdep pre: modules that were found and added
-    bool requested = false;              // named by the recipe (not only needed)
+    std::string name;                   // canonical: "tdx_guest"
+    std::string relative_path;          // "kernel/drivers/virt/coco/tdx-guest/tdx-guest.ko"
+    std::string guest_path;             // "lib/modules/<ver>/" + relative_path
+    std::vector<std::uint8_t> content;  // decompressed; a signature trailer is kept
+    std::vector<std::string> depends;   // modinfo depends=, canonical, as written
+    std::vector<std::string> soft_pre;  // softdep pre: modules that were found and added
+    bool requested = false;             // named by the recipe (not only needed)
 };
 
 struct GuestFile {
-    std::string guest_path;              // "lib/modules/<ver>/modules.dep"
+    std::string guest_path;  // "lib/modules/<ver>/modules.dep"
     std::vector<std::uint8_t> content;
 };
 
@@ -118,7 +118,6 @@ struct ModuleSelection {
 // the dependencies form a cycle (naming it), a module's vermagic names another
 // kernel, or a module is corrupt or too large. The result depends only on
 // the inputs' content, not on the order anything was added in.
-ModuleSelection select_modules(const ModuleDirectory& dir, const std::string& release,
-                               const std::vector<std::string>& requested);
+ModuleSelection select_modules(const ModuleDirectory& dir, const std::string& release, const std::vector<std::string>& requested);
 
 }  // namespace tdx::builder

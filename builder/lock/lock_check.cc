@@ -4,17 +4,15 @@
 #include <map>
 #include <utility>
 
-#include "builder/apt/apt_release.h"
 #include "base/error.h"
+#include "builder/apt/apt_release.h"
 
 namespace tdx::builder {
 namespace {
 
 std::string lock_line(const PackageRef& p) { return p.where.empty() ? std::string("the lockfile") : p.where; }
 
-std::string label(const PackageRef& p) {
-    return lock_line(p) + ": package " + p.name + " " + p.version + " (" + p.architecture + ")";
-}
+std::string label(const PackageRef& p) { return lock_line(p) + ": package " + p.name + " " + p.version + " (" + p.architecture + ")"; }
 
 std::string joined(const std::vector<std::string>& v, const std::string& sep) {
     std::string out;
@@ -64,8 +62,8 @@ void check_urls(const PinnedIndex& idx, const PackageRef& p, const IndexedFile& 
     for (const std::string& base : idx.bases) allowed.push_back(join_url(base, f.filename));
     for (const std::string& u : p.urls)
         if (std::find(allowed.begin(), allowed.end(), u) == allowed.end())
-            fail(label(p) + ": URL " + u + " is not one of the recipe's mirrors followed by the file name the signed index " +
-                 idx.url + " gives (" + joined(allowed, ", ") + ")");
+            fail(label(p) + ": URL " + u + " is not one of the recipe's mirrors followed by the file name the signed index " + idx.url +
+                 " gives (" + joined(allowed, ", ") + ")");
 }
 
 }  // namespace
@@ -82,8 +80,8 @@ void check_lock_packages(const Lockfile& lock, const std::vector<PinnedIndex>& i
         if (idx == indexes.end())
             fail(label(p) + ": its source " + p.source + " is not a signed index the lock pins for one of the recipe's sources");
         if (std::find(idx->architectures.begin(), idx->architectures.end(), p.architecture) == idx->architectures.end())
-            fail(label(p) + ": architecture " + p.architecture + " is not the recipe's (" + joined(idx->architectures, " or ") +
-                 ", index " + idx->url + ")");
+            fail(label(p) + ": architecture " + p.architecture + " is not the recipe's (" + joined(idx->architectures, " or ") + ", index " +
+                 idx->url + ")");
         const IndexedFile* f = record_of(*idx, p, idx->apk);
         if (!f) not_in_index(*idx, p, idx->apk);
         const std::vector<std::string> d = differences(p, *f);

@@ -25,7 +25,7 @@ namespace tdx::builder {
 // What a signed index says about one package file.
 struct IndexedFile {
     std::string name, version, architecture;
-    std::string filename;      // below the repository base (apt Filename:, apk NAME-VERSION.apk)
+    std::string filename;  // below the repository base (apt Filename:, apk NAME-VERSION.apk)
     std::uint64_t size = 0;
     std::string sha256;        // apt: the index's SHA256; apk: empty (APKINDEX has none)
     std::string apk_checksum;  // apk: the index's C: identity; apt: empty
@@ -34,11 +34,11 @@ struct IndexedFile {
 
 // One verified index a lock pins, in the form the check needs.
 struct PinnedIndex {
-    std::string url;                            // as the lock's packages name it in `source`
-    std::vector<std::string> bases;             // a package's URL is join_url(base, filename), one base per mirror
-    std::vector<std::string> architectures;     // what the recipe's architecture admits ("amd64" and "all")
+    std::string url;                         // as the lock's packages name it in `source`
+    std::vector<std::string> bases;          // a package's URL is join_url(base, filename), one base per mirror
+    std::vector<std::string> architectures;  // what the recipe's architecture admits ("amd64" and "all")
     std::vector<IndexedFile> files;
-    bool apk = false;                           // an APKINDEX: a file is known by its C: identity, not its name
+    bool apk = false;  // an APKINDEX: a file is known by its C: identity, not its name
 };
 
 // Checks every package of `lock` against `indexes` (pure; no I/O): each
@@ -54,8 +54,7 @@ void check_lock_packages(const Lockfile& lock, const std::vector<PinnedIndex>& i
 // with gpgv, then the Packages indexes by the hashes InRelease lists; apk:
 // the APKINDEX signature with the recipe's keys). A pinned Packages index
 // that InRelease does not list with that hash is an error.
-std::vector<PinnedIndex> load_pinned_indexes(const Recipe& recipe, const Lockfile& lock, Downloader& downloader,
-                                             const std::string& lock_name);
+std::vector<PinnedIndex> load_pinned_indexes(const Recipe& recipe, const Lockfile& lock, Downloader& downloader, const std::string& lock_name);
 
 // Both: what `build`, `fetch` and `verify` do with a lock before using it.
 void check_lock_against_indexes(const Recipe& recipe, const Lockfile& lock, Downloader& downloader, const std::string& lock_name);

@@ -2,11 +2,11 @@
 // by their pinned hashes and verified exactly as `lock` verified them.
 #include <map>
 
+#include "base/error.h"
 #include "builder/apk/apk_index.h"
 #include "builder/apt/apt_release.h"
 #include "builder/lock/lock_check.h"
 #include "builder/lock/recipe_sources.h"
-#include "base/error.h"
 
 namespace tdx::builder {
 namespace {
@@ -15,8 +15,8 @@ using Pins = std::map<std::string, const IndexRef*>;
 
 void check_pin(const IndexRef& got, const IndexRef& pin, const std::string& lock_name, const std::string& why) {
     if (got.sha256 != pin.sha256 || got.size != pin.size)
-        fail(lock_name + ": index " + pin.url + " is pinned as " + std::to_string(pin.size) + " bytes, SHA-256 " + pin.sha256 + ", but " +
-             why + " " + std::to_string(got.size) + " bytes, SHA-256 " + got.sha256);
+        fail(lock_name + ": index " + pin.url + " is pinned as " + std::to_string(pin.size) + " bytes, SHA-256 " + pin.sha256 + ", but " + why +
+             " " + std::to_string(got.size) + " bytes, SHA-256 " + got.sha256);
 }
 
 // One suite: InRelease by its pin (gpgv-checked), then each Packages index
@@ -61,8 +61,8 @@ void load_apk_repository(const Source& s, const std::string& repo, const ApkKeyr
     // Packages sit next to the index: <repository>/<arch>/NAME-VERSION.apk.
     for (const std::string& m : mirrors) pi.bases.push_back(alpine_repository(m, s, repo) + "/" + s.architecture);
     for (const ApkIndexPackage& p : idx.packages)
-        pi.files.push_back({p.name, p.version, p.arch, p.name + "-" + p.version + ".apk", p.size, "", p.checksum,
-                            idx.url + ":" + std::to_string(p.line)});
+        pi.files.push_back(
+            {p.name, p.version, p.arch, p.name + "-" + p.version + ".apk", p.size, "", p.checksum, idx.url + ":" + std::to_string(p.line)});
     out.push_back(std::move(pi));
 }
 

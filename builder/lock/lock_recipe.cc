@@ -1,9 +1,11 @@
 #include "builder/lock/lock_recipe.h"
 
-#include <algorithm>
 #include <fnmatch.h>
+#include <algorithm>
 #include <map>
 
+#include "base/digest.h"
+#include "base/error.h"
 #include "builder/apk/apk_index.h"
 #include "builder/apk/apk_resolver.h"
 #include "builder/apt/apt_release.h"
@@ -11,8 +13,6 @@
 #include "builder/fetch/caching_downloader.h"
 #include "builder/fetch/file_hash.h"
 #include "builder/lock/recipe_sources.h"
-#include "base/digest.h"
-#include "base/error.h"
 
 namespace tdx::builder {
 namespace {
@@ -162,8 +162,8 @@ void check_lock_matches(const Recipe& recipe, const Lockfile& lock, const std::s
     const std::string now = recipe_sha256(recipe);
     if (now != lock.recipe_sha256)
         fail(lock_name + ": made from a different recipe (recipe sha256 " + lock.recipe_sha256.substr(0, 16) + "…, " +
-                 recipe.file.filename().string() + " now " + now.substr(0, 16) + "…); run `tdximage lock --update " +
-                 recipe.file.string() + "` to re-resolve",
+                 recipe.file.filename().string() + " now " + now.substr(0, 16) + "…); run `tdximage lock --update " + recipe.file.string() +
+                 "` to re-resolve",
              ErrorKind::Usage);
 }
 
@@ -181,7 +181,8 @@ FetchSummary fetch_locked(const Recipe& recipe, const Lockfile& lock, Downloader
     auto* caching = dynamic_cast<CachingDownloader*>(&dl);
     for (const PackageRef& p : lock.packages) {
         if (caching) caching->prefetch(p.urls, pinned(p.size, p.sha256));
-        else dl.get(p.urls, pinned(p.size, p.sha256));
+        else
+            dl.get(p.urls, pinned(p.size, p.sha256));
         ++sum.packages;
         sum.bytes += p.size;
     }

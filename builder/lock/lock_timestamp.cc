@@ -7,8 +7,8 @@
 #include <array>
 #include <memory>
 
-#include "builder/apt/deb822.h"
 #include "base/error.h"
+#include "builder/apt/deb822.h"
 
 namespace tdx::builder {
 namespace {

@@ -169,8 +169,7 @@ Lockfile parse_lockfile(const std::string& text, const std::string& name) {
         lock.indexes.push_back({f.string("url"), f.number("size"), f.sha256("sha256"), f.optional_string("snapshot")});
     }
     for (const auto& n : sequence(root, "packages", name)) {
-        Fields f(n, name, "a package",
-                 {"name", "version", "architecture", "source", "filename", "size", "sha256", "apk_checksum", "urls"});
+        Fields f(n, name, "a package", {"name", "version", "architecture", "source", "filename", "size", "sha256", "apk_checksum", "urls"});
         PackageRef p;
         p.where = where(name, n);
         p.name = f.string("name");
@@ -219,7 +218,8 @@ std::vector<LockChange> diff_lockfiles(const Lockfile& before, const Lockfile& a
     for (const auto& [u, h] : ia) {
         auto it = ib.find(u);
         if (it == ib.end()) out.push_back({LockChange::Kind::Removed, "index " + u, h, ""});
-        else if (it->second != h) out.push_back({LockChange::Kind::Changed, "index " + u, h, it->second});
+        else if (it->second != h)
+            out.push_back({LockChange::Kind::Changed, "index " + u, h, it->second});
     }
     for (const auto& [u, h] : ib)
         if (!ia.count(u)) out.push_back({LockChange::Kind::Added, "index " + u, "", h});
@@ -229,7 +229,8 @@ std::vector<LockChange> diff_lockfiles(const Lockfile& before, const Lockfile& a
     for (const auto& [k, h] : fa) {
         auto it = fb.find(k);
         if (it == fb.end()) out.push_back({LockChange::Kind::Removed, "file " + k, h, ""});
-        else if (it->second != h) out.push_back({LockChange::Kind::Changed, "file " + k, h, it->second});
+        else if (it->second != h)
+            out.push_back({LockChange::Kind::Changed, "file " + k, h, it->second});
     }
     for (const auto& [k, h] : fb)
         if (!fa.count(k)) out.push_back({LockChange::Kind::Added, "file " + k, "", h});

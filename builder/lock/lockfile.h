@@ -20,15 +20,15 @@ inline constexpr char kLockSchema[] = "tdximage.lock/v1";
 // An input that is not a package: a kernel or firmware given by URL or file
 // in the recipe, or another file it adds.
 struct LockedFile {
-    std::string role;                 // "kernel", "ovmf", "file"
-    std::vector<std::string> urls;    // where it can be fetched from (file:// for local files)
+    std::string role;               // "kernel", "ovmf", "file"
+    std::vector<std::string> urls;  // where it can be fetched from (file:// for local files)
     std::uint64_t size = 0;
     std::string sha256;
 };
 
 struct Lockfile {
-    std::string recipe_file;          // file name of the recipe, for people
-    std::string recipe_sha256;        // canonical hash of the merged recipe
+    std::string recipe_file;    // file name of the recipe, for people
+    std::string recipe_sha256;  // canonical hash of the merged recipe
     std::vector<IndexRef> indexes;
     std::vector<PackageRef> packages;
     std::vector<LockedFile> files;

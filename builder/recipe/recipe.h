@@ -25,8 +25,8 @@ std::string to_string(Distribution d);  // "alpine", "debian", "ubuntu"
 // from the directory of the recipe file that contained them (not the one
 // named on the command line), so a parent recipe's files stay its own.
 struct LocalPath {
-    std::string written;              // as in the recipe
-    std::filesystem::path resolved;   // absolute, lexically normalised
+    std::string written;             // as in the recipe
+    std::filesystem::path resolved;  // absolute, lexically normalised
     SourceMark mark;
 };
 
@@ -73,7 +73,7 @@ struct ArtifactSpec {
 
 struct FileSpec {
     LocalPath src;
-    std::string dst;           // absolute, normalised guest path
+    std::string dst;  // absolute, normalised guest path
     unsigned mode = 0644;
     std::uint32_t uid = 0, gid = 0;
     SourceMark mark;
@@ -84,13 +84,13 @@ struct NetworkSpec {
     enum class Mode { None, Dhcp, Static };
     Mode mode = Mode::None;
     std::string interface = "eth0";
-    std::string address;            // Static: "10.0.2.15/24"
-    std::string gateway;            // Static, optional: "10.0.2.2"
-    std::vector<std::string> dns;   // nameservers written to /etc/resolv.conf
+    std::string address;           // Static: "10.0.2.15/24"
+    std::string gateway;           // Static, optional: "10.0.2.2"
+    std::vector<std::string> dns;  // nameservers written to /etc/resolv.conf
 };
 
 struct InitSpec {
-    std::string program;       // absolute guest path, exec'd by the generated /init
+    std::string program;  // absolute guest path, exec'd by the generated /init
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // sorted by name
     SourceMark mark;
@@ -115,7 +115,7 @@ struct Recipe {
     std::vector<std::filesystem::path> chain;  // it and every recipe it extends, child first
     SourceTexts texts;                         // their texts, for quoting lines in later errors
     std::string name;
-    std::string description;                   // for people; not hashed
+    std::string description;  // for people; not hashed
     std::vector<Source> sources;
     std::vector<PackageSpec> packages;
     ArtifactSpec kernel;

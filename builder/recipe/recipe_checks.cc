@@ -4,8 +4,8 @@
 #include <cctype>
 #include <vector>
 
-#include "builder/recipe/utf8_text.h"
 #include "base/memory_size.h"
+#include "builder/recipe/utf8_text.h"
 
 namespace tdx::builder {
 namespace {
@@ -36,7 +36,9 @@ std::string check_url(const std::string& url) {
         const std::string host = rest.substr(0, rest.find_first_of("/?#"));
         if (host.empty()) return "'" + url + "' has no host";
         if (host.find('@') != std::string::npos)
-            return "'" + url + "' has a user name or password in it; credentials do not belong in a recipe, which is hashed, shared and quoted in messages (use a mirror that needs none, or a file:/// copy)";
+            return "'" + url +
+                   "' has a user name or password in it; credentials do not belong in a recipe, which is hashed, shared and quoted in messages "
+                   "(use a mirror that needs none, or a file:/// copy)";
         return query_or_fragment(url);
     }
     if (starts_with(url, "file://")) {
@@ -68,7 +70,8 @@ std::string check_mode(const std::string& text, unsigned& out) {
 std::string check_memory_size(const std::string& text, std::uint64_t& out) {
     const std::optional<std::uint64_t> bytes = parse_qemu_memory_size(text);
     if (!bytes) return "'" + text + "' is not a memory size (examples: 512M, 2G, 2048 = MiB as in QEMU's -m)";
-    if (text.size() > 1 && text[0] == '0' && is_digit(text[1])) return "'" + text + "' has a leading zero; write the size in decimal without one";
+    if (text.size() > 1 && text[0] == '0' && is_digit(text[1]))
+        return "'" + text + "' has a leading zero; write the size in decimal without one";
     if (*bytes % 4096 != 0) return "'" + text + "' is not a whole number of 4 KiB pages";
     if (*bytes < kMinVmMemory) return "'" + text + "' is less than the 64M a TD needs to boot";
     out = *bytes;
@@ -97,8 +100,7 @@ std::string check_guest_path(const std::string& text) {
     while (start <= text.size()) {
         std::size_t slash = text.find('/', start);
         const std::string part = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-        if ((part.empty() || part == "." || part == ".."))
-            return "'" + text + "' has an empty, '.' or '..' part; write the normalised path";
+        if ((part.empty() || part == "." || part == "..")) return "'" + text + "' has an empty, '.' or '..' part; write the normalised path";
         if (slash == std::string::npos) break;
         start = slash + 1;
     }
@@ -116,8 +118,9 @@ std::string check_package_name(const std::string& text) {
 
 std::string check_simple_name(const std::string& text) {
     if (text.empty()) return "empty name";
-    if (!std::isalnum(static_cast<unsigned char>(text[0])) ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'; }))
+    if (!std::isalnum(static_cast<unsigned char>(text[0])) || !std::all_of(text.begin(), text.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+        }))
         return "'" + text + "' is not a name (letters, digits, '.', '_', '-'; starting with a letter or digit)";
     if (text.size() > kMaxNameBytes) return std::to_string(text.size()) + " bytes; a name has at most " + std::to_string(kMaxNameBytes);
     return "";
@@ -153,7 +156,8 @@ std::string check_ip_address(const std::string& s, bool prefix) {
     bool sep = false;
     for (char c : s.substr(0, slash)) {
         if (c == '.' || c == ':') sep = true;
-        else if (!std::isxdigit(static_cast<unsigned char>(c))) return bad;
+        else if (!std::isxdigit(static_cast<unsigned char>(c)))
+            return bad;
     }
     return sep ? "" : bad;
 }

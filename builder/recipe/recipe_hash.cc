@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "builder/recipe/recipe.h"
 #include "base/digest.h"
+#include "builder/recipe/recipe.h"
 
 namespace tdx::builder {
 namespace {
@@ -71,12 +71,9 @@ std::string mode_text(unsigned mode) {
 }
 
 std::string source_json(const Source& s, const fs::path& base) {
-    Members m = {{"name", str(s.name)},
-                 {"distribution", str(to_string(s.distribution))},
-                 {"release", str(s.release)},
-                 {"architecture", str(s.architecture)},
-                 {"mirrors", strs(s.mirrors)},
-                 {"snapshot", str(s.snapshot)}};
+    Members m = {{"name", str(s.name)},        {"distribution", str(to_string(s.distribution))},
+                 {"release", str(s.release)},  {"architecture", str(s.architecture)},
+                 {"mirrors", strs(s.mirrors)}, {"snapshot", str(s.snapshot)}};
     if (s.is_apt()) {
         m.emplace_back("suites", strs(s.suites));
         m.emplace_back("components", strs(s.components));
@@ -111,7 +108,8 @@ std::string canonical_recipe_json(const Recipe& r) {
     for (const Source& s : r.sources) sources.push_back(source_json(s, base));
 
     std::vector<PackageSpec> pkgs = r.packages;
-    std::sort(pkgs.begin(), pkgs.end(), [](const PackageSpec& a, const PackageSpec& b) { return std::tie(a.source, a.name) < std::tie(b.source, b.name); });
+    std::sort(pkgs.begin(), pkgs.end(),
+              [](const PackageSpec& a, const PackageSpec& b) { return std::tie(a.source, a.name) < std::tie(b.source, b.name); });
     std::vector<std::string> packages;
     for (const PackageSpec& p : pkgs) packages.push_back(obj({{"name", str(p.name)}, {"source", str(p.source)}}));
 
@@ -136,8 +134,11 @@ std::string canonical_recipe_json(const Recipe& r) {
     Members extra;
     if (r.network.mode != NetworkSpec::Mode::None) {
         const char* mode = r.network.mode == NetworkSpec::Mode::Dhcp ? "dhcp" : "static";
-        extra.emplace_back("network", obj({{"mode", str(mode)}, {"interface", str(r.network.interface)}, {"address", str(r.network.address)},
-                                           {"gateway", str(r.network.gateway)}, {"dns", strs(r.network.dns)}}));
+        extra.emplace_back("network", obj({{"mode", str(mode)},
+                                           {"interface", str(r.network.interface)},
+                                           {"address", str(r.network.address)},
+                                           {"gateway", str(r.network.gateway)},
+                                           {"dns", strs(r.network.dns)}}));
     }
     if (r.source_date_epoch) extra.emplace_back("source_date_epoch", num(static_cast<std::uint64_t>(*r.source_date_epoch)));
     Members top = {
@@ -153,7 +154,8 @@ std::string canonical_recipe_json(const Recipe& r) {
         {"cmdline", str(r.cmdline)},
         {"vm", obj({{"memory", num(r.vm.memory)}, {"cpus", num(r.vm.cpus)}})},
         {"profile", str(r.profile)},
-        {"initramfs", obj({{"compression", str(to_string(r.initramfs.compression))}, {"level", num(static_cast<std::uint64_t>(r.initramfs.level))}})},
+        {"initramfs",
+         obj({{"compression", str(to_string(r.initramfs.compression))}, {"level", num(static_cast<std::uint64_t>(r.initramfs.level))}})},
     };
     for (auto& m : extra) top.push_back(std::move(m));
     return obj(std::move(top));

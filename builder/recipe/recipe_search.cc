@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "base/text_list.h"
 #include "base/error.h"
 #include "base/suggest.h"
+#include "base/text_list.h"
 
 // Set by builder/CMakeLists.txt for this file only.
 #ifndef TDXIMAGE_DATADIR

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <tuple>
 
-#include "builder/recipe/utf8_text.h"
-#include "builder/recipe/yaml_document.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/recipe/utf8_text.h"
+#include "builder/recipe/yaml_document.h"
 
 namespace tdx::builder {
 namespace {
@@ -77,8 +77,7 @@ SourceMark mark_of(const YAML::Mark& m, const std::string& file) {
 // Nothing a recipe holds (paths, shell words, the command line) can carry
 // a NUL byte, and a value that is not UTF-8 cannot be written to JSON.
 void check_text(const std::string& s, const SourceMark& at, const char* what, ErrorList& errors) {
-    if (s.find('\0') != std::string::npos)
-        errors.add(at, std::string(what) + " contains a NUL byte, which no recipe value can carry");
+    if (s.find('\0') != std::string::npos) errors.add(at, std::string(what) + " contains a NUL byte, which no recipe value can carry");
     else if (const std::size_t bad = first_invalid_utf8(s); bad != std::string::npos)
         errors.add(at, std::string(what) + " is not UTF-8 (byte " + std::to_string(bad) + " of the value); a recipe is UTF-8 text");
 }
@@ -88,9 +87,7 @@ TreeNode convert(const YAML::Node& node, const std::string& file, ErrorList& err
     out.mark = mark_of(node.Mark(), file);
     switch (node.Type()) {
         case YAML::NodeType::Undefined:
-        case YAML::NodeType::Null:
-            out.kind = TreeNode::Kind::Null;
-            break;
+        case YAML::NodeType::Null: out.kind = TreeNode::Kind::Null; break;
         case YAML::NodeType::Scalar:
             out.kind = TreeNode::Kind::Scalar;
             out.scalar = node.Scalar();

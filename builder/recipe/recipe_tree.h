@@ -16,8 +16,8 @@ namespace tdx::builder {
 
 struct SourceMark {
     std::string file;
-    int line = 0;    // 1-based; 0 when the whole file is meant
-    int column = 0;  // 1-based
+    int line = 0;             // 1-based; 0 when the whole file is meant
+    int column = 0;           // 1-based
     std::string str() const;  // "file:line:column"
 };
 

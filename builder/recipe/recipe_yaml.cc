@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <set>
 
+#include "base/error.h"
+#include "base/suggest.h"
 #include "base/text_list.h"
 #include "builder/recipe/recipe.h"
 #include "builder/recipe/recipe_checks.h"
 #include "builder/recipe/recipe_merge.h"
-#include "base/error.h"
-#include "base/suggest.h"
 #include "measure/profile.h"
 
 namespace tdx::builder {
@@ -42,7 +42,8 @@ public:
         for (const TreeEntry& e : map.entries) {
             if (std::find(known.begin(), known.end(), e.key) != known.end()) continue;
             const std::string best = closest_name(e.key, known);
-            error(e.key_mark, path, "unknown key '" + e.key + "'" + (best.empty() ? " (known: " + comma_list(known) + ")" : " (did you mean '" + best + "'?)"));
+            error(e.key_mark, path,
+                  "unknown key '" + e.key + "'" + (best.empty() ? " (known: " + comma_list(known) + ")" : " (did you mean '" + best + "'?)"));
         }
     }
 
@@ -147,7 +148,8 @@ Source parse_source(Reader& r, const TreeNode& n, const std::string& path) {
     Source s;
     s.mark = n.mark;
     if (!r.is_map(n, path)) return s;
-    r.known_keys(n, path, {"name", "distribution", "release", "architecture", "mirrors", "snapshot", "suites", "components", "repositories", "keyring"});
+    r.known_keys(n, path,
+                 {"name", "distribution", "release", "architecture", "mirrors", "snapshot", "suites", "components", "repositories", "keyring"});
     if (const TreeNode* v = r.req(n, path, "name"); v && r.nonempty(*v, join_path(path, "name"), s.name))
         if (std::string why = check_simple_name(s.name); !why.empty()) r.error(v->mark, join_path(path, "name"), why);
     bool dist_ok = false;
@@ -155,9 +157,10 @@ Source parse_source(Reader& r, const TreeNode& n, const std::string& path) {
     const std::string dist = to_string(s.distribution);
 
     if (const TreeNode* v = r.req(n, path, "release"); v && r.nonempty(*v, join_path(path, "release"), s.release) && dist_ok) {
-        const bool alpine_form = s.release == "edge" || (std::count(s.release.begin(), s.release.end(), '.') == 1 && s.release.front() != '.' &&
-                                                         s.release.back() != '.' &&
-                                                         std::all_of(s.release.begin(), s.release.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }));
+        const bool alpine_form = s.release == "edge" ||
+                                 (std::count(s.release.begin(), s.release.end(), '.') == 1 && s.release.front() != '.' &&
+                                  s.release.back() != '.' &&
+                                  std::all_of(s.release.begin(), s.release.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }));
         if (!s.is_apt() && !alpine_form)
             r.error(v->mark, join_path(path, "release"), "'" + s.release + "' is not an Alpine release such as 3.22 or edge");
         if (s.is_apt() && check_simple_name(s.release).size())
@@ -166,8 +169,8 @@ Source parse_source(Reader& r, const TreeNode& n, const std::string& path) {
 
     const std::string arch_default = s.is_apt() ? "amd64" : "x86_64";
     s.architecture = arch_default;
-    if (const TreeNode* v = Reader::opt(n, "architecture"); v && r.scalar(*v, join_path(path, "architecture"), s.architecture) && dist_ok &&
-                                                             s.architecture != arch_default)
+    if (const TreeNode* v = Reader::opt(n, "architecture");
+        v && r.scalar(*v, join_path(path, "architecture"), s.architecture) && dist_ok && s.architecture != arch_default)
         r.error(v->mark, join_path(path, "architecture"),
                 "'" + s.architecture + "': TDX guests are x86-64, which " + dist + " calls '" + arch_default + "'");
 
@@ -257,8 +260,9 @@ ArtifactSpec parse_artifact(Reader& r, const TreeNode& n, const std::string& pat
     const TreeNode* file = Reader::opt(n, "file");
     const int given = (package ? 1 : 0) + (url ? 1 : 0) + (file ? 1 : 0);
     if (given != 1) {
-        r.error(n.mark, path, given == 0 ? "give one of 'package' (with 'path'), 'url' or 'file' (with 'sha256')"
-                                         : "give only one of 'package', 'url' and 'file'");
+        r.error(n.mark, path,
+                given == 0 ? "give one of 'package' (with 'path'), 'url' or 'file' (with 'sha256')"
+                           : "give only one of 'package', 'url' and 'file'");
         return a;
     }
     if (package) {
@@ -278,7 +282,8 @@ ArtifactSpec parse_artifact(Reader& r, const TreeNode& n, const std::string& pat
             if (s.name == a.source) src = &s;
         if (kernel) {
             if (const TreeNode* v = Reader::opt(n, "follow")) a.follow = r.strings(*v, join_path(path, "follow"), false);
-            else if (src && src->is_apt()) a.follow = {"linux-image-*", "linux-modules-*"};
+            else if (src && src->is_apt())
+                a.follow = {"linux-image-*", "linux-modules-*"};
         }
         if (const TreeNode* v = Reader::opt(n, "sha256"))
             r.error(v->mark, join_path(path, "sha256"), "a package is pinned by its index and the lockfile; 'sha256' is for 'url' and 'file'");
@@ -315,8 +320,10 @@ FileSpec parse_file(Reader& r, const TreeNode& n, const std::string& path) {
     if (const TreeNode* v = Reader::opt(n, "mode"); v && r.scalar(*v, join_path(path, "mode"), s))
         if (std::string why = check_mode(s, f.mode); !why.empty()) r.error(v->mark, join_path(path, "mode"), why);
     long id = 0;
-    if (const TreeNode* v = Reader::opt(n, "uid"); v && r.integer(*v, join_path(path, "uid"), 0, 65535, id)) f.uid = static_cast<std::uint32_t>(id);
-    if (const TreeNode* v = Reader::opt(n, "gid"); v && r.integer(*v, join_path(path, "gid"), 0, 65535, id)) f.gid = static_cast<std::uint32_t>(id);
+    if (const TreeNode* v = Reader::opt(n, "uid"); v && r.integer(*v, join_path(path, "uid"), 0, 65535, id))
+        f.uid = static_cast<std::uint32_t>(id);
+    if (const TreeNode* v = Reader::opt(n, "gid"); v && r.integer(*v, join_path(path, "gid"), 0, 65535, id))
+        f.gid = static_cast<std::uint32_t>(id);
     return f;
 }
 
@@ -338,9 +345,11 @@ InitSpec parse_init(Reader& r, const TreeNode& n, const std::string& path) {
     if (const TreeNode* v = Reader::opt(n, "env"); v && r.is_map(*v, join_path(path, "env"))) {
         for (const TreeEntry& e : v->entries) {
             const std::string ep = join_path(join_path(path, "env"), e.key);
-            const bool name_ok = !e.key.empty() && !(e.key[0] >= '0' && e.key[0] <= '9') &&
-                                 std::all_of(e.key.begin(), e.key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-            if (!name_ok) r.error(e.key_mark, join_path(path, "env"), "'" + e.key + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+            const bool name_ok = !e.key.empty() && !(e.key[0] >= '0' && e.key[0] <= '9') && std::all_of(e.key.begin(), e.key.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            });
+            if (!name_ok)
+                r.error(e.key_mark, join_path(path, "env"), "'" + e.key + "' is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
             // A null removes an inherited variable (docs/recipes.md, merge rule 4).
             std::string value;
             if (e.value.kind == Kind::Null || !r.scalar(e.value, ep, value)) continue;
@@ -369,9 +378,15 @@ void parse_initramfs(Reader& r, const TreeNode& n, InitramfsSpec& out) {
     // Levels as the reference compressors number them; the defaults are their
     // strongest ordinary settings, since an initramfs is written once and
     // read at every boot.
-    struct Algo { const char* name; Compression c; long lo, hi, def; };
-    static const Algo algos[] = {{"none", Compression::None, 0, 0, 0}, {"gzip", Compression::Gzip, 1, 9, 9},
-                                 {"zstd", Compression::Zstd, 1, 19, 19}, {"xz", Compression::Xz, 0, 9, 6}};
+    struct Algo {
+        const char* name;
+        Compression c;
+        long lo, hi, def;
+    };
+    static const Algo algos[] = {{"none", Compression::None, 0, 0, 0},
+                                 {"gzip", Compression::Gzip, 1, 9, 9},
+                                 {"zstd", Compression::Zstd, 1, 19, 19},
+                                 {"xz", Compression::Xz, 0, 9, 6}};
     const Algo* a = nullptr;
     for (const Algo& x : algos)
         if (c == x.name) a = &x;
@@ -384,7 +399,8 @@ void parse_initramfs(Reader& r, const TreeNode& n, InitramfsSpec& out) {
     if (const TreeNode* v = Reader::opt(n, "level")) {
         long level = 0;
         if (a->c == Compression::None) r.error(v->mark, "initramfs.level", "no level without compression");
-        else if (r.integer(*v, "initramfs.level", a->lo, a->hi, level)) out.level = static_cast<int>(level);
+        else if (r.integer(*v, "initramfs.level", a->lo, a->hi, level))
+            out.level = static_cast<int>(level);
     }
 }
 
@@ -394,9 +410,12 @@ void parse_network(Reader& r, const TreeNode& n, NetworkSpec& net) {
     std::string mode;
     if (const TreeNode* v = r.req(n, "network", "mode"); v && r.scalar(*v, "network.mode", mode)) {
         if (mode == "none") net.mode = NetworkSpec::Mode::None;
-        else if (mode == "dhcp") net.mode = NetworkSpec::Mode::Dhcp;
-        else if (mode == "static") net.mode = NetworkSpec::Mode::Static;
-        else r.error(v->mark, "network.mode", "'" + mode + "' is not one of none, dhcp, static");
+        else if (mode == "dhcp")
+            net.mode = NetworkSpec::Mode::Dhcp;
+        else if (mode == "static")
+            net.mode = NetworkSpec::Mode::Static;
+        else
+            r.error(v->mark, "network.mode", "'" + mode + "' is not one of none, dhcp, static");
     }
     if (const TreeNode* v = Reader::opt(n, "interface"); v && r.nonempty(*v, "network.interface", net.interface))
         if (std::string why = check_interface_name(net.interface); !why.empty()) r.error(v->mark, "network.interface", why);
@@ -421,7 +440,9 @@ void parse_source_date_epoch(Reader& r, const TreeNode& n, std::optional<std::in
                         std::all_of(n.scalar.begin(), n.scalar.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (digits && !r.decimal(n, "source_date_epoch")) return;
     if (!digits || std::stoll(n.scalar) > 0xffffffffLL) {
-        r.error(n.mark, "source_date_epoch", "expected seconds since 1970-01-01 UTC (0 to 4294967295), found " + (n.kind == Kind::Scalar ? "'" + n.scalar + "'" : n.kind_name()));
+        r.error(n.mark, "source_date_epoch",
+                "expected seconds since 1970-01-01 UTC (0 to 4294967295), found " +
+                    (n.kind == Kind::Scalar ? "'" + n.scalar + "'" : n.kind_name()));
         return;
     }
     out = std::stoll(n.scalar);
@@ -502,8 +523,9 @@ Recipe load_recipe(const fs::path& file) {
     // A syntax error, a cycle or a missing parent leaves a tree whose
     // "missing key" complaints would only mislead: stop here.
     errors.throw_if_any();
-    r.known_keys(root, "", {"name", "description", "sources", "packages", "kernel", "ovmf", "modules", "files", "init", "cmdline", "vm", "profile",
-                            "initramfs", "network", "source_date_epoch", "extends"});
+    r.known_keys(root, "",
+                 {"name", "description", "sources", "packages", "kernel", "ovmf", "modules", "files", "init", "cmdline", "vm", "profile",
+                  "initramfs", "network", "source_date_epoch", "extends"});
 
     if (const TreeNode* v = r.req(root, "", "name"); v && r.nonempty(*v, "name", rec.name))
         if (std::string why = check_simple_name(rec.name); !why.empty()) r.error(v->mark, "name", why);
@@ -511,7 +533,8 @@ Recipe load_recipe(const fs::path& file) {
 
     if (const TreeNode* v = r.req(root, "", "sources")) {
         if (v->kind != Kind::Seq) r.error(v->mark, "sources", "expected a list of sources, found " + v->kind_name());
-        else if (v->items.empty()) r.error(v->mark, "sources", "needs at least one source");
+        else if (v->items.empty())
+            r.error(v->mark, "sources", "needs at least one source");
         else
             for (std::size_t i = 0; i < v->items.size(); ++i) rec.sources.push_back(parse_source(r, v->items[i], index_path("sources", i)));
     }
@@ -520,7 +543,8 @@ Recipe load_recipe(const fs::path& file) {
     if (const TreeNode* v = Reader::opt(root, "packages")) {
         if (v->kind != Kind::Seq) r.error(v->mark, "packages", "expected a list, found " + v->kind_name());
         else
-            for (std::size_t i = 0; i < v->items.size(); ++i) rec.packages.push_back(parse_package(r, v->items[i], index_path("packages", i), first_source));
+            for (std::size_t i = 0; i < v->items.size(); ++i)
+                rec.packages.push_back(parse_package(r, v->items[i], index_path("packages", i), first_source));
     }
     if (const TreeNode* v = r.req(root, "", "kernel")) rec.kernel = parse_artifact(r, *v, "kernel", true, rec.sources);
     if (const TreeNode* v = r.req(root, "", "ovmf")) rec.ovmf = parse_artifact(r, *v, "ovmf", false, rec.sources);
@@ -568,7 +592,8 @@ void check_local_files(const Recipe& rec) {
     ErrorList errors(rec.texts);
     auto check = [&](const LocalPath& p, const std::string& what) {
         std::error_code ec;
-        if (!fs::is_regular_file(p.resolved, ec)) errors.add(p.mark, what + ": '" + p.resolved.string() + "' does not exist or is not a regular file");
+        if (!fs::is_regular_file(p.resolved, ec))
+            errors.add(p.mark, what + ": '" + p.resolved.string() + "' does not exist or is not a regular file");
     };
     for (std::size_t i = 0; i < rec.sources.size(); ++i)
         for (const LocalPath& k : rec.sources[i].keyring) check(k, index_path("sources", i) + ".keyring");

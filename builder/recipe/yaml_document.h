@@ -14,8 +14,8 @@
 #pragma once
 
 #include <cstddef>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include <yaml-cpp/yaml.h>
 

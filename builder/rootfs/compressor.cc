@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "base/archive_message.h"
-#include "builder/rootfs/parallel_gzip.h"
 #include "base/error.h"
 #include "base/limits.h"
+#include "builder/rootfs/parallel_gzip.h"
 
 namespace tdx::builder {
 namespace {
@@ -112,7 +112,8 @@ std::vector<std::uint8_t> libarchive_decompress(Compression c, Bytes data, const
     archive_read_support_format_raw(a.get());
     archive_read_support_format_empty(a.get());  // the raw reader refuses an empty stream
     if (c == Compression::Gzip) archive_read_support_filter_gzip(a.get());
-    else archive_read_support_filter_zstd(a.get());
+    else
+        archive_read_support_filter_zstd(a.get());
     if (archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
         fail(what + ": not " + name + " data: " + archive_message(a.get()));
     // With no matching filter libarchive would hand back the bytes as they are.
@@ -245,9 +246,7 @@ namespace {
 
 std::vector<std::uint8_t> decompress_capped(Compression c, Bytes data, const OutputCap& max_output, const std::string& what) {
     switch (c) {
-        case Compression::None:
-            check_limit(data.size(), max_output, what);
-            return std::vector<std::uint8_t>(data.begin(), data.end());
+        case Compression::None: check_limit(data.size(), max_output, what); return std::vector<std::uint8_t>(data.begin(), data.end());
         case Compression::Gzip:
         case Compression::Zstd: return libarchive_decompress(c, data, max_output, what);
         case Compression::Xz: return xz_decompress(data, max_output, what);

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "builder/recipe/recipe.h"
 #include "base/byte_reader.h"
+#include "builder/recipe/recipe.h"
 
 namespace tdx::builder {
 

@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "builder/rootfs/fs_tree.h"
 #include "base/byte_reader.h"
+#include "builder/rootfs/fs_tree.h"
 
 namespace tdx::builder {
 

@@ -10,8 +10,8 @@ namespace {
 
 constexpr std::size_t kHeaderSize = 110;
 constexpr char kTrailerName[] = "TRAILER!!!";
-constexpr std::uint32_t kIfDir = 0040000, kIfReg = 0100000, kIfLnk = 0120000, kIfChr = 0020000, kIfBlk = 0060000,
-                        kIfIfo = 0010000, kIfSock = 0140000, kIfMt = 0170000;
+constexpr std::uint32_t kIfDir = 0040000, kIfReg = 0100000, kIfLnk = 0120000, kIfChr = 0020000, kIfBlk = 0060000, kIfIfo = 0010000,
+                        kIfSock = 0140000, kIfMt = 0170000;
 
 std::uint64_t pad4(std::uint64_t n) { return (4 - (n & 3)) & 3; }
 
@@ -20,9 +20,12 @@ std::uint32_t parse_hex8(Bytes field, const std::string& where, const char* name
     for (std::uint8_t c : field) {
         std::uint32_t d = 0;
         if (c >= '0' && c <= '9') d = static_cast<std::uint32_t>(c - '0');
-        else if (c >= 'a' && c <= 'f') d = static_cast<std::uint32_t>(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') d = static_cast<std::uint32_t>(c - 'A' + 10);
-        else fail(where + ": field " + name + " is not 8 hex digits");
+        else if (c >= 'a' && c <= 'f')
+            d = static_cast<std::uint32_t>(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = static_cast<std::uint32_t>(c - 'A' + 10);
+        else
+            fail(where + ": field " + name + " is not 8 hex digits");
         v = (v << 4) | d;
     }
     return v;
@@ -42,8 +45,8 @@ bool has_dotdot(std::string_view name) {
 }  // namespace
 
 std::vector<NewcEntry> read_newc(Bytes data, const std::string& what) {
-    static const char* const kFields[13] = {"ino", "mode", "uid", "gid", "nlink", "mtime", "filesize", "devmajor", "devminor",
-                                            "rdevmajor", "rdevminor", "namesize", "check"};
+    static const char* const kFields[13] = {"ino",      "mode",     "uid",       "gid",       "nlink",    "mtime", "filesize",
+                                            "devmajor", "devminor", "rdevmajor", "rdevminor", "namesize", "check"};
     std::vector<NewcEntry> out;
     ByteReader r(data, what);
     for (;;) {
@@ -96,14 +99,21 @@ std::vector<NewcEntry> read_newc(Bytes data, const std::string& what) {
         const std::uint32_t type = e.mode & kIfMt;
         const std::uint32_t filesize = f[6];
         switch (type) {
-            case kIfReg: case kIfLnk: break;
-            case kIfDir: case kIfChr: case kIfBlk: case kIfIfo: case kIfSock:
-                if (filesize != 0) fail(where + ": \"" + e.name + "\" is not a file or symlink but has " + std::to_string(filesize) + " bytes of data");
+            case kIfReg:
+            case kIfLnk: break;
+            case kIfDir:
+            case kIfChr:
+            case kIfBlk:
+            case kIfIfo:
+            case kIfSock:
+                if (filesize != 0)
+                    fail(where + ": \"" + e.name + "\" is not a file or symlink but has " + std::to_string(filesize) + " bytes of data");
                 break;
             default: fail(where + ": \"" + e.name + "\" has mode " + hex_u64(e.mode) + " of no known file type");
         }
         if (type == kIfLnk && filesize == 0) fail(where + ": symlink \"" + e.name + "\" has an empty target");
-        if (r.remaining() < filesize) fail(where + ": \"" + e.name + "\" has " + std::to_string(filesize) + " bytes of data, past the end of the archive");
+        if (r.remaining() < filesize)
+            fail(where + ": \"" + e.name + "\" has " + std::to_string(filesize) + " bytes of data, past the end of the archive");
         e.data = r.bytes(filesize, "data");
         if (checksummed) {
             std::uint32_t sum = 0;

@@ -76,8 +76,7 @@ struct WalkResult {
 // when `follow_last`; missing components of the original path become
 // directories through `create` when it is given.
 template <typename Create>
-WalkResult walk(const std::map<std::string, FsNode>& nodes, std::string start, std::deque<Pending> queue, bool follow_last,
-                Create&& create) {
+WalkResult walk(const std::map<std::string, FsNode>& nodes, std::string start, std::deque<Pending> queue, bool follow_last, Create&& create) {
     std::string cur = std::move(start);
     std::string via;
     int links = 0;
@@ -189,8 +188,7 @@ std::string FsTree::place(const std::string& path, const FsAttrs& attrs) {
             fail(guest(norm) + ": parent directory " + guest(r.path) + " does not exist in the tree" + via_text(r) +
                  "; a symlink in a parent path must name a directory");
         case WalkEnd::NotDirectory:
-            fail(guest(norm) + ": parent " + guest(r.path) + " is " + type_name(nodes_.at(r.path).type) + ", not a directory" +
-                 via_text(r));
+            fail(guest(norm) + ": parent " + guest(r.path) + " is " + type_name(nodes_.at(r.path).type) + ", not a directory" + via_text(r));
         case WalkEnd::Loop:
             fail(guest(norm) + ": more than " + std::to_string(kMaxLinksFollowed) +
                  " symlinks followed in its parent directories (a loop?) at " + guest(r.path) + via_text(r));
@@ -211,8 +209,8 @@ std::string FsTree::insert(const std::string& stored, FsNode node, bool replace)
         if (stored.empty()) fail("/: the root directory cannot be replaced by " + std::string(type_name(node.type)));
         auto child = nodes_.lower_bound(stored + "/");
         if (child != nodes_.end() && child->first.compare(0, stored.size() + 1, stored + "/") == 0)
-            fail(guest(stored) + ": a non-empty directory (from " + old.origin + ") cannot be replaced by " + type_name(node.type) +
-                 " (from " + node.origin + ")");
+            fail(guest(stored) + ": a non-empty directory (from " + old.origin + ") cannot be replaced by " + type_name(node.type) + " (from " +
+                 node.origin + ")");
     }
     if (!replace)
         fail(guest(stored) + ": already holds " + type_name(old.type) + " from " + old.origin + "; " + node.origin + " would replace it with " +
@@ -228,8 +226,7 @@ std::string FsTree::add_directory(const std::string& path, const FsAttrs& attrs)
     // link: that is how dpkg unpacks "./bin/" onto a usr-merged /bin.
     if (auto it = nodes_.find(stored); it != nodes_.end() && it->second.type == FsNode::Type::Symlink) {
         const std::string target = resolve(stored);
-        if (auto t = nodes_.find(target); !target.empty() && t != nodes_.end() && t->second.type == FsNode::Type::Directory)
-            return target;
+        if (auto t = nodes_.find(target); !target.empty() && t != nodes_.end() && t->second.type == FsNode::Type::Directory) return target;
     }
     FsNode n;
     n.type = FsNode::Type::Directory;

@@ -35,16 +35,16 @@ namespace tdx::builder {
 struct FsNode {
     enum class Type { Directory, File, Symlink, CharDevice, BlockDevice, Fifo };
     Type type = Type::File;
-    unsigned mode = 0644;        // permission bits incl. setuid/setgid/sticky (07777)
+    unsigned mode = 0644;  // permission bits incl. setuid/setgid/sticky (07777)
     std::uint32_t uid = 0, gid = 0;
     std::int64_t mtime = 0;
-    std::string target;          // Symlink: the target exactly as written
+    std::string target;                            // Symlink: the target exactly as written
     std::uint32_t rdev_major = 0, rdev_minor = 0;  // devices
     // File content. Hard links are nodes that share one content object and
     // one non-zero link_id; content is never copied between them.
     std::shared_ptr<const std::vector<std::uint8_t>> content;
     std::uint64_t link_id = 0;
-    std::string origin;          // who put it there: "busybox-static 1:1.37.0-6", "recipe", "tdximage"
+    std::string origin;  // who put it there: "busybox-static 1:1.37.0-6", "recipe", "tdximage"
 };
 
 struct FsAttrs {
@@ -73,8 +73,8 @@ public:
     std::string add_directory(const std::string& path, const FsAttrs& attrs);
     std::string add_file(const std::string& path, std::vector<std::uint8_t> content, const FsAttrs& attrs, bool replace = true);
     std::string add_symlink(const std::string& path, const std::string& target, const FsAttrs& attrs, bool replace = true);
-    std::string add_device(const std::string& path, FsNode::Type type, std::uint32_t major, std::uint32_t minor,
-                           const FsAttrs& attrs, bool replace = true);
+    std::string add_device(const std::string& path, FsNode::Type type, std::uint32_t major, std::uint32_t minor, const FsAttrs& attrs,
+                           bool replace = true);
     // A hard link to the regular file at `existing` (parent symlinks of both
     // paths resolved; `existing` itself must be a regular file, not a link).
     // Both names are one inode: the link takes the mode, owner and mtime of
@@ -107,7 +107,7 @@ public:
     static std::string normalize(const std::string& path, const std::string& what);
 
 private:
-    std::string place(const std::string& path, const FsAttrs& attrs);  // parent resolved + created
+    std::string place(const std::string& path, const FsAttrs& attrs);          // parent resolved + created
     std::string insert(const std::string& stored, FsNode node, bool replace);  // the replace rules
     std::map<std::string, FsNode> nodes_;
     std::uint64_t next_link_id_ = 1;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
-#include "builder/recipe/recipe_checks.h"
-#include "base/shell_quote.h"
 #include "base/error.h"
+#include "base/shell_quote.h"
+#include "builder/recipe/recipe_checks.h"
 
 namespace tdx::builder {
 
@@ -23,8 +23,8 @@ void check_absolute(const std::string& path, const std::string& what) {
 void check_busybox(const std::string& path) {
     check_absolute(path, "init: busybox path");
     for (char c : path) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' || c == '.' ||
-                        c == '_' || c == '-' || c == '+';
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '/' || c == '.' || c == '_' ||
+                        c == '-' || c == '+';
         if (!ok) fail("init: busybox path '" + path + "' has a character other than letters, digits and / . _ - +");
     }
 }
@@ -48,8 +48,7 @@ std::vector<std::pair<std::string, std::string>> program_env(const InitPlan& pla
     std::vector<std::pair<std::string, std::string>> env = plan.env;
     std::set<std::string> seen;
     for (const auto& [name, value] : env) {
-        if (!is_shell_name(name))
-            fail("init.env: '" + name + "' is not a variable name (letters, digits and _, not starting with a digit)");
+        if (!is_shell_name(name)) fail("init.env: '" + name + "' is not a variable name (letters, digits and _, not starting with a digit)");
         if (!seen.insert(name).second) fail("init.env: " + name + " is given twice");
     }
     if (!seen.count("PATH")) env.emplace_back("PATH", kDefaultPath);
@@ -135,8 +134,8 @@ void render_network(std::string& s, const NetworkSpec& n) {
     if (n.mode == NetworkSpec::Mode::Dhcp) {
         s += "\"$BB\" ip link set " + itf + " up || say \"cannot bring up \"" + itf + "\n";
         s += "# -q: exit once configured, -n: give up when no lease comes; the hook applies it.\n";
-        s += "\"$BB\" udhcpc -i " + itf + " -q -n -s " + q(kUdhcpcScriptPath, "udhcpc hook") +
-             " ||\n    say \"no DHCP lease on \"" + itf + "\" (status $?); continuing without an address\"\n\n";
+        s += "\"$BB\" udhcpc -i " + itf + " -q -n -s " + q(kUdhcpcScriptPath, "udhcpc hook") + " ||\n    say \"no DHCP lease on \"" + itf +
+             "\" (status $?); continuing without an address\"\n\n";
         return;
     }
     const std::string addr = q(n.address, "network.address");

@@ -27,13 +27,13 @@ struct InitPlan {
     std::string program;                       // absolute guest path of what /init runs
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;  // PATH is added when missing
-    std::vector<std::string> modules;          // guest paths of .ko files, dependencies first
+    std::vector<std::string> modules;                      // guest paths of .ko files, dependencies first
     NetworkSpec network;
-    std::string marker = kInitMarker;          // prefix of every line /init prints
+    std::string marker = kInitMarker;  // prefix of every line /init prints
 };
 
 struct GeneratedFile {
-    std::string path;     // absolute guest path
+    std::string path;  // absolute guest path
     std::string content;
     unsigned mode = 0644;
 };

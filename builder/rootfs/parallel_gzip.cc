@@ -132,7 +132,8 @@ void ParallelGzip::write(Bytes data) {
     while (done < data.size()) {
         const std::size_t room = batch + 1 - (impl_->buf.size() - impl_->dict);
         const std::size_t take = std::min(room, data.size() - done);
-        impl_->buf.insert(impl_->buf.end(), data.begin() + static_cast<std::ptrdiff_t>(done), data.begin() + static_cast<std::ptrdiff_t>(done + take));
+        impl_->buf.insert(impl_->buf.end(), data.begin() + static_cast<std::ptrdiff_t>(done),
+                          data.begin() + static_cast<std::ptrdiff_t>(done + take));
         done += take;
         // A full batch with input after it: none of its blocks is the last.
         if (impl_->buf.size() - impl_->dict > batch) impl_->compress(batch, false);

@@ -11,8 +11,8 @@ namespace {
 const char* const kEmptied[] = {"var/log", "var/cache", "var/tmp", "tmp", "run", "var/lib/dpkg", "var/lib/apt", "lib/apk/db", "etc/apk"};
 // Removed outright: documentation a TD never shows, and identities that
 // must be created at first boot, never baked into an image.
-const char* const kRemoved[] = {"usr/share/man", "usr/share/info", "usr/share/lintian", "usr/share/linda", "etc/machine-id",
-                                "var/lib/dbus/machine-id", "etc/ld.so.cache"};
+const char* const kRemoved[] = {"usr/share/man",  "usr/share/info",          "usr/share/lintian", "usr/share/linda",
+                                "etc/machine-id", "var/lib/dbus/machine-id", "etc/ld.so.cache"};
 
 bool keep_doc(const std::string& path) {
     // Licence texts stay: the image redistributes the packages.
@@ -52,7 +52,8 @@ std::vector<std::string> remove_leftovers(FsTree& tree) {
     std::vector<std::string> dirs;
     for (auto it = tree.entries().lower_bound(prefix); it != tree.entries().end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
         if (it->second.type == FsNode::Type::Directory) dirs.push_back(it->first);
-    std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size() || (a.size() == b.size() && a < b); });
+    std::sort(dirs.begin(), dirs.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size() || (a.size() == b.size() && a < b); });
     for (const std::string& d : dirs)
         if (children(d).empty() && tree.remove(d)) removed.push_back(d);
     std::sort(removed.begin(), removed.end());

@@ -1,7 +1,7 @@
 #include "builder/rootfs/rootfs_stage.h"
 
-#include "builder/apt/deb_reader.h"
 #include "base/error.h"
+#include "builder/apt/deb_reader.h"
 
 namespace tdx::builder {
 namespace {

@@ -6,8 +6,7 @@ using namespace tdx;
 
 TEST_CASE("SHA-384 of the EV_SEPARATOR preimage matches the reference constant") {
     const std::uint8_t zeros[4] = {0, 0, 0, 0};
-    CHECK(to_hex(sha384(Bytes(zeros, 4))) ==
-          "394341b7182cd227c5c6b07ef8000cdfd86136c4292b8e576573ad7ed9ae41019f5818b4b971c9effc60e1ad9f1289f0");
+    CHECK(to_hex(sha384(Bytes(zeros, 4))) == "394341b7182cd227c5c6b07ef8000cdfd86136c4292b8e576573ad7ed9ae41019f5818b4b971c9effc60e1ad9f1289f0");
 }
 
 TEST_CASE("parse_digest384 accepts 96 hex digits and rejects anything else") {

@@ -19,8 +19,8 @@
 #include "base/file_io.h"
 #include "base/limits.h"
 #include "tests/support/error_of.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using namespace tdx;
 using tdx::test::error_of;
@@ -99,13 +99,15 @@ TEST_CASE("file io: a file over the limit is refused by its size before it is re
         ScopedLimit small(Limit::InputSize, 4096);
         test::write_bytes(d / "over", pattern(4097));
         test::write_bytes(d / "at", pattern(4096));
-        CHECK_THAT(error_of([&] { read_file(d / "over"); }), TDX_CONTAINS("over: the file's size (4097 bytes) exceeds the limit input-size (4 KiB)"));
+        CHECK_THAT(error_of([&] { read_file(d / "over"); }),
+                   TDX_CONTAINS("over: the file's size (4097 bytes) exceeds the limit input-size (4 KiB)"));
         CHECK(read_file(d / "at").size() == 4096);
     }
     SECTION("text documents are bounded by document-size, and a caller may name another limit") {
         ScopedLimit doc(Limit::DocumentSize, 1024);
         test::write_text(d / "m.json", std::string(2000, ' '));
-        CHECK_THAT(error_of([&] { read_text_document(d / "m.json"); }), TDX_CONTAINS("m.json: the file's size (2000 bytes) exceeds the limit document-size"));
+        CHECK_THAT(error_of([&] { read_text_document(d / "m.json"); }),
+                   TDX_CONTAINS("m.json: the file's size (2000 bytes) exceeds the limit document-size"));
         CHECK(read_file(d / "m.json").size() == 2000);
         ScopedLimit fw(Limit::FirmwareSize, 1024);
         CHECK_THAT(error_of([&] { InputFile f(d / "m.json", Limit::FirmwareSize); }), TDX_CONTAINS("exceeds the limit firmware-size"));

@@ -39,8 +39,7 @@ TEST_CASE("limits: --limit values take sizes with binary suffixes, counts as who
     CHECK_THAT(error_of([] { tdx::set_limit_from_text("event-count=2M"); }),
                TDX_CONTAINS("--limit 'event-count=2M': '2M' is not a positive whole number"));
     CHECK_THAT(error_of([] { tdx::set_limit_from_text("decompressed-size=0"); }), TDX_CONTAINS("is not a positive size"));
-    CHECK_THAT(error_of([] { tdx::set_limit_from_text("decompressed-size=99999999999999999999"); }),
-               TDX_CONTAINS("is not a positive size"));
+    CHECK_THAT(error_of([] { tdx::set_limit_from_text("decompressed-size=99999999999999999999"); }), TDX_CONTAINS("is not a positive size"));
     CHECK_THAT(error_of([] { tdx::set_limit_from_text("decompressed-size=20000000000T"); }), TDX_CONTAINS("is not a positive size"));
     CHECK_THAT(error_of([] { tdx::set_limit_from_text("decompresed-size=1G"); }),
                TDX_CONTAINS("unknown limit 'decompresed-size' (limits: decompressed-size, module-size"));

@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "base/limits.h"
+#include "builder/apt/deb_reader.h"
+#include "builder/recipe/recipe.h"
 #include "builder/rootfs/compressor.h"
 #include "builder/rootfs/cpio_newc.h"
-#include "builder/apt/deb_reader.h"
 #include "builder/rootfs/fs_tree.h"
-#include "builder/recipe/recipe.h"
-#include "base/limits.h"
 #include "tests/builder/apt/deb_fixture.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
@@ -45,9 +45,9 @@ TEST_CASE("limits: a package with more tarball entries than archive-entries is r
     const auto deb = write_deb(dir, members);
     CHECK(deb_list_files(deb).size() == 5);
     ScopedLimit low(Limit::ArchiveEntries, 4);
-    CHECK(error_of([&] { deb_list_files(deb); }) ==
-          deb.string() + ": the number of entries in the data tarball exceeds the limit archive-entries (4); "
-                         "if the input is legitimate, raise it with --limit archive-entries=VALUE");
+    CHECK(error_of([&] { deb_list_files(deb); }) == deb.string() +
+                                                        ": the number of entries in the data tarball exceeds the limit archive-entries (4); "
+                                                        "if the input is legitimate, raise it with --limit archive-entries=VALUE");
 }
 
 TEST_CASE("limits: a package path longer than path-length is refused", "[limits]") {
@@ -56,9 +56,8 @@ TEST_CASE("limits: a package path longer than path-length is refused", "[limits]
     const auto deb = write_deb(dir, {tdx::test::deb_file(longname, "x")});
     CHECK(deb_list_files(deb).size() == 1);
     ScopedLimit low(Limit::PathLength, 64);
-    CHECK_THAT(error_of([&] { deb_list_files(deb); }),
-               TDX_CONTAINS(deb.string() + ": the path of entry '/aaaa") &&
-                   TDX_CONTAINS("(101 bytes) exceeds the limit path-length (64); it cannot be raised"));
+    CHECK_THAT(error_of([&] { deb_list_files(deb); }), TDX_CONTAINS(deb.string() + ": the path of entry '/aaaa") &&
+                                                           TDX_CONTAINS("(101 bytes) exceeds the limit path-length (64); it cannot be raised"));
 }
 
 TEST_CASE("limits: a package member that decompresses past decompressed-size is refused", "[limits]") {
@@ -67,8 +66,9 @@ TEST_CASE("limits: a package member that decompresses past decompressed-size is 
     CHECK(deb_extract_file(deb, "/big").size() == 300000);
     ScopedLimit low(Limit::DecompressedSize, 100000);
     CHECK(error_of([&] { deb_extract_file(deb, "/big"); }) ==
-          deb.string() + ": /big: the decompressed size exceeds the limit decompressed-size (100000 bytes); "
-                         "if the input is legitimate, raise it with --limit decompressed-size=VALUE");
+          deb.string() +
+              ": /big: the decompressed size exceeds the limit decompressed-size (100000 bytes); "
+              "if the input is legitimate, raise it with --limit decompressed-size=VALUE");
 }
 
 TEST_CASE("limits: a compression bomb is stopped at decompressed-size, whatever the codec", "[limits]") {

@@ -17,8 +17,8 @@ using tdx::test::write_text;
 
 TEST_CASE("launch exit status: the agent's status from /init's line, with the console shown") {
     LaunchDir o;
-    o.guest({"[    0.000000] Linux version 6.12.1", "tdximage-demo-agent: done, exiting with status 7", "tdximage-init: agent exited with status 7",
-             "[    2.345678] reboot: Power down"});
+    o.guest({"[    0.000000] Linux version 6.12.1", "tdximage-demo-agent: done, exiting with status 7",
+             "tdximage-init: agent exited with status 7", "[    2.345678] reboot: Power down"});
     for (const char* mode : {"--no-tdx", "--force-qemu"}) {
         const auto r = o.launch({mode});
         INFO(mode << ": " << r.err);
@@ -115,8 +115,8 @@ TEST_CASE("launch exit status: the serial log path is escaped for QEMU's option 
     const fs::path odd = o.dir / "tmp,dir";
     fs::create_directories(odd);
     o.guest({"tdximage-init: agent exited with status 6"});
-    const auto r = run({"/usr/bin/env", "PATH=" + o.bin.string() + ":/usr/bin:/bin", "TMPDIR=" + odd.string(), "/bin/sh", o.script.string(),
-                        "--no-tdx"});
+    const auto r = run(
+        {"/usr/bin/env", "PATH=" + o.bin.string() + ":/usr/bin:/bin", "TMPDIR=" + odd.string(), "/bin/sh", o.script.string(), "--no-tdx"});
     CHECK(r.exit_code == 6);
     CHECK_THAT(read_text(o.dir / "qemu.args"), TDX_CONTAINS("stdio,id=serial0,logfile=" + o.dir.path().string() + "/tmp,,dir/launch-qemu."));
     CHECK(fs::is_empty(odd));

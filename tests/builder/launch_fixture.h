@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "builder/launch_script.h"
 #include "base/digest.h"
+#include "builder/launch_script.h"
 #include "tests/support/test_env.h"
 
 namespace tdx::test {
@@ -32,7 +32,9 @@ inline std::string sha256_text(const std::string& text) {
 // The fake QEMU's behaviour, read from files beside it at each run.
 inline std::string fake_qemu_script(const std::filesystem::path& dir) {
     return "#!/bin/sh\n"
-           "d='" + dir.string() + "'\n"
+           "d='" +
+           dir.string() +
+           "'\n"
            "if [ \"${1:-}\" = --version ]; then : > \"$d/qemu.version-asked\"; cat \"$d/qemu.version\"; exit 0; fi\n"
            "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$d/qemu.args\"\n"
            "log= prev=\n"
@@ -58,8 +60,9 @@ struct LaunchDir {
     std::filesystem::path script, bin, tmp;
 
     explicit LaunchDir(const std::string& cmdline = "console=ttyS0", KernelHeader header = KernelHeader::Patched) {
-        const std::vector<std::pair<std::string, std::string>> files = {
-            {"OVMF.fd", "firmware bytes"}, {"vmlinuz", "kernel bytes"}, {"initramfs.cpio.gz", "initramfs bytes"}};
+        const std::vector<std::pair<std::string, std::string>> files = {{"OVMF.fd", "firmware bytes"},
+                                                                        {"vmlinuz", "kernel bytes"},
+                                                                        {"initramfs.cpio.gz", "initramfs bytes"}};
         plan.image_name = "debian-13";
         plan.initrd = "initramfs.cpio.gz";
         plan.cmdline = cmdline;

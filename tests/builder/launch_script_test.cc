@@ -38,8 +38,15 @@ std::vector<std::string> qemu_args(const LaunchDir& o) {
 }
 
 std::vector<std::string> boot_args(const LaunchDir& o, const std::string& cmdline) {
-    return {"-m", "2G", "-smp", "2", "-bios", o.path("OVMF.fd"), "-kernel", o.path("vmlinuz"), "-initrd", o.path("initramfs.cpio.gz"),
-            "-append", cmdline, "-nographic", "-nodefaults", "-chardev", "stdio,id=serial0,logfile=LOG", "-serial", "chardev:serial0",
+    return {"-m",         "2G",
+            "-smp",       "2",
+            "-bios",      o.path("OVMF.fd"),
+            "-kernel",    o.path("vmlinuz"),
+            "-initrd",    o.path("initramfs.cpio.gz"),
+            "-append",    cmdline,
+            "-nographic", "-nodefaults",
+            "-chardev",   "stdio,id=serial0,logfile=LOG",
+            "-serial",    "chardev:serial0",
             "-no-reboot"};
 }
 
@@ -68,11 +75,11 @@ TEST_CASE("launch script: boots the files as a TD with the measured shape") {
     const auto r = o.launch({"--", "-device", "vhost-vsock-pci,guest-cid=3", "two words"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    const std::vector<std::string> expected = concat(
-        concat({"-accel", "kvm", "-cpu", "host", "-machine", "q35,kernel-irqchip=split,confidential-guest-support=tdx0,hpet=off", "-object",
-                "tdx-guest,id=tdx0"},
-               boot_args(o, "console=ttyS0")),
-        {"-device", "vhost-vsock-pci,guest-cid=3", "two words"});
+    const std::vector<std::string> expected = concat(concat({"-accel", "kvm", "-cpu", "host", "-machine",
+                                                             "q35,kernel-irqchip=split,confidential-guest-support=tdx0,hpet=off", "-object",
+                                                             "tdx-guest,id=tdx0"},
+                                                            boot_args(o, "console=ttyS0")),
+                                                     {"-device", "vhost-vsock-pci,guest-cid=3", "two words"});
     CHECK(qemu_args(o) == expected);
 
     // --tcg: software emulation whatever /dev/kvm says; a TD cannot have it.
@@ -102,8 +109,8 @@ TEST_CASE("launch script: --no-tdx boots the same files as a plain VM, KVM when 
     LaunchDir o;
     REQUIRE(o.launch({"--no-tdx"}).exit_code == 0);
     const bool kvm = fs::is_character_file("/dev/kvm") && ::access("/dev/kvm", R_OK | W_OK) == 0;
-    const std::vector<std::string> expected =
-        concat({"-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max", "-machine", "q35,hpet=off"}, boot_args(o, "console=ttyS0"));
+    const std::vector<std::string> expected = concat({"-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max", "-machine", "q35,hpet=off"},
+                                                     boot_args(o, "console=ttyS0"));
     CHECK(qemu_args(o) == expected);
 }
 

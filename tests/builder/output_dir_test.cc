@@ -7,9 +7,9 @@
 
 #include <set>
 
+#include "base/error.h"
 #include "builder/build_manifest.h"
 #include "builder/output_dir.h"
-#include "base/error.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
 
@@ -90,7 +90,8 @@ TEST_CASE("A directory that is not an earlier output is never replaced", "[outpu
     CHECK(read_text(d / "empty" / "vmlinuz") == "ok");
 }
 
-TEST_CASE("An output path that is a symlink, a file, a FIFO or a directory that only looks like an output is refused, naming it", "[output_dir]") {
+TEST_CASE("An output path that is a symlink, a file, a FIFO or a directory that only looks like an output is refused, naming it",
+          "[output_dir]") {
     TempDir d;
     publish(d / "real", "earlier output");
     const auto refused = [&](const fs::path& out, const std::string& why) {

@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using namespace tdx::test;
 namespace fs = std::filesystem;
@@ -103,8 +103,7 @@ TEST_CASE("acpi dump: an option QEMU rejects gives exit 2 with QEMU's own messag
     TempDir d;
     auto r = dump(kQemu, d / "out", {}, {"-machine", "q35", "-no-such-option-tdximage"});
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, TDX_CONTAINS("qemu-system-x86_64: exited with status 1") &&
-                          TDX_CONTAINS("-no-such-option-tdximage: invalid option"));
+    CHECK_THAT(r.err, TDX_CONTAINS("qemu-system-x86_64: exited with status 1") && TDX_CONTAINS("-no-such-option-tdximage: invalid option"));
     auto pc = dump(kQemu, d / "out", {}, {"-machine", "pc"});
     CHECK(pc.exit_code == 2);
     CHECK_THAT(pc.err, TDX_CONTAINS("only q35"));

@@ -60,9 +60,10 @@ struct LocalMirror {
                "  - name: alpine\n"
                "    distribution: alpine\n"
                "    release: \"3.22\"\n" +
-               std::string(with_repositories ? "    repositories: [main]\n" : "") +
-               "    mirrors: [\"file://" + (d / "mirror").string() + "\"]\n"
-               "    keyring: [keys/" + key.name() + "]\n";
+               std::string(with_repositories ? "    repositories: [main]\n" : "") + "    mirrors: [\"file://" + (d / "mirror").string() +
+               "\"]\n"
+               "    keyring: [keys/" +
+               key.name() + "]\n";
     }
     std::filesystem::path cache_dir() const { return d / "cache"; }
     // The tool with `args`, this scenario's cache and --quiet.
@@ -101,16 +102,19 @@ struct AlpineBuild : LocalMirror {
         std::filesystem::copy_file(inputs / "OVMF-trixie.fd", d / "OVMF.fd");
         write_text(d / "agent", "#!/bin/sh\necho agent\n");
         write_text(d / "motd", "hello\n");
-        const std::string text =
-            "name: alpine-local\n" + sources_yaml(false) +
-            "packages: [" + packages + "]\n"
-            "kernel: {file: vmlinuz, sha256: " + sha256_of_file(d / "vmlinuz") + "}\n"
-            "ovmf: {file: OVMF.fd, sha256: " + sha256_of_file(d / "OVMF.fd") + "}\n"
-            "files: [{src: motd, dst: /etc/motd, mode: '0600', uid: 7, gid: 8}]\n"
-            "init: {program: /bin/busybox, args: [sh]}\n"
-            "cmdline: console=ttyS0 quiet\n"
-            "vm: {memory: 1G, cpus: 1}\n"
-            "initramfs: {compression: xz}\n";
+        const std::string text = "name: alpine-local\n" + sources_yaml(false) + "packages: [" + packages +
+                                 "]\n"
+                                 "kernel: {file: vmlinuz, sha256: " +
+                                 sha256_of_file(d / "vmlinuz") +
+                                 "}\n"
+                                 "ovmf: {file: OVMF.fd, sha256: " +
+                                 sha256_of_file(d / "OVMF.fd") +
+                                 "}\n"
+                                 "files: [{src: motd, dst: /etc/motd, mode: '0600', uid: 7, gid: 8}]\n"
+                                 "init: {program: /bin/busybox, args: [sh]}\n"
+                                 "cmdline: console=ttyS0 quiet\n"
+                                 "vm: {memory: 1G, cpus: 1}\n"
+                                 "initramfs: {compression: xz}\n";
         write_text(d / "alpine.yaml", text);
     }
     std::string recipe() const { return (d / "alpine.yaml").string(); }

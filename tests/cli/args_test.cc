@@ -1,7 +1,7 @@
 #include "tests/support/catch.h"
 
-#include "cli/args.h"
 #include "base/error.h"
+#include "cli/args.h"
 
 using tdx::cli::parse_memory_size;
 

@@ -24,7 +24,8 @@ using alpine::sha256_of_file;
 TEST_CASE("build an image with an Alpine userland from a local mirror and Debian's kernel and firmware") {
     AlpineBuild s;
     const std::string recipe = (s.d / "alpine.yaml").string();
-    RunResult r = s.tool({"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out").string(), "--json"});
+    RunResult r = s.tool(
+        {"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out").string(), "--json"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     const fs::path out = s.d / "out";
@@ -81,11 +82,13 @@ TEST_CASE("build an image with an Alpine userland from a local mirror and Debian
     // A rebuild gives the same bytes; a changed recipe file is refused
     // against the lock and the previous output stays.
     const std::string before = read_text(out / "initramfs.cpio.xz");
-    REQUIRE(s.tool({"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out2").string(), "--locked", "--offline"})
+    REQUIRE(s.tool({"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out2").string(), "--locked",
+                    "--offline"})
                 .exit_code == 0);
     CHECK(read_text(s.d / "out2" / "initramfs.cpio.xz") == before);
     // --twice: a second build in another directory, umask, TZ, locale and CPU count.
-    RunResult twice = s.tool({"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out3").string(), "--locked", "--twice"});
+    RunResult twice = s.tool(
+        {"build", recipe, "--agent", (s.d / "agent").string(), "--agent-arg", "a b", "--out", (s.d / "out3").string(), "--locked", "--twice"});
     INFO(twice.err);
     CHECK(twice.exit_code == 0);
     CHECK(twice.out.find("reproducible: a second build") != std::string::npos);
@@ -134,7 +137,8 @@ TEST_CASE("build without --agent warns, and its JSON holds the same warnings as 
     const std::vector<std::string> on_stderr = warnings_on_stderr(j.err);
     CHECK(doc["warnings"] == nlohmann::json(on_stderr));
     bool no_agent = false;
-    for (const std::string& w : on_stderr) no_agent = no_agent || w.rfind("no --agent given: /init runs the recipe's init.program (/bin/busybox sh)", 0) == 0;
+    for (const std::string& w : on_stderr)
+        no_agent = no_agent || w.rfind("no --agent given: /init runs the recipe's init.program (/bin/busybox sh)", 0) == 0;
     CHECK(no_agent);
     const auto manifest = nlohmann::json::parse(read_text(s.d / "out" / "manifest.json"));
     CHECK(manifest["agent"].is_null());

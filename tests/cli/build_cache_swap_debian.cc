@@ -44,7 +44,9 @@ TEST_CASE("build: a cache entry swapped or collected while the build waits betwe
     tdx::builder::Cache cache(s.cache_dir());
     const fs::path waits_here = s.cache_dir() / "locks" / last;
     auto offline_build = [&](const std::string& out) {
-        return std::async(std::launch::async, [&s, out] { return s.tool({"build", s.recipe(), "--agent", s.agent(), "--out", out, "--locked", "--offline"}); });
+        return std::async(std::launch::async, [&s, out] {
+            return s.tool({"build", s.recipe(), "--agent", s.agent(), "--out", out, "--locked", "--offline"});
+        });
     };
 
     SECTION("rewritten in place, then replaced by rename") {
@@ -71,7 +73,9 @@ TEST_CASE("build: a cache entry swapped or collected while the build waits betwe
         tdx::builder::CacheLock held = cache.lock(last);
         auto build = offline_build((s.d / "collected").string());
         REQUIRE(wait_for_flock_waiter(waits_here));
-        auto gc = std::async(std::launch::async, [&s] { return run({tool_path().string(), "cache", "gc", "--all", "--cache-dir", s.cache_dir().string()}); });
+        auto gc = std::async(std::launch::async, [&s] {
+            return run({tool_path().string(), "cache", "gc", "--all", "--cache-dir", s.cache_dir().string()});
+        });
         // gc waits for the running build as a whole, not entry by entry.
         CHECK(wait_for_flock_waiter(s.cache_dir() / "locks" / "in-use", std::chrono::seconds(10)));
         CHECK(cache.lookup(first));

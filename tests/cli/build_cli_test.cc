@@ -26,7 +26,8 @@ TEST_CASE("build --agent: a directory or a missing file is named as such, exit 2
     const std::string out = (d / "out").string();
     auto dir = run_tool({"build", (d / "r.yaml").string(), "--agent", (d / "agentdir").string(), "--out", out});
     CHECK(dir.exit_code == 2);
-    CHECK(dir.err == "tdximage: error: " + (d / "agentdir").string() + ": --agent: is a directory; give the agent program (see `tdximage build --help`)\n");
+    CHECK(dir.err ==
+          "tdximage: error: " + (d / "agentdir").string() + ": --agent: is a directory; give the agent program (see `tdximage build --help`)\n");
     auto missing = run_tool({"build", (d / "r.yaml").string(), "--agent", (d / "nothere").string(), "--out", out});
     CHECK(missing.exit_code == 2);
     CHECK(missing.err == "tdximage: error: " + (d / "nothere").string() + ": --agent: no such file (see `tdximage build --help`)\n");

@@ -31,9 +31,9 @@
 #include <random>
 #include <sstream>
 
+#include "base/digest.h"
 #include "builder/fetch/cache.h"
 #include "builder/fetch/file_hash.h"
-#include "base/digest.h"
 #include "tests/cli/alpine_scenario.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
@@ -53,16 +53,16 @@ constexpr const char* kSwap = "the swap";
 // fetching, with a warm one the rest. "measuring", the last stage announced,
 // spans measuring, writing the outputs and the swap; the events pin the
 // last two down, which are too short to hit by timing alone.
-const std::vector<std::string> kColdTargets = {"fetching inputs", "fetching inputs", "staging packages", "writing the initramfs",
-                                               kWriting, kSwap};
-const std::vector<std::string> kWarmTargets = {"reading the firmware", "reading the kernel", "staging packages", "writing the initramfs",
-                                               "measuring", kWriting, kWriting, kSwap, kSwap};
+const std::vector<std::string> kColdTargets = {"fetching inputs",       "fetching inputs", "staging packages",
+                                               "writing the initramfs", kWriting,          kSwap};
+const std::vector<std::string> kWarmTargets = {
+    "reading the firmware", "reading the kernel", "staging packages", "writing the initramfs", "measuring", kWriting, kWriting, kSwap, kSwap};
 
 // Packages of pseudo-random words (compressible, but not trivially), so that
 // fetching, unpacking and compressing take long enough to be hit.
 std::vector<apk::PkgSpec> bulky_packages() {
-    static const char* const words[] = {"tdx", "guest", "measure", "kernel", "initramfs", "quote", "rtmr", "firmware",
-                                        "report", "agent", "module", "busybox", "lock", "cache", "mirror", "index"};
+    static const char* const words[] = {"tdx",    "guest", "measure", "kernel",  "initramfs", "quote", "rtmr",   "firmware",
+                                        "report", "agent", "module",  "busybox", "lock",      "cache", "mirror", "index"};
     std::mt19937 rng(7);
     std::vector<apk::PkgSpec> out;
     for (int i = 0; i < 6; ++i) {
@@ -70,7 +70,8 @@ std::vector<apk::PkgSpec> bulky_packages() {
         while (text.size() < 100 * 1024) text += std::string(words[rng() % 16]) + ((rng() % 8) ? " " : "\n");
         apk::PkgSpec p("data" + std::to_string(i), "1.0-r0");
         const std::string dir = "usr/share/data" + std::to_string(i);
-        p.files = {{"usr", "", AE_IFDIR, "", 0755}, {"usr/share", "", AE_IFDIR, "", 0755}, {dir, "", AE_IFDIR, "", 0755}, {dir + "/words", text}};
+        p.files = {
+            {"usr", "", AE_IFDIR, "", 0755}, {"usr/share", "", AE_IFDIR, "", 0755}, {dir, "", AE_IFDIR, "", 0755}, {dir + "/words", text}};
         out.push_back(p);
     }
     return out;
@@ -146,7 +147,8 @@ CacheState check_cache(const fs::path& root) {
         const bool partial = n.size() == 69 && n.compare(64, 5, ".part") == 0;
         ++(partial ? st.partials : st.temporaries);
         // dl-XXXXXX: an unpinned download; inputs-XXXXXX/: a build's private copies.
-        if (!partial && n.rfind("dl-", 0) != 0 && n.rfind("inputs-", 0) != 0) st.problems.push_back("tmp/" + n + " is no temporary of the cache's");
+        if (!partial && n.rfind("dl-", 0) != 0 && n.rfind("inputs-", 0) != 0)
+            st.problems.push_back("tmp/" + n + " is no temporary of the cache's");
     }
     for (const auto& f : fs::directory_iterator(root / "names")) {
         const std::string n = f.path().filename().string();
@@ -157,11 +159,11 @@ CacheState check_cache(const fs::path& root) {
 
 // What one run of the tool did, as run_observed saw it.
 struct Observed {
-    bool killed = false;     // SIGKILL arrived while it ran
-    int exit_code = -1;      // when it exited on its own
-    double seconds = 0;      // until it exited or was killed
+    bool killed = false;                                 // SIGKILL arrived while it ran
+    int exit_code = -1;                                  // when it exited on its own
+    double seconds = 0;                                  // until it exited or was killed
     std::vector<std::pair<double, std::string>> stages;  // (seconds, stage)
-    std::string text;        // everything it wrote to stderr
+    std::string text;                                    // everything it wrote to stderr
     std::string last_stage() const { return stages.empty() ? "starting" : stages.back().second; }
 };
 
@@ -336,8 +338,8 @@ TEST_CASE("build: SIGKILL at any moment leaves the old or the complete new outpu
     // always differ and a mix of them cannot pass for either.
     const std::string variants[2] = {"first", "second"};
     auto build_argv = [&](int variant, const fs::path& dir) {
-        return std::vector<std::string>{tool_path().string(), "build", s.recipe(), "--agent", s.agent(), "--agent-arg", variants[variant],
-                                        "--out", dir.string(), "--locked", "--cache-dir", cache.string()};
+        return std::vector<std::string>{tool_path().string(), "build", s.recipe(),   "--agent",  s.agent(),     "--agent-arg",
+                                        variants[variant],    "--out", dir.string(), "--locked", "--cache-dir", cache.string()};
     };
 
     // The references, each from an uninterrupted build: one with a cold
@@ -397,9 +399,9 @@ TEST_CASE("build: SIGKILL at any moment leaves the old or the complete new outpu
         std::ostringstream what;
         what.precision(3);
         what << std::fixed << "kill " << i + 1 << " (" << (cold_cache ? "cold" : "warm") << " cache) " << delay << " s after \""
-             << (targets[at] == kWriting ? "creating " + file : targets[at]) << "\": " << where
-             << "; left " << left.staging << " staging dir(s), " << cs.entries << " cache entries, " << cs.partials << " partial download(s), "
-             << cs.temporaries << " other temporaries";
+             << (targets[at] == kWriting ? "creating " + file : targets[at]) << "\": " << where << "; left " << left.staging
+             << " staging dir(s), " << cs.entries << " cache entries, " << cs.partials << " partial download(s), " << cs.temporaries
+             << " other temporaries";
         std::cout << "build-kill: " << what.str() << "\n";
         INFO(what.str());
         INFO(k.text);
@@ -445,8 +447,18 @@ TEST_CASE("build: an error half-way leaves the previous output byte for byte and
     const std::optional<Snapshot> before = snapshot(out);
     REQUIRE(before);
     const auto argv = [&](const std::string& agent) {
-        return std::vector<std::string>{tool_path().string(), "build", s.recipe(), "--agent", agent, "--agent-arg", "other",
-                                        "--out", out.string(), "--locked", "--cache-dir", s.cache_dir().string()};
+        return std::vector<std::string>{tool_path().string(),
+                                        "build",
+                                        s.recipe(),
+                                        "--agent",
+                                        agent,
+                                        "--agent-arg",
+                                        "other",
+                                        "--out",
+                                        out.string(),
+                                        "--locked",
+                                        "--cache-dir",
+                                        s.cache_dir().string()};
     };
     const auto unchanged = [&] {
         const bool same = snapshot(out) == before;

@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/digest.h"
 #include "builder/fetch/cache.h"
 #include "builder/lock/lockfile.h"
-#include "base/digest.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::test;

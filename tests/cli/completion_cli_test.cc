@@ -13,8 +13,8 @@ TEST_CASE("completion bash: parses, and completes commands and their options") {
     CHECK(run({"/bin/bash", "-n", (d / "tdximage.bash").string()}).exit_code == 0);
     // Complete "tdximage bu" and "tdximage build --ag" in a real bash.
     auto complete = [&](const std::string& words, int cword) {
-        const std::string script = "source '" + (d / "tdximage.bash").string() + "'; COMP_WORDS=(" + words + "); COMP_CWORD=" + std::to_string(cword) +
-                                   "; _tdximage; printf '%s\\n' \"${COMPREPLY[@]}\"";
+        const std::string script = "source '" + (d / "tdximage.bash").string() + "'; COMP_WORDS=(" + words +
+                                   "); COMP_CWORD=" + std::to_string(cword) + "; _tdximage; printf '%s\\n' \"${COMPREPLY[@]}\"";
         return run({"/bin/bash", "-c", script});
     };
     CHECK(complete("tdximage bu", 1).out == "build\n");
@@ -42,9 +42,10 @@ TEST_CASE("completion bash: parses, and completes commands and their options") {
 TEST_CASE("man: every command and option, no date, valid roff requests") {
     RunResult r = run({tool_path().string(), "man"});
     REQUIRE(r.exit_code == 0);
-    for (const char* s : {".TH TDXIMAGE 1 \"\"", ".SS \"tdximage build RECIPE\"", ".SS \"tdximage verify RECIPE\"", ".SS \"tdximage eventlog compare",
-                          "\\fB\\-\\-agent\\fR", "\\fB\\-\\-expect\\-mrtd\\fR", ".SH EXIT STATUS", "SOURCE_DATE_EPOCH",
-                          "\\fB\\-\\-profile\\fR \\fIcanonical\\-24.04|ubuntu\\-25.04|upstream\\fR", "TDXIMAGE_RECIPE_PATH"})
+    for (const char* s :
+         {".TH TDXIMAGE 1 \"\"", ".SS \"tdximage build RECIPE\"", ".SS \"tdximage verify RECIPE\"", ".SS \"tdximage eventlog compare",
+          "\\fB\\-\\-agent\\fR", "\\fB\\-\\-expect\\-mrtd\\fR", ".SH EXIT STATUS", "SOURCE_DATE_EPOCH",
+          "\\fB\\-\\-profile\\fR \\fIcanonical\\-24.04|ubuntu\\-25.04|upstream\\fR", "TDXIMAGE_RECIPE_PATH"})
         CHECK(r.out.find(s) != std::string::npos);
     // Every line starting with a dot is a request we write (no text line
     // accidentally turned into one).

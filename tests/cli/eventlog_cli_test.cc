@@ -39,7 +39,8 @@ RunResult compare(const Files& f, std::vector<std::string> extra = {}) {
 }
 
 // A minimal crypto-agile log: header with the given algorithm table, then raw records.
-std::vector<std::uint8_t> log_with(const std::vector<std::pair<std::uint16_t, std::uint16_t>>& algs, const std::vector<std::uint8_t>& records = {}) {
+std::vector<std::uint8_t> log_with(const std::vector<std::pair<std::uint16_t, std::uint16_t>>& algs,
+                                   const std::vector<std::uint8_t>& records = {}) {
     std::vector<std::uint8_t> spec;
     const std::string sig("Spec ID Event03", 16);
     spec.insert(spec.end(), sig.begin(), sig.end());
@@ -103,7 +104,7 @@ TEST_CASE("eventlog compare: the CCEL of the predicted inputs matches, exit 0") 
     CHECK(doc["log"]["file"] == "ccel.bin");
     CHECK(doc["expected"]["file"] == "measurements.json");
     CHECK(j.out.find(f.dir.path().string()) == std::string::npos);  // no absolute paths
-    CHECK(compare(f, {"--json"}).out == j.out);                      // deterministic
+    CHECK(compare(f, {"--json"}).out == j.out);                     // deterministic
 }
 
 TEST_CASE("eventlog compare: a changed command line is the load options event of RTMR2, exit 1") {
@@ -287,7 +288,8 @@ TEST_CASE("eventlog: bad logs and bad expected documents give exit 2 naming the 
     }
     cases.push_back({"unknown-size.bin", log_with({{kTpmAlgSha384, 48}, {0x0042, 0}}),
                      "unknown-size.bin: record at offset 0x0: Spec ID event: algorithm 1 (id 0x0042) has digest size 0"});
-    cases.push_back({"wrong-size.bin", log_with({{kTpmAlgSha384, 32}}), "algorithm 0 (id 0x000c) has digest size 32, but that algorithm's digests are 48 bytes"});
+    cases.push_back({"wrong-size.bin", log_with({{kTpmAlgSha384, 32}}),
+                     "algorithm 0 (id 0x000c) has digest size 32, but that algorithm's digests are 48 bytes"});
     {
         std::vector<std::uint8_t> rec;
         scenario_detail::put_le(rec, 2, 4);
@@ -297,7 +299,8 @@ TEST_CASE("eventlog: bad logs and bad expected documents give exit 2 naming the 
         rec.insert(rec.end(), 48, 0x11);
         scenario_detail::put_le(rec, 0xfffffff0u, 4);
         rec.insert(rec.end(), 16, 'x');
-        cases.push_back({"absurd-size.bin", log_with({{kTpmAlgSha384, 48}}, rec), "absurd-size.bin: record at offset 0x41: event size 0xfffffff0"});
+        cases.push_back(
+            {"absurd-size.bin", log_with({{kTpmAlgSha384, 48}}, rec), "absurd-size.bin: record at offset 0x41: event size 0xfffffff0"});
     }
     cases.push_back({"sha256-only.bin", log_with({{kTpmAlgSha256, 32}}), "sha256-only.bin: the log has no SHA-384 digests"});
     {
@@ -309,10 +312,10 @@ TEST_CASE("eventlog: bad logs and bad expected documents give exit 2 naming the 
     }
     for (const Case& c : cases) {
         write_bytes(d / c.name, c.bytes);
-        for (const std::vector<std::string>& cmd : {std::vector<std::string>{"eventlog", "show", (d / c.name).string()},
-                                                    std::vector<std::string>{"eventlog", "replay", "--json", (d / c.name).string()},
-                                                    std::vector<std::string>{"eventlog", "compare", (d / c.name).string(), "--expected",
-                                                                             (d / "m.json").string()}}) {
+        for (const std::vector<std::string>& cmd :
+             {std::vector<std::string>{"eventlog", "show", (d / c.name).string()},
+              std::vector<std::string>{"eventlog", "replay", "--json", (d / c.name).string()},
+              std::vector<std::string>{"eventlog", "compare", (d / c.name).string(), "--expected", (d / "m.json").string()}}) {
             INFO(c.name << " " << cmd[1]);
             auto r = run_tool(cmd);
             CHECK(r.exit_code == 2);

@@ -21,12 +21,25 @@ struct Scenario {
         write_text(d / "initrd-a", std::string(4096, 'a'));
         write_text(d / "initrd-b", std::string(4096, 'b'));  // same size: the kernel's header patch is unchanged
     }
-    RunResult measure(const std::string& memory, const std::string& cmdline, const std::string& initrd,
-                      std::vector<std::string> extra) const {
-        std::vector<std::string> argv = {tool_path().string(), "measure", "--ovmf", (inputs / "OVMF-trixie.fd").string(),
-                                         "--kernel", (inputs / "vmlinuz").string(), "--initrd", (d / initrd).string(),
-                                         "--cmdline", cmdline, "--memory", memory, "--cpus", "2",
-                                         "--acpi-dir", (d / "acpi").string(), "--profile", "ubuntu-25.04"};
+    RunResult measure(const std::string& memory, const std::string& cmdline, const std::string& initrd, std::vector<std::string> extra) const {
+        std::vector<std::string> argv = {tool_path().string(),
+                                         "measure",
+                                         "--ovmf",
+                                         (inputs / "OVMF-trixie.fd").string(),
+                                         "--kernel",
+                                         (inputs / "vmlinuz").string(),
+                                         "--initrd",
+                                         (d / initrd).string(),
+                                         "--cmdline",
+                                         cmdline,
+                                         "--memory",
+                                         memory,
+                                         "--cpus",
+                                         "2",
+                                         "--acpi-dir",
+                                         (d / "acpi").string(),
+                                         "--profile",
+                                         "ubuntu-25.04"};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return run(argv);
     }
@@ -37,8 +50,7 @@ struct Scenario {
         REQUIRE(r.exit_code == 0);
         return (d / "td.log").string();
     }
-    std::string expected(const std::string& name, const std::string& memory, const std::string& cmdline,
-                         const std::string& initrd) const {
+    std::string expected(const std::string& name, const std::string& memory, const std::string& cmdline, const std::string& initrd) const {
         auto r = measure(memory, cmdline, initrd, {"--out-dir", (d / name).string()});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
@@ -106,8 +118,8 @@ TEST_CASE("eventlog compare without ACPI tables: a differing TD HOB is still dec
     std::filesystem::remove_all(s.d / "acpi");  // the prediction now lacks the tables
     auto no_tables = [&](const std::string& name, const std::string& memory) {
         auto r = run({tool_path().string(), "measure", "--ovmf", (s.inputs / "OVMF-trixie.fd").string(), "--kernel",
-                      (s.inputs / "vmlinuz").string(), "--initrd", (s.d / "initrd-a").string(), "--cmdline", "console=ttyS0 quiet",
-                      "--memory", memory, "--profile", "ubuntu-25.04", "--out-dir", (s.d / name).string()});
+                      (s.inputs / "vmlinuz").string(), "--initrd", (s.d / "initrd-a").string(), "--cmdline", "console=ttyS0 quiet", "--memory",
+                      memory, "--profile", "ubuntu-25.04", "--out-dir", (s.d / name).string()});
         REQUIRE(r.exit_code == 0);
         return (s.d / name / "measurements.json").string();
     };

@@ -41,7 +41,8 @@ inline std::string repacked_busybox(const alpine::LocalMirror& m, const std::str
     evil_spec.files = {{"bin", "", AE_IFDIR, "", 0755}, {"bin/busybox", "#!evil", AE_IFREG, "", 0755}};
     const apk::BuiltApk evil = apk::build_apk(evil_spec, m.key);
     write_bytes(m.d / apk_name, apk::bytes_of(evil.bytes));
-    const std::string text = repack(honest, "busybox", real, evil.bytes, m.repo.url() + "/x86_64/" + apk_name, "file://" + (m.d / apk_name).string());
+    const std::string text = repack(honest, "busybox", real, evil.bytes, m.repo.url() + "/x86_64/" + apk_name,
+                                    "file://" + (m.d / apk_name).string());
     for (const auto& [spec, built] : m.repo.packages)
         if (spec.name == "busybox") return edit_entry(text, "busybox", built.identity, evil.identity);
     FAIL("the mirror has no busybox");

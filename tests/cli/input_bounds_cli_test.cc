@@ -16,8 +16,8 @@
 #include "measure/tcg_event_log_writer.h"
 #include "tests/measure/eventlog_scenario.h"
 #include "tests/ovmf/tdvf_builder.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using namespace tdx;
 using namespace tdx::test;

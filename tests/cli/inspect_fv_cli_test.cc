@@ -24,8 +24,8 @@ fv::Buf driver(const char* guid, const std::u16string& name) {
 // volume written over the start of the BFV, its DXE drivers LZMA-compressed.
 std::string write_image(const TempDir& d, const std::string& name, const std::vector<fv::Buf>& drivers) {
     fv::Buf inner = fv::volume({drivers});
-    fv::Buf top = fv::volume({{fv::ffs_file({fv::guid("9e21fd93-9c72-4c15-8c4b-e77f1db2d792"), 0x0b,
-                                             fv::lzma_section(fv::sections({fv::section(0x17, inner)}))})}});
+    fv::Buf top = fv::volume(
+        {{fv::ffs_file({fv::guid("9e21fd93-9c72-4c15-8c4b-e77f1db2d792"), 0x0b, fv::lzma_section(fv::sections({fv::section(0x17, inner)}))})}});
     std::vector<std::uint8_t> img = TdvfBuilder{}.build();
     if (0x1000 + top.size() > 0x3000) throw std::logic_error("test volume overlaps the TDVF descriptor");
     std::copy(top.begin(), top.end(), img.begin() + 0x1000);
@@ -37,8 +37,8 @@ std::string write_image(const TempDir& d, const std::string& name, const std::ve
 
 TEST_CASE("inspect ovmf lists volumes and modules and warns on stderr without TdTcg2Dxe") {
     TempDir d;
-    auto fw = write_image(d, "old.fd", {driver("e750224e-7bce-40af-b5bb-47e3611eb5c2", u"TdxDxe"),
-                                        driver("fdff263d-5f68-4591-87ba-b768f445a9af", u"Tcg2Dxe")});
+    auto fw = write_image(
+        d, "old.fd", {driver("e750224e-7bce-40af-b5bb-47e3611eb5c2", u"TdxDxe"), driver("fdff263d-5f68-4591-87ba-b768f445a9af", u"Tcg2Dxe")});
     auto r = run({tool_path().string(), "inspect", "ovmf", fw});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);  // a missing driver is a warning, not an invalid image
@@ -48,8 +48,9 @@ TEST_CASE("inspect ovmf lists volumes and modules and warns on stderr without Td
     CHECK_THAT(r.out, TDX_CONTAINS("(in module 0 of FV 0, compressed)"));
     CHECK(r.out.find("Tcg2Dxe  ") == std::string::npos);  // no module rows by default
     // The same words as the JSON's firmware_warnings: the file by its name.
-    CHECK(r.err == "tdximage: warning: old.fd: no TdTcg2Dxe among its 3 modules: this firmware extends no RTMR in a TD; "
-                   "predicted RTMR values would never be seen\n");
+    CHECK(r.err ==
+          "tdximage: warning: old.fd: no TdTcg2Dxe among its 3 modules: this firmware extends no RTMR in a TD; "
+          "predicted RTMR values would never be seen\n");
     auto with_json = run({tool_path().string(), "inspect", "ovmf", fw, "--json"});
     CHECK(with_json.err == r.err);
     CHECK(nlohmann::json::parse(with_json.out)["firmware_warnings"] == nlohmann::json::array({r.err.substr(19, r.err.size() - 20)}));

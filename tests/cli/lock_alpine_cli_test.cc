@@ -26,12 +26,15 @@ struct AlpineScenario : alpine::LocalMirror {
         write_text(d / "OVMF.fd", "not firmware, but pinned");
     }
     std::string recipe(const std::string& packages) {
-        const std::string text =
-            "name: alpine-local\n" + sources_yaml(true) +
-            "packages: " + packages + "\n"
-            "kernel: {file: vmlinuz, sha256: " + sha256_hex("not a kernel, but pinned") + "}\n"
-            "ovmf: {file: OVMF.fd, sha256: " + sha256_hex("not firmware, but pinned") + "}\n"
-            "init: {program: /bin/busybox, args: [sh]}\n";
+        const std::string text = "name: alpine-local\n" + sources_yaml(true) + "packages: " + packages +
+                                 "\n"
+                                 "kernel: {file: vmlinuz, sha256: " +
+                                 sha256_hex("not a kernel, but pinned") +
+                                 "}\n"
+                                 "ovmf: {file: OVMF.fd, sha256: " +
+                                 sha256_hex("not firmware, but pinned") +
+                                 "}\n"
+                                 "init: {program: /bin/busybox, args: [sh]}\n";
         write_text(d / "alpine.yaml", text);
         return (d / "alpine.yaml").string();
     }

@@ -9,8 +9,8 @@
 #include "tests/cli/alpine_scenario.h"
 #include "tests/cli/hostile_lock.h"
 #include "tests/support/catch.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using namespace tdx::test;
 using namespace tdx::test::hostile;
@@ -31,24 +31,31 @@ struct AptScenario {
         fs::create_directories((d / "mirror" / kDeb).parent_path());
         write_bytes(d / "mirror" / kDeb, apk::bytes_of(deb));
         apt::Repo(d / "mirror", key,
-                  "Package: busybox-static\nVersion: 1:1.37.0-6\nArchitecture: amd64\nFilename: " + kDeb + "\nSize: " +
-                      std::to_string(deb.size()) + "\nSHA256: " + sha_of(deb) + "\n",
+                  "Package: busybox-static\nVersion: 1:1.37.0-6\nArchitecture: amd64\nFilename: " + kDeb +
+                      "\nSize: " + std::to_string(deb.size()) + "\nSHA256: " + sha_of(deb) + "\n",
                   "trixie");
         fs::create_directories(d / "keys");
         fs::copy_file(key.keyring, d / "keys" / "test.gpg");
         write_text(d / "vmlinuz", "not a kernel, but pinned");
         write_text(d / "OVMF.fd", "not firmware, but pinned");
-        write_text(d / "debian.yaml", "name: debian-local\n"
-                                      "sources:\n"
-                                      "  - name: trixie\n"
-                                      "    distribution: debian\n"
-                                      "    release: trixie\n"
-                                      "    mirrors: [\"file://" + (d / "mirror").string() + "\"]\n"
-                                      "    keyring: keys/test.gpg\n"
-                                      "packages: [busybox-static]\n"
-                                      "kernel: {file: vmlinuz, sha256: " + sha_of("not a kernel, but pinned") + "}\n"
-                                      "ovmf: {file: OVMF.fd, sha256: " + sha_of("not firmware, but pinned") + "}\n"
-                                      "init: {program: /bin/busybox, args: [sh]}\n");
+        write_text(d / "debian.yaml",
+                   "name: debian-local\n"
+                   "sources:\n"
+                   "  - name: trixie\n"
+                   "    distribution: debian\n"
+                   "    release: trixie\n"
+                   "    mirrors: [\"file://" +
+                       (d / "mirror").string() +
+                       "\"]\n"
+                       "    keyring: keys/test.gpg\n"
+                       "packages: [busybox-static]\n"
+                       "kernel: {file: vmlinuz, sha256: " +
+                       sha_of("not a kernel, but pinned") +
+                       "}\n"
+                       "ovmf: {file: OVMF.fd, sha256: " +
+                       sha_of("not firmware, but pinned") +
+                       "}\n"
+                       "init: {program: /bin/busybox, args: [sh]}\n");
     }
     std::string recipe() const { return (d / "debian.yaml").string(); }
     std::string mirror_url() const { return "file://" + (d / "mirror" / kDeb).string(); }
@@ -86,7 +93,8 @@ TEST_CASE("fetch --locked refuses an apt lock entry that is not the signed index
     SECTION("the signed file, but from a URL outside the recipe's mirrors") {
         fs::create_directories(s.d / "elsewhere");
         write_bytes(s.d / "elsewhere" / "busybox-static.deb", apk::bytes_of(s.deb));
-        write_text(lock_path, edit_entry(honest, "busybox-static", s.mirror_url(), "file://" + (s.d / "elsewhere" / "busybox-static.deb").string()));
+        write_text(lock_path,
+                   edit_entry(honest, "busybox-static", s.mirror_url(), "file://" + (s.d / "elsewhere" / "busybox-static.deb").string()));
         RunResult r = s.tool({"fetch", s.recipe(), "--locked"});
         INFO(r.err);
         CHECK(r.exit_code == 2);
@@ -113,8 +121,12 @@ TEST_CASE("fetch --locked refuses an apk lock entry that is not the signed index
     write_text(m.d / "OVMF.fd", "not firmware, but pinned");
     write_text(m.d / "alpine.yaml", "name: alpine-local\n" + m.sources_yaml(true) +
                                         "packages: [busybox]\n"
-                                        "kernel: {file: vmlinuz, sha256: " + sha_of("not a kernel, but pinned") + "}\n"
-                                        "ovmf: {file: OVMF.fd, sha256: " + sha_of("not firmware, but pinned") + "}\n"
+                                        "kernel: {file: vmlinuz, sha256: " +
+                                        sha_of("not a kernel, but pinned") +
+                                        "}\n"
+                                        "ovmf: {file: OVMF.fd, sha256: " +
+                                        sha_of("not firmware, but pinned") +
+                                        "}\n"
                                         "init: {program: /bin/busybox, args: [sh]}\n");
     const std::string recipe = (m.d / "alpine.yaml").string();
     REQUIRE(m.tool({"lock", recipe}).exit_code == 0);

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/catch.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using namespace tdx::test;
 namespace fs = std::filesystem;
@@ -43,17 +43,18 @@ TEST_CASE("lock and fetch recipes/debian-13.yaml against the real Debian mirror"
     TempDir d;
     const std::string mirror = apt_mirror();
     const fs::path parent = fs::relative(kRecipes / "debian-13.yaml", d.path());
-    write_text(d / "debian-13-local.yaml",
-               "extends: " + parent.generic_string() +
-                   "\n"
-                   "sources:\n"
-                   "  - name: trixie\n"
-                   "    distribution: debian\n"
-                   "    release: trixie\n"
-                   "    suites: [trixie, trixie-updates]\n"
-                   "    components: [main]\n"
-                   "    mirrors: [\"" + mirror + "\"]\n"
-                   "    keyring: /usr/share/keyrings/debian-archive-keyring.gpg\n");
+    write_text(d / "debian-13-local.yaml", "extends: " + parent.generic_string() +
+                                               "\n"
+                                               "sources:\n"
+                                               "  - name: trixie\n"
+                                               "    distribution: debian\n"
+                                               "    release: trixie\n"
+                                               "    suites: [trixie, trixie-updates]\n"
+                                               "    components: [main]\n"
+                                               "    mirrors: [\"" +
+                                               mirror +
+                                               "\"]\n"
+                                               "    keyring: /usr/share/keyrings/debian-archive-keyring.gpg\n");
     const std::string recipe = (d / "debian-13-local.yaml").string();
     const std::string cache = (d / "cache").string();
     auto tool = [&](std::vector<std::string> args) {

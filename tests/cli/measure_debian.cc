@@ -70,9 +70,9 @@ TEST_CASE("measure on the real kernel writes the out-dir files atomically and co
     auto dir = debian_inputs_dir();
     TempDir work;
     write_text(work / "initrd.img", std::string(100000, 'x'));
-    auto r = run({tool_path(), "measure", "--ovmf", (dir / "OVMF.fd").string(), "--kernel", (dir / "vmlinuz").string(),
-                  "--initrd", (work / "initrd.img").string(), "--cmdline", "console=ttyS0", "--memory", "2G",
-                  "--profile", "ubuntu-25.04", "--json", "--out-dir", (out / "o").string()});
+    auto r = run({tool_path(), "measure", "--ovmf", (dir / "OVMF.fd").string(), "--kernel", (dir / "vmlinuz").string(), "--initrd",
+                  (work / "initrd.img").string(), "--cmdline", "console=ttyS0", "--memory", "2G", "--profile", "ubuntu-25.04", "--json",
+                  "--out-dir", (out / "o").string()});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     json j = json::parse(r.out);
@@ -101,8 +101,8 @@ TEST_CASE("measure on the real kernel writes the out-dir files atomically and co
 
     // A failing run (missing kernel) leaves the previous outputs untouched.
     std::string before = read_text(out / "o" / "measurements.json");
-    auto bad = run({tool_path(), "measure", "--ovmf", (dir / "OVMF.fd").string(), "--kernel", (work / "missing").string(),
-                    "--out-dir", (out / "o").string()});
+    auto bad = run({tool_path(), "measure", "--ovmf", (dir / "OVMF.fd").string(), "--kernel", (work / "missing").string(), "--out-dir",
+                    (out / "o").string()});
     CHECK(bad.exit_code == 2);
     CHECK_THAT(bad.err, TDX_CONTAINS("missing: cannot open"));
     CHECK(read_text(out / "o" / "measurements.json") == before);
@@ -113,8 +113,8 @@ TEST_CASE("measurements.json is the same bytes whatever the time zone, locale, w
     TempDir a, b;
     std::filesystem::copy_file(dir / "OVMF.fd", b / "OVMF.fd");
     std::filesystem::copy_file(dir / "vmlinuz", b / "vmlinuz");
-    auto first = run({"/usr/bin/env", "TZ=UTC", "LC_ALL=C", tool_path().string(), "measure", "--ovmf", (dir / "OVMF.fd").string(),
-                      "--kernel", (dir / "vmlinuz").string(), "--cmdline", "console=ttyS0", "--json", "--out-dir", (a / "o").string()});
+    auto first = run({"/usr/bin/env", "TZ=UTC", "LC_ALL=C", tool_path().string(), "measure", "--ovmf", (dir / "OVMF.fd").string(), "--kernel",
+                      (dir / "vmlinuz").string(), "--cmdline", "console=ttyS0", "--json", "--out-dir", (a / "o").string()});
     auto second = run({"/usr/bin/env", "-C", b.path().string(), "TZ=Pacific/Chatham", "LC_ALL=C.UTF-8", tool_path().string(), "measure",
                        "--ovmf", "OVMF.fd", "--kernel", "vmlinuz", "--cmdline", "console=ttyS0", "--json", "--out-dir", "o"});
     INFO(first.err << second.err);
@@ -128,8 +128,8 @@ TEST_CASE("measurements.json is the same bytes whatever the time zone, locale, w
 TEST_CASE("measure: every warning on stderr is in the JSON, and the JSON says what each register covers") {
     // Debian 12's OVMF lacks TdTcg2Dxe and its kernel (6.1) predates RTMR2
     // measurement: two warnings, the same in both places.
-    auto r = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string(),
-                  "--json"});
+    auto r = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF.fd").string(), "--kernel",
+                  (debian_inputs_dir() / "vmlinuz").string(), "--json"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     const json j = json::parse(r.out);
@@ -143,7 +143,8 @@ TEST_CASE("measure: every warning on stderr is in the JSON, and the JSON says wh
     CHECK(j["covers"]["mrtd"].size() == 1);
     CHECK(j["covers"]["rtmr2"][0].get<std::string>().rfind("nothing: Linux before 6.9", 0) == 0);
     // The text form says the same, and that MR_TD alone is not enough.
-    auto t = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string()});
+    auto t = run(
+        {tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string()});
     CHECK(warnings_on_stderr(t.err) == on_stderr);
     CHECK(t.out.find("pin       MR_TD, RTMR1 and RTMR2") != std::string::npos);
     CHECK(t.out.find("WARNING: no register covers the agent") != std::string::npos);
@@ -152,8 +153,8 @@ TEST_CASE("measure: every warning on stderr is in the JSON, and the JSON says wh
 TEST_CASE("eventlog replay of a predicted log marks the register measure could not compute instead of printing a value") {
     TempDir d;
     const std::string log = (d / "predicted.log").string();
-    auto m = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF-trixie.fd").string(), "--kernel", (debian_inputs_dir() / "vmlinuz").string(),
-                  "--json", "--event-log-out", log});
+    auto m = run({tool_path(), "measure", "--ovmf", (debian_inputs_dir() / "OVMF-trixie.fd").string(), "--kernel",
+                  (debian_inputs_dir() / "vmlinuz").string(), "--json", "--event-log-out", log});
     REQUIRE(m.exit_code == 0);
     const json measured = json::parse(m.out);
     REQUIRE(measured["rtmr0"].is_null());  // no ACPI tables: only RTMR0's known prefix is in the log

@@ -84,10 +84,9 @@ TEST_CASE("recipe show: a missing file or a bad recipe exits 2") {
 
 TEST_CASE("recipe check, show and build: a directory given as the recipe says so") {
     TempDir d;
-    for (const std::vector<std::string>& cmd : {std::vector<std::string>{"recipe", "check", d.path().string()},
-                                                std::vector<std::string>{"recipe", "show", d.path().string()},
-                                                std::vector<std::string>{"build", d.path().string()},
-                                                std::vector<std::string>{"lock", d.path().string()}}) {
+    for (const std::vector<std::string>& cmd :
+         {std::vector<std::string>{"recipe", "check", d.path().string()}, std::vector<std::string>{"recipe", "show", d.path().string()},
+          std::vector<std::string>{"build", d.path().string()}, std::vector<std::string>{"lock", d.path().string()}}) {
         std::vector<std::string> argv = {tool_path().string()};
         argv.insert(argv.end(), cmd.begin(), cmd.end());
         auto r = run(argv);
@@ -111,8 +110,9 @@ TEST_CASE("recipe show and check: a shipped recipe by name, from the source tree
 TEST_CASE("recipe show: an unknown name lists the shipped recipes with a did-you-mean") {
     auto r = run({tool_path().string(), "recipe", "show", "debain-13"});
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, TDX_CONTAINS("tdximage: error: debain-13: no such recipe file, nor a shipped recipe of that name; did you mean 'debian-13'? "
-                                   "(shipped: alpine, debian-13, debian-13-debug, ubuntu-24.04; in "));
+    CHECK_THAT(r.err,
+               TDX_CONTAINS("tdximage: error: debain-13: no such recipe file, nor a shipped recipe of that name; did you mean 'debian-13'? "
+                            "(shipped: alpine, debian-13, debian-13-debug, ubuntu-24.04; in "));
 }
 
 TEST_CASE("recipe show: TDXIMAGE_RECIPE_PATH is searched first") {

@@ -58,8 +58,9 @@ TEST_CASE("verify: a rebuild matches the published image and says what it compar
         CHECK(v.exit_code == 0);
         CHECK(v.out.rfind("verified: MR_TD, RTMR1, RTMR2 of alpine-local match the published values\n", 0) == 0);
         CHECK(v.out.find("RTMR2   covers the command line and the initramfs with the agent") != std::string::npos);
-        CHECK(v.out.find("RTMR0   NOT compared, it covers the firmware configuration and the VM shape: the published values do not include it") !=
-              std::string::npos);
+        CHECK(
+            v.out.find("RTMR0   NOT compared, it covers the firmware configuration and the VM shape: the published values do not include it") !=
+            std::string::npos);
         CHECK(v.out.find("agent:        agent (sha256 " + sha256_of_file(agent) + ", " + std::to_string(fs::file_size(agent)) +
                          " bytes), arguments: 'x y'") != std::string::npos);
         RunResult j = s.tool({"verify", recipe, "--agent", agent, "--agent-arg", "x y", "--expect-dir", published, "--json"});
@@ -104,8 +105,9 @@ TEST_CASE("verify: a rebuild matches the published image and says what it compar
     SECTION("without --agent, the published manifest says which agent and arguments to pass") {
         RunResult v = s.tool({"verify", recipe, "--expect-dir", published});
         CHECK(v.exit_code == 2);
-        CHECK(v.err.find("manifest.json: the published image was built with the agent agent (sha256 " + sha256_of_file(agent) +
-                         ", " + std::to_string(fs::file_size(agent)) + " bytes) and arguments: 'x y'; rebuild with it: --agent PATH/agent --agent-arg 'x y'") != std::string::npos);
+        CHECK(v.err.find("manifest.json: the published image was built with the agent agent (sha256 " + sha256_of_file(agent) + ", " +
+                         std::to_string(fs::file_size(agent)) +
+                         " bytes) and arguments: 'x y'; rebuild with it: --agent PATH/agent --agent-arg 'x y'") != std::string::npos);
         // Other arguments than the published ones: a mismatch that names them.
         RunResult other = s.tool({"verify", recipe, "--agent", agent, "--agent-arg", "z", "--expect-dir", published});
         CHECK(other.exit_code == 1);
@@ -128,7 +130,8 @@ TEST_CASE("verify: nothing published is trusted, every claim is checked against 
             INFO(v.out << v.err);
             CHECK(v.exit_code == 1);
             CHECK(v.out.rfind("MISMATCH", 0) == 0);
-            CHECK(v.out.find(std::string(file) + ": manifest.json outputs[].sha256 claims " + claimed + ", the file has " + actual) != std::string::npos);
+            CHECK(v.out.find(std::string(file) + ": manifest.json outputs[].sha256 claims " + claimed + ", the file has " + actual) !=
+                  std::string::npos);
             CHECK(v.out.find(std::string("files that differ from the published image: ") + file) != std::string::npos);
             const auto doc = nlohmann::json::parse(s.tool({"verify", recipe, "--agent", agent, "--expect-dir", dir.string(), "--json"}).out);
             CHECK(doc["verdict"] == "mismatch");
@@ -173,8 +176,9 @@ TEST_CASE("verify: nothing published is trusted, every claim is checked against 
         RunResult d = run({tool_path().string(), "diff", a.string(), (s.d / "B").string()});
         INFO(d.out << d.err);
         CHECK(d.exit_code == 1);
-        CHECK(d.out.find("A:initramfs.cpio.xz: claim does not hold: manifest.json outputs[].sha256 " + sha256_of_file(published / "initramfs.cpio.xz") +
-                         " -> " + sha256_of_file(a / "initramfs.cpio.xz")) != std::string::npos);
+        CHECK(d.out.find("A:initramfs.cpio.xz: claim does not hold: manifest.json outputs[].sha256 " +
+                         sha256_of_file(published / "initramfs.cpio.xz") + " -> " + sha256_of_file(a / "initramfs.cpio.xz")) !=
+              std::string::npos);
         CHECK(d.out.find("B:initramfs.cpio.xz: claim does not hold") != std::string::npos);
         CHECK(run({tool_path().string(), "diff", published.string(), published.string()}).out == "identical\n");
     }
@@ -205,7 +209,8 @@ TEST_CASE("verify: nothing published is trusted, every claim is checked against 
 TEST_CASE("verify and build explain an agent change below the event: the setup-header field QEMU writes") {
     AlpineBuild s;
     // The ubuntu-25.04 profile: QEMU <= 10.1, which patches the kernel header.
-    const std::string recipe = recipe_variant(s, "initramfs: {compression: xz}", "initramfs: {compression: none}\nprofile: ubuntu-25.04", "patched.yaml");
+    const std::string recipe = recipe_variant(s, "initramfs: {compression: xz}", "initramfs: {compression: none}\nprofile: ubuntu-25.04",
+                                              "patched.yaml");
     // Another agent of the same name, 1000 bytes longer (the archive is
     // padded to 512 bytes, so its growth is what the build says it is).
     fs::create_directories(s.d / "other");
@@ -234,9 +239,9 @@ TEST_CASE("verify and build explain an agent change below the event: the setup-h
 
 TEST_CASE("verify: with a kernel before 6.9 no register covers the agent, and verify says so") {
     AlpineBuild s;
-    const std::string recipe =
-        recipe_variant(s, "kernel: {file: vmlinuz, sha256: " + sha256_of_file(s.d / "vmlinuz") + "}",
-                       "kernel: {file: vmlinuz-6.1, sha256: " + sha256_of_file(s.d / "vmlinuz-6.1") + "}", "old-kernel.yaml");
+    const std::string recipe = recipe_variant(s, "kernel: {file: vmlinuz, sha256: " + sha256_of_file(s.d / "vmlinuz") + "}",
+                                              "kernel: {file: vmlinuz-6.1, sha256: " + sha256_of_file(s.d / "vmlinuz-6.1") + "}",
+                                              "old-kernel.yaml");
     RunResult b = s.tool({"build", recipe, "--agent", s.agent(), "--out", (s.d / "published").string()});
     REQUIRE(b.exit_code == 0);
     CHECK(b.out.find("WARNING: no register covers the agent") != std::string::npos);
@@ -311,8 +316,9 @@ TEST_CASE("docs/operators.md: every shell command runs and answers as the page s
         const int expected = cmd.find("--expect-mrtd") != std::string::npos && cmd.find("--partial") == std::string::npos ? 2 : 0;
         // The rebuild reads this scenario's cache; nothing else takes the option.
         if (cmd.rfind("tdximage verify", 0) == 0) cmd += " --cache-dir '" + s.cache_dir().string() + "'";
-        RunResult r = run({"/bin/sh", "-c", "cd '" + s.d.path().string() + "' && PATH='" + tool_path().parent_path().string() + "':\"$PATH\" " + cmd +
-                                           " > out.txt 2> err.txt; echo $?"});
+        RunResult r = run({"/bin/sh", "-c",
+                           "cd '" + s.d.path().string() + "' && PATH='" + tool_path().parent_path().string() + "':\"$PATH\" " + cmd +
+                               " > out.txt 2> err.txt; echo $?"});
         INFO(read_text(s.d / "out.txt") << read_text(s.d / "err.txt"));
         CHECK(std::stoi(r.out) == expected);
         ++ran;

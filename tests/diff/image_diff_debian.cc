@@ -3,8 +3,8 @@
 // modules; the diff must name TDVF sections and modules, not just bytes.
 #include <algorithm>
 
-#include "diff/image_diff.h"
 #include "base/file_io.h"
+#include "diff/image_diff.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
@@ -22,9 +22,8 @@ TEST_CASE("diff: Debian 12 OVMF.fd against OVMF-trixie.fd") {
     CHECK(count("OVMF.fd:TDVF section ") > 0);
     CHECK(count("OVMF.fd:module ") > 0);
     // The BFV holds the code, rebuilt from another edk2: its bytes differ.
-    CHECK(std::any_of(d.begin(), d.end(), [](const Difference& x) {
-        return x.where == "OVMF.fd:TDVF section 0 (BFV)" && x.what == "content sha256";
-    }));
+    CHECK(std::any_of(d.begin(), d.end(),
+                      [](const Difference& x) { return x.where == "OVMF.fd:TDVF section 0 (BFV)" && x.what == "content sha256"; }));
     for (const Difference& x : d) CHECK(x.what.rfind("unreadable", 0) != 0);
     CHECK(diff_contents(a.bytes(), a.bytes(), "OVMF.fd").empty());
 }

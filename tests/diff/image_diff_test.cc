@@ -9,12 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/digest.h"
 #include "builder/build_manifest.h"
 #include "builder/rootfs/compressor.h"
 #include "builder/rootfs/cpio_newc.h"
 #include "builder/rootfs/fs_tree.h"
 #include "diff/image_diff.h"
-#include "base/digest.h"
 #include "tests/measure/eventlog_scenario.h"
 #include "tests/ovmf/fv_builder.h"
 #include "tests/ovmf/tdvf_builder.h"
@@ -343,7 +343,8 @@ TEST_CASE("diff: measurements name the register and its first differing event") 
     // values): two boots that differ only in the initramfs.
     tdx::test::BootInputs other;
     other.initrd = "initrd B";
-    const std::string a = tdx::test::measurements_json(tdx::test::boot_events({})).dump(2), b = tdx::test::measurements_json(tdx::test::boot_events(other)).dump(2);
+    const std::string a = tdx::test::measurements_json(tdx::test::boot_events({})).dump(2),
+                      b = tdx::test::measurements_json(tdx::test::boot_events(other)).dump(2);
     const Buf x(a.begin(), a.end()), y(b.begin(), b.end());
     REQUIRE(detect_kind(view(x)) == FileKind::Measurements);
     const std::vector<Difference> d = diff_contents(view(x), view(y), "measurements.json");

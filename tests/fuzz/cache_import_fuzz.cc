@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/temp_dir.h"
 #include "builder/fetch/cache.h"
 #include "builder/fetch/cache_archive.h"
 #include "builder/fetch/file_hash.h"
-#include "base/temp_dir.h"
 #include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

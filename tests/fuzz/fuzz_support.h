@@ -25,9 +25,8 @@ namespace tdx::fuzz {
 // checks that it is enforced within the memory the run allows.
 inline void lower_limits() {
     static const bool done = [] {
-        for (const char* l : {"decompressed-size=32M", "module-size=32M", "firmware-section-size=32M",
-                              "firmware-total-size=64M", "firmware-memory=64M", "input-size=64M",
-                              "document-size=16M", "download-size=16M", "event-log-nodes=100000"})
+        for (const char* l : {"decompressed-size=32M", "module-size=32M", "firmware-section-size=32M", "firmware-total-size=64M",
+                              "firmware-memory=64M", "input-size=64M", "document-size=16M", "download-size=16M", "event-log-nodes=100000"})
             set_limit_from_text(l);
         return true;
     }();

@@ -29,14 +29,14 @@ inline void require(bool ok, const char* what) {
 }
 }  // namespace tdx::fuzz
 
-#include "builder/fetch/cache.h"
-#include "builder/fetch/cache_archive.h"
-#include "builder/rootfs/compressor.h"
-#include "builder/rootfs/cpio_newc.h"
-#include "builder/build_manifest.h"
-#include "builder/lock/lockfile.h"
 #include "base/file_io.h"
 #include "base/temp_dir.h"
+#include "builder/build_manifest.h"
+#include "builder/fetch/cache.h"
+#include "builder/fetch/cache_archive.h"
+#include "builder/lock/lockfile.h"
+#include "builder/rootfs/compressor.h"
+#include "builder/rootfs/cpio_newc.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
 #include "ovmf/firmware_volume_internal.h"
@@ -63,8 +63,8 @@ public:
 
     void add(const std::string& target, const std::string& name, const Buf& bytes) {
         if (bytes.size() > kMaxSeed) {
-            std::fprintf(stderr, "tdximage_fuzz_seeds: %s/%s is %zu bytes, more than the %zu a seed may have\n", target.c_str(),
-                         name.c_str(), bytes.size(), kMaxSeed);
+            std::fprintf(stderr, "tdximage_fuzz_seeds: %s/%s is %zu bytes, more than the %zu a seed may have\n", target.c_str(), name.c_str(),
+                         bytes.size(), kMaxSeed);
             std::exit(1);
         }
         fs::create_directories(dir_ / target);
@@ -134,7 +134,8 @@ void firmware_volume_seeds(Seeds& s) {
         const fv::Buf top = fv::volume({{driver("222c386d-5abc-4fb4-b124-fbb82488acf4", u"PlatformPei", 0x06),
                                          fv::ffs_file({fv::guid("aaaaaaaa-0000-0000-0000-000000000001"), 0xf0, fv::Buf(8, 0xff)}),
                                          fv::ffs_file({fv::guid("9e21fd93-9c72-4c15-8c4b-e77f1db2d792"), 0x0b, compressed})}});
-        s.add("firmware_volume", known_size ? "ovmf-lzma.fd" : "ovmf-lzma-unknown-size.fd", fv::image(0x100 + top.size() + 0x100, {{0x100, top}}));
+        s.add("firmware_volume", known_size ? "ovmf-lzma.fd" : "ovmf-lzma-unknown-size.fd",
+              fv::image(0x100 + top.size() + 0x100, {{0x100, top}}));
     }
     {
         // An uncompressed nested volume, a CRC32 section, an undecoded Brotli
@@ -146,10 +147,11 @@ void firmware_volume_seeds(Seeds& s) {
         fv::File large{fv::guid("00000000-0000-0000-0000-0000000000a4"), 0x07, fv::sections({fv::section(0x10, fv::Buf(32, 0x90), true)})};
         large.attributes = 0x01;
         large.data_checksum = true;
-        fv::Volume v{{fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000a2"), 0x07, fv::guid_section(fv::guid(fv::kCrc32Guid), 2, data, crc)}),
-                      fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000a3"), 0x07,
-                                    fv::sections({fv::guid_section(fv::guid(fv::kBrotliGuid), 1, fv::Buf(40, 1)), fv::ui_section(u"Brot")})}),
-                      fv::ffs_file(large), fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000a5"), 0x0b, fv::section(0x17, inner)})}};
+        fv::Volume v{
+            {fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000a2"), 0x07, fv::guid_section(fv::guid(fv::kCrc32Guid), 2, data, crc)}),
+             fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000a3"), 0x07,
+                           fv::sections({fv::guid_section(fv::guid(fv::kBrotliGuid), 1, fv::Buf(40, 1)), fv::ui_section(u"Brot")})}),
+             fv::ffs_file(large), fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000a5"), 0x0b, fv::section(0x17, inner)})}};
         v.file_system = fv::kFfs3;
         const fv::Buf top = fv::volume(v);
         s.add("firmware_volume", "ffs3-crc32-brotli-nested.fd", fv::image(top.size() + 0x40, {{0x40, top}}));
@@ -158,8 +160,8 @@ void firmware_volume_seeds(Seeds& s) {
         // Erase polarity 0 and a deleted file next to a valid one.
         fv::File deleted{fv::guid("00000000-0000-0000-0000-0000000000b1"), 0x07, fv::sections({fv::ui_section(u"Gone")})};
         deleted.state_bits = 0x17;
-        fv::Volume v{{fv::ffs_file(deleted, false), fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000b2"), 0x07,
-                                                                  fv::sections({fv::ui_section(u"Kept")})}, false)}};
+        fv::Volume v{{fv::ffs_file(deleted, false),
+                      fv::ffs_file({fv::guid("00000000-0000-0000-0000-0000000000b2"), 0x07, fv::sections({fv::ui_section(u"Kept")})}, false)}};
         v.erase_polarity = false;
         const fv::Buf top = fv::volume(v);
         s.add("firmware_volume", "polarity0-deleted.fd", fv::image(top.size(), {{0, top}}, 0x00));
@@ -175,8 +177,8 @@ struct PeSection {
 
 // A PE/COFF image whose headers are followed by `sections` (raw data filled
 // with a pattern) and an optional certificate table at the end.
-Buf pe_image(bool pe32_plus, std::uint32_t e_lfanew, std::uint32_t rva_count, std::uint32_t headers,
-             const std::vector<PeSection>& sections, std::uint32_t cert_size) {
+Buf pe_image(bool pe32_plus, std::uint32_t e_lfanew, std::uint32_t rva_count, std::uint32_t headers, const std::vector<PeSection>& sections,
+             std::uint32_t cert_size) {
     std::uint64_t end = headers;
     for (const PeSection& sec : sections) end = std::max<std::uint64_t>(end, sec.offset + sec.size);
     end = (end + 7) & ~std::uint64_t{7};
@@ -226,8 +228,8 @@ void put_setup_header(Buf& b, std::uint16_t protocol, std::uint8_t setup_sects) 
     store_le16(b, 0x1FE, 0xAA55);
     store_le32(b, 0x202, 0x53726448);  // "HdrS"
     store_le16(b, 0x206, protocol);
-    store_le16(b, 0x20E, 0x180);       // the version string at 0x380
-    b[0x211] = 0x01;                   // LOADED_HIGH
+    store_le16(b, 0x20E, 0x180);  // the version string at 0x380
+    b[0x211] = 0x01;              // LOADED_HIGH
     store_le32(b, 0x22C, 0x7FFFFFFF);
     if (protocol >= 0x20C) store_le16(b, 0x236, 0x7F);
     if (protocol >= 0x206) store_le32(b, 0x238, 2047);
@@ -239,7 +241,8 @@ void put_setup_header(Buf& b, std::uint16_t protocol, std::uint8_t setup_sects) 
 void kernel_pe_seeds(Seeds& s) {
     // A Linux EFI-stub bzImage: PE header at 0x40, six data directories, the
     // setup header behind the section table, sections after the setup code.
-    Buf bz = pe_image(true, 0x40, 6, 0x400, {{".setup", 0x400, 0x600}, {".text", 0xA00, 0x1000}, {".data", 0x1A00, 0x200}, {".reloc", 0x1C00, 0x20}}, 0);
+    Buf bz = pe_image(true, 0x40, 6, 0x400,
+                      {{".setup", 0x400, 0x600}, {".text", 0xA00, 0x1000}, {".data", 0x1A00, 0x200}, {".reloc", 0x1C00, 0x20}}, 0);
     put_setup_header(bz, 0x20F, 4);
     s.add("kernel_pe", "bzimage-efistub", bz);
     Buf signed_bz = pe_image(true, 0x40, 6, 0x400, {{".setup", 0x400, 0x600}, {".text", 0xA00, 0x1000}, {".data", 0x1A00, 0x200}}, 0x48);
@@ -251,7 +254,8 @@ void kernel_pe_seeds(Seeds& s) {
     put_setup_header(old, 0x202, 0);
     s.add("kernel_pe", "bzimage-protocol-2.02", old);
     // Plain EFI applications: PE32+ with sections out of file order, PE32.
-    s.add("kernel_pe", "pe32plus-app.efi", pe_image(true, 0x80, 16, 0x400, {{".data", 0xA00, 0x300}, {".text", 0x400, 0x400}, {".rdata", 0x800, 0x200}}, 0x30));
+    s.add("kernel_pe", "pe32plus-app.efi",
+          pe_image(true, 0x80, 16, 0x400, {{".data", 0xA00, 0x300}, {".text", 0x400, 0x400}, {".rdata", 0x800, 0x200}}, 0x30));
     s.add("kernel_pe", "pe32-app.efi", pe_image(false, 0x80, 16, 0x400, {{".text", 0x400, 0x200}}, 0));
     s.add("kernel_pe", "pe32plus-4-dirs.efi", pe_image(true, 0x80, 4, 0x400, {{".text", 0x400, 0x200}}, 0));
 }
@@ -265,7 +269,7 @@ Buf tpm_log() {
     auto le = [&](std::uint64_t v, int n) { append_le(b, v, n); };
     auto raw = [&](const Buf& v) { b.insert(b.end(), v.begin(), v.end()); };
     Buf spec = bytes(std::string("Spec ID Event03", 16));
-    append_le(spec, 0, 4);  // platformClass
+    append_le(spec, 0, 4);                  // platformClass
     spec.insert(spec.end(), {0, 2, 0, 2});  // minor, major, errata, uintnSize
     append_le(spec, 2, 4);
     for (auto [alg, digest_size] : {std::pair{kTpmAlgSha256, 32}, std::pair{kTpmAlgSha384, 48}}) {
@@ -324,7 +328,10 @@ void cpio_newc_seeds(Seeds& s) {
     tree.add_directory("/bin", dir);
     tree.add_directory("/dev", dir);
     tree.add_directory("/etc", {0750, 0, 4, 1700000001, "fuzz"});
-    tree.add_file("/bin/agent", bytes("\x7f" "ELF agent"), {04755, 0, 0, 1700000002, "fuzz"});
+    tree.add_file("/bin/agent",
+                  bytes("\x7f"
+                        "ELF agent"),
+                  {04755, 0, 0, 1700000002, "fuzz"});
     tree.add_hardlink("/bin/agent2", "/bin/agent", {0, 0, 0, 0, "fuzz"});
     tree.add_symlink("/init", "bin/agent", {0777, 0, 0, 1700000000, "fuzz"});
     tree.add_file("/etc/hostname", bytes("td\n"), {0644, 0, 0, 1700000000, "fuzz"});
@@ -437,8 +444,8 @@ std::string release_text() {
 void apt_index_seeds(Seeds& s) {
     s.add("apt_index", "Packages", std::string(kPackages));
     s.add("apt_index", "Release", release_text());
-    s.add("apt_index", "Release-minimal", "Codename: trixie\nDate: Sun, 01 Jun 2025 00:00:00 +0000\nSHA256:\n " + std::string(64, 'd') +
-                                              " 0 main/binary-amd64/Packages\n");
+    s.add("apt_index", "Release-minimal",
+          "Codename: trixie\nDate: Sun, 01 Jun 2025 00:00:00 +0000\nSHA256:\n " + std::string(64, 'd') + " 0 main/binary-amd64/Packages\n");
     const std::string release = release_text();
     std::string dashed;  // cleartext signing escapes lines starting with '-'
     for (std::size_t at = 0, nl; at < release.size(); at = nl + 1) {
@@ -446,45 +453,55 @@ void apt_index_seeds(Seeds& s) {
         const std::string line = release.substr(at, nl - at);
         dashed += (line.rfind('-', 0) == 0 ? "- " : "") + line + "\n";
     }
-    const std::string armor = "-----BEGIN PGP SIGNATURE-----\n\niHUEARYIAB0WIQQxyz0123456789abcdefghijklmnopqrstuvwxyzAAo=\n=abcd\n"
-                              "-----END PGP SIGNATURE-----\n";
+    const std::string armor =
+        "-----BEGIN PGP SIGNATURE-----\n\niHUEARYIAB0WIQQxyz0123456789abcdefghijklmnopqrstuvwxyzAAo=\n=abcd\n"
+        "-----END PGP SIGNATURE-----\n";
     s.add("apt_index", "InRelease", "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n" + dashed + armor);
     s.add("apt_index", "InRelease-dash-escaped", "\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nSuite: x\n- -dashed\n" + armor + "\n");
-    s.add("apt_index", "deb822-comments", "# a comment\nTypes: deb\nURIs: http://deb.debian.org/debian\n"
-                                          "Suites: bookworm bookworm-updates\nComponents: main\n\t contrib\n\nTypes: deb-src\nURIs: x\n");
+    s.add("apt_index", "deb822-comments",
+          "# a comment\nTypes: deb\nURIs: http://deb.debian.org/debian\n"
+          "Suites: bookworm bookworm-updates\nComponents: main\n\t contrib\n\nTypes: deb-src\nURIs: x\n");
 }
 
 // ---- deb -------------------------------------------------------------------
 
 std::string ar_deb(const std::string& control_name, const std::string& control, const std::string& data_name, const std::string& data) {
     using test::deb_file;
-    return test::write_test_archive({deb_file("debian-binary", "2.0\n"), deb_file(control_name, control), deb_file(data_name, data)}, true, false);
+    return test::write_test_archive({deb_file("debian-binary", "2.0\n"), deb_file(control_name, control), deb_file(data_name, data)}, true,
+                                    false);
 }
 
 void deb_seeds(Seeds& s) {
     using namespace test;
-    const std::vector<DebMember> members = {
-        deb_dir("./"), deb_dir("./usr/"), deb_dir("./usr/bin/"),
-        deb_file("./usr/bin/hello", "#!/bin/sh\necho hello\n", 0755),
-        deb_symlink("./usr/bin/hi", "hello"),
-        deb_hardlink("./usr/bin/hello2", "./usr/bin/hello", 0755),
-        deb_dir("./usr/share/"), deb_dir("./usr/share/ovmf/"),
-        deb_file("./usr/share/ovmf/OVMF.fd", std::string(512, 'F')),
-        deb_dir("./dev/"), deb_node("./dev/null", AE_IFCHR, 0666, 1, 3), deb_node("./dev/fifo", AE_IFIFO, 0600),
-        deb_file("./etc/shadow-ish", "root:*:19000\n", 0640, 0, 42)};
+    const std::vector<DebMember> members = {deb_dir("./"),
+                                            deb_dir("./usr/"),
+                                            deb_dir("./usr/bin/"),
+                                            deb_file("./usr/bin/hello", "#!/bin/sh\necho hello\n", 0755),
+                                            deb_symlink("./usr/bin/hi", "hello"),
+                                            deb_hardlink("./usr/bin/hello2", "./usr/bin/hello", 0755),
+                                            deb_dir("./usr/share/"),
+                                            deb_dir("./usr/share/ovmf/"),
+                                            deb_file("./usr/share/ovmf/OVMF.fd", std::string(512, 'F')),
+                                            deb_dir("./dev/"),
+                                            deb_node("./dev/null", AE_IFCHR, 0666, 1, 3),
+                                            deb_node("./dev/fifo", AE_IFIFO, 0600),
+                                            deb_file("./etc/shadow-ish", "root:*:19000\n", 0640, 0, 42)};
     s.add("deb", "hello_xz.deb", bytes(make_test_deb("hello", members)));
 
-    const std::string control_tar =
-        write_test_archive({deb_file("./control", "Package: hello\nVersion: 2.10-3\nArchitecture: amd64\nDepends: libc6\n"),
-                            deb_file("./md5sums", "0123456789abcdef0123456789abcdef  usr/bin/hello\n"),
-                            deb_file("./postinst", "#!/bin/sh\nexit 0\n", 0755)},
-                           false, false);
+    const std::string control_tar = write_test_archive(
+        {deb_file("./control", "Package: hello\nVersion: 2.10-3\nArchitecture: amd64\nDepends: libc6\n"),
+         deb_file("./md5sums", "0123456789abcdef0123456789abcdef  usr/bin/hello\n"), deb_file("./postinst", "#!/bin/sh\nexit 0\n", 0755)},
+        false, false);
     const std::string data_tar = write_test_archive(members, false, false);
     auto str = [](const Buf& b) { return std::string(b.begin(), b.end()); };
-    s.add("deb", "hello_zst.deb", bytes(ar_deb("control.tar.zst", str(zstd_compress(bytes(control_tar))), "data.tar.zst", str(zstd_compress(bytes(data_tar))))));
-    s.add("deb", "hello_gz.deb", bytes(ar_deb("control.tar.gz", str(gzip_compress(bytes(control_tar))), "data.tar.gz", str(gzip_compress(bytes(data_tar))))));
-    s.add("deb", "hello_plain.deb", bytes(ar_deb("control.tar", control_tar, "data.tar", write_test_archive({deb_file("./a", "a")}, false, false))));
-    s.add("deb", "hello_xz_control.deb", bytes(ar_deb("control.tar.xz", str(xz_compress(bytes(control_tar))), "data.tar.xz", str(xz_compress(bytes(data_tar))))));
+    s.add("deb", "hello_zst.deb",
+          bytes(ar_deb("control.tar.zst", str(zstd_compress(bytes(control_tar))), "data.tar.zst", str(zstd_compress(bytes(data_tar))))));
+    s.add("deb", "hello_gz.deb",
+          bytes(ar_deb("control.tar.gz", str(gzip_compress(bytes(control_tar))), "data.tar.gz", str(gzip_compress(bytes(data_tar))))));
+    s.add("deb", "hello_plain.deb",
+          bytes(ar_deb("control.tar", control_tar, "data.tar", write_test_archive({deb_file("./a", "a")}, false, false))));
+    s.add("deb", "hello_xz_control.deb",
+          bytes(ar_deb("control.tar.xz", str(xz_compress(bytes(control_tar))), "data.tar.xz", str(xz_compress(bytes(data_tar))))));
 }
 
 // ---- recipe ----------------------------------------------------------------
@@ -591,8 +608,8 @@ void lockfile_seeds(Seeds& s) {
 void lock_check_seeds(Seeds& s) {
     using namespace builder;
     const std::string apt_index = "http://deb.example/debian/dists/trixie/main/binary-amd64/Packages.xz";
-    auto deb = [&](const std::string& name, const std::string& version, const std::string& arch, const std::string& filename,
-                   std::uint64_t size, char sha) {
+    auto deb = [&](const std::string& name, const std::string& version, const std::string& arch, const std::string& filename, std::uint64_t size,
+                   char sha) {
         PackageRef p;
         p.name = name, p.version = version, p.architecture = arch, p.filename = filename;
         p.urls = {"http://deb.example/debian/" + filename};
@@ -636,10 +653,12 @@ void published_documents_seeds(Seeds& s) {
     m.init_args = {"--serve", "a b"};
     s.add("published_documents", "manifest.json", render_manifest(m));
     const std::string h(96, '0');
-    s.add("published_documents", "measurements.json",
-          "{\"schema\": \"tdximage.measurements/v1\", \"mrtd\": \"" + h + "\", \"rtmr0\": null, \"rtmr1\": \"" + h + "\", \"rtmr2\": null, "
-          "\"notes\": {\"rtmr0\": \"no ACPI\"}, \"events\": [], \"inputs\": {\"kernel\": {\"file\": \"vmlinuz\", \"size\": 1, \"sha256\": \"" +
-              std::string(64, 'e') + "\"}}, \"kernel_header_patch\": [{\"field\": \"ramdisk_size\", \"new\": \"0x100\"}]}");
+    s.add(
+        "published_documents", "measurements.json",
+        "{\"schema\": \"tdximage.measurements/v1\", \"mrtd\": \"" + h + "\", \"rtmr0\": null, \"rtmr1\": \"" + h +
+            "\", \"rtmr2\": null, "
+            "\"notes\": {\"rtmr0\": \"no ACPI\"}, \"events\": [], \"inputs\": {\"kernel\": {\"file\": \"vmlinuz\", \"size\": 1, \"sha256\": \"" +
+            std::string(64, 'e') + "\"}}, \"kernel_header_patch\": [{\"field\": \"ramdisk_size\", \"new\": \"0x100\"}]}");
     s.add("published_documents", "nested.json", std::string(70, '[') + std::string(70, ']'));
 }
 

@@ -53,8 +53,8 @@ std::uint64_t rss_mb() {
         const std::uint64_t rss = rss_mb();
         const auto running = Clock::now() - Clock::time_point(Clock::duration(started.load()));
         if (rss > kRssLimitMb) {
-            std::fprintf(stderr, "out of memory: %llu MB resident (limit %llu MB) while replaying %s\n",
-                         static_cast<unsigned long long>(rss), static_cast<unsigned long long>(kRssLimitMb), input->c_str());
+            std::fprintf(stderr, "out of memory: %llu MB resident (limit %llu MB) while replaying %s\n", static_cast<unsigned long long>(rss),
+                         static_cast<unsigned long long>(kRssLimitMb), input->c_str());
             std::abort();
         }
         if (running > kTimeout) {

@@ -36,12 +36,8 @@ TEST_CASE("ACPI directory copied from sysfs (NAME/raw) reads the same") {
 
 TEST_CASE("ACPI directory errors name the directory and the blob") {
     test::TempDir dir;
-    SECTION("not a directory") {
-        CHECK_THROWS_WITH(load_acpi_dir(dir / "nope"), TDX_CONTAINS("not a directory"));
-    }
-    SECTION("no loader") {
-        CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("no \"etc/table-loader\""));
-    }
+    SECTION("not a directory") { CHECK_THROWS_WITH(load_acpi_dir(dir / "nope"), TDX_CONTAINS("not a directory")); }
+    SECTION("no loader") { CHECK_THROWS_WITH(load_acpi_dir(dir.path()), TDX_CONTAINS("no \"etc/table-loader\"")); }
     SECTION("a blob the loader allocates is missing") {
         test::AcpiFixture(1, true).write(dir.path());
         std::filesystem::remove(dir / "etc/tpm/log");
@@ -63,9 +59,15 @@ TEST_CASE("ACPI directory errors name the directory and the blob") {
 
 TEST_CASE("MADT: Local APIC and x2APIC entries, enabled bit only") {
     std::vector<std::uint8_t> madt = test::AcpiFixture::table("APIC", 44 + 8 + 16 + 8);
-    madt[44] = 0; madt[45] = 8; madt[48] = 1;            // enabled local APIC
-    madt[52] = 9; madt[53] = 16; madt[60] = 1;           // enabled x2APIC
-    madt[68] = 0; madt[69] = 8; madt[72] = 0;            // disabled
+    madt[44] = 0;
+    madt[45] = 8;
+    madt[48] = 1;  // enabled local APIC
+    madt[52] = 9;
+    madt[53] = 16;
+    madt[60] = 1;  // enabled x2APIC
+    madt[68] = 0;
+    madt[69] = 8;
+    madt[72] = 0;  // disabled
     CHECK(madt_enabled_cpus(madt, "APIC") == 2);
     madt[53] = 0;  // a zero-length entry would loop forever
     CHECK_THROWS_WITH(madt_enabled_cpus(madt, "APIC"), TDX_CONTAINS("has length 0"));

@@ -41,7 +41,7 @@ struct AcpiFixture {
         std::vector<std::uint8_t> madt = table("APIC", 44 + 8 * (cpus + 1));
         for (unsigned i = 0; i <= cpus; ++i) {
             const std::size_t e = 44 + 8 * i;
-            madt[e] = 0;      // Processor Local APIC
+            madt[e] = 0;  // Processor Local APIC
             madt[e + 1] = 8;
             madt[e + 2] = static_cast<std::uint8_t>(i);
             madt[e + 3] = static_cast<std::uint8_t>(i);

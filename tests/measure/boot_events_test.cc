@@ -20,8 +20,7 @@ std::vector<std::uint8_t> utf16(const std::string& s) {
 }  // namespace
 
 TEST_CASE("EFI action strings hash to the reference constants (measurement-reference section 3)") {
-    CHECK(hex_of(kCallingEfiApplication) ==
-          "77a0dab2312b4e1e57a84d865a21e5b2ee8d677a21012ada819d0a98988078d3d740f6346bfe0abaa938ca20439a8d71");
+    CHECK(hex_of(kCallingEfiApplication) == "77a0dab2312b4e1e57a84d865a21e5b2ee8d677a21012ada819d0a98988078d3d740f6346bfe0abaa938ca20439a8d71");
     CHECK(hex_of(kExitBootServicesInvocation) ==
           "214b0bef1379756011344877743fdc2a5382bac6e70362d624ccf3f654407c1b4badf7d8f9295dd3dabdef65b27677e0");
     CHECK(hex_of(kExitBootServicesSucceeded) ==

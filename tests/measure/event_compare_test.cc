@@ -49,7 +49,8 @@ TEST_CASE("event_compare: MR index and PCR mappings") {
     for (std::uint32_t i = 1; i <= 4; ++i) CHECK(rtmr_of_index(i, LogMapping::Tdx) == static_cast<int>(i) - 1);
     CHECK(!rtmr_of_index(5, LogMapping::Tdx));
     const std::vector<std::pair<std::uint32_t, std::optional<int>>> tpm = {
-        {0, std::nullopt}, {1, 0}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 0}, {8, 2}, {9, 2}, {15, 2}, {16, std::nullopt}, {23, std::nullopt}};
+        {0, std::nullopt}, {1, 0}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {6, 1}, {7, 0}, {8, 2}, {9, 2}, {15, 2}, {16, std::nullopt},
+        {23, std::nullopt}};
     for (auto [pcr, rtmr] : tpm) {
         INFO(pcr);
         CHECK(rtmr_of_index(pcr, LogMapping::Tpm) == rtmr);
@@ -246,7 +247,8 @@ TEST_CASE("expected_measurements: the document is validated key by key") {
     };
     const std::vector<Case> cases = {
         {"not an object", [](json& j) { j = json::array(); }, "m.json: (document): expected a JSON object, found an array"},
-        {"wrong schema", [](json& j) { j["schema"] = "tdximage.ovmf/v1"; }, "m.json: schema: \"tdximage.ovmf/v1\" is not \"tdximage.measurements/v1\""},
+        {"wrong schema", [](json& j) { j["schema"] = "tdximage.ovmf/v1"; },
+         "m.json: schema: \"tdximage.ovmf/v1\" is not \"tdximage.measurements/v1\""},
         {"no schema", [](json& j) { j.erase("schema"); }, "m.json: schema: missing"},
         {"no rtmr1", [](json& j) { j.erase("rtmr1"); }, "m.json: rtmr1: missing"},
         {"rtmr2 not hex", [](json& j) { j["rtmr2"] = "xyz"; }, "m.json: rtmr2: expected 96 hex digits (a SHA-384 value), found \"xyz\""},
@@ -258,8 +260,10 @@ TEST_CASE("expected_measurements: the document is validated key by key") {
         {"negative index", [](json& j) { j["events"][0]["index"] = -1; }, "m.json: events[0].index: expected a non-negative integer"},
         {"bad digest", [](json& j) { j["events"][1]["digest"] = "00"; }, "m.json: events[1].digest: expected 96 hex digits"},
         {"no kind", [](json& j) { j["events"][2].erase("kind"); }, "m.json: events[2].kind: missing"},
-        {"depends_on not strings", [](json& j) { j["events"][2]["depends_on"] = json::array({1}); }, "m.json: events[2].depends_on[0]: expected a string"},
-        {"value and events disagree", [](json& j) { j["rtmr1"] = std::string(96, 'f'); }, "m.json: rtmr1: the events listed for rtmr1 replay to"},
+        {"depends_on not strings", [](json& j) { j["events"][2]["depends_on"] = json::array({1}); },
+         "m.json: events[2].depends_on[0]: expected a string"},
+        {"value and events disagree", [](json& j) { j["rtmr1"] = std::string(96, 'f'); },
+         "m.json: rtmr1: the events listed for rtmr1 replay to"},
     };
     for (const Case& c : cases) {
         INFO(c.what);

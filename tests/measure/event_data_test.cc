@@ -50,7 +50,11 @@ std::string digest_of(const Buf& b) { return to_hex(sha384(Bytes(b.data(), b.siz
 
 // The kernel's UEFI_IMAGE_LOAD_EVENT as OVMF logs it for QEMU -kernel.
 Buf kernel_image_load() {
-    Buf path = node(4, 3, [] { Buf g; put_guid(g, "1428f772-b64a-441e-b8c3-9ebdd7f893c7"); return g; }());
+    Buf path = node(4, 3, [] {
+        Buf g;
+        put_guid(g, "1428f772-b64a-441e-b8c3-9ebdd7f893c7");
+        return g;
+    }());
     Buf file;
     put_utf16(file, "kernel");
     put(file, 0, 2);
@@ -120,8 +124,7 @@ TEST_CASE("event_data: strings of EV_EFI_ACTION, EV_PLATFORM_CONFIG_FLAGS and EV
 
 TEST_CASE("event_data: UEFI_VARIABLE_DATA of the reference's Secure Boot, BootOrder and Boot0000 events") {
     const Buf secure_boot = uefi_variable_data(efi_global_variable_guid(), "SecureBoot", {});
-    REQUIRE(digest_of(secure_boot) ==
-            "9dc3a1f80bcec915391dcda5ffbb15e7419f77eab462bbf72b42166fb70d50325e37b36f93537a863769bcf9bedae6fb");
+    REQUIRE(digest_of(secure_boot) == "9dc3a1f80bcec915391dcda5ffbb15e7419f77eab462bbf72b42166fb70d50325e37b36f93537a863769bcf9bedae6fb");
     auto sb = decode(ev::kEfiVariableDriverConfig, secure_boot);
     CHECK(sb.summary == "SecureBoot (EFI global variable), 0 bytes");
     CHECK(sb.detail["format"] == "uefi_variable_data");
@@ -138,8 +141,7 @@ TEST_CASE("event_data: UEFI_VARIABLE_DATA of the reference's Secure Boot, BootOr
 
     // BootOrder: the digest covers the data only (00 00), the log holds UEFI_VARIABLE_DATA.
     const Buf order{0, 0};
-    REQUIRE(digest_of(order) ==
-            "1dd6f7b457ad880d840d41c961283bab688e94e4b59359ea45686581e90feccea3c624b1226113f824f315eb60ae0a7c");
+    REQUIRE(digest_of(order) == "1dd6f7b457ad880d840d41c961283bab688e94e4b59359ea45686581e90feccea3c624b1226113f824f315eb60ae0a7c");
     auto bo = decode(ev::kEfiVariableBoot, uefi_variable_data(efi_global_variable_guid(), "BootOrder", Bytes(order.data(), 2)));
     CHECK(bo.summary == "BootOrder (EFI global variable), 2 bytes: 0000");
     const Buf two{0, 0, 1, 0};
@@ -149,8 +151,7 @@ TEST_CASE("event_data: UEFI_VARIABLE_DATA of the reference's Secure Boot, BootOr
 
     const Buf ui_app = fv_app_load_option(kLoadOptionActive | kLoadOptionHidden | kLoadOptionCategoryApp, "UiApp", ovmf_dxe_fv_guid(),
                                           ui_app_file_guid());
-    REQUIRE(digest_of(ui_app) ==
-            "23ada07f5261f12f34a0bd8e46760962d6b4d576a416f1fea1c64bc656b1d28eacf7047ae6e967c58fd2a98bfa74c298");
+    REQUIRE(digest_of(ui_app) == "23ada07f5261f12f34a0bd8e46760962d6b4d576a416f1fea1c64bc656b1d28eacf7047ae6e967c58fd2a98bfa74c298");
     auto boot = decode(ev::kEfiVariableBoot, uefi_variable_data(efi_global_variable_guid(), "Boot0000", Bytes(ui_app.data(), ui_app.size())));
     CHECK(!boot.malformed);
     CHECK(boot.summary ==
@@ -166,8 +167,8 @@ TEST_CASE("event_data: UEFI_VARIABLE_DATA of the reference's Secure Boot, BootOr
     // shim's SbatLevel (reference constant f143e294...) is text.
     const std::string sbat = "sbat,1,2021030218\n";
     const Buf sbat_data(sbat.begin(), sbat.end());
-    auto s = decode(ev::kEfiVariableDriverConfig,
-                    uefi_variable_data(ovmf::Guid::parse("605dab50-e046-4300-abb6-3dd810dd8b23"), "SbatLevel", Bytes(sbat_data.data(), sbat_data.size())));
+    auto s = decode(ev::kEfiVariableDriverConfig, uefi_variable_data(ovmf::Guid::parse("605dab50-e046-4300-abb6-3dd810dd8b23"), "SbatLevel",
+                                                                     Bytes(sbat_data.data(), sbat_data.size())));
     CHECK(s.summary == "SbatLevel (shim), 18 bytes: \"sbat,1,2021030218\\n\"");
 }
 
@@ -203,7 +204,12 @@ TEST_CASE("event_data: UEFI_IMAGE_LOAD_EVENT device paths") {
     CHECK(k.detail["image_length"] == 0xd877c0);
 
     // A disk boot: PciRoot(0x0)/Pci(0x3,0x0)/Scsi(0x0,0x0)/HD(...)/\EFI\BOOT\BOOTX64.EFI, then an unknown node.
-    Buf path = node(2, 1, [] { Buf b; put(b, 0x0A0341D0, 4); put(b, 0, 4); return b; }());
+    Buf path = node(2, 1, [] {
+        Buf b;
+        put(b, 0x0A0341D0, 4);
+        put(b, 0, 4);
+        return b;
+    }());
     put(path, node(1, 1, Buf{0x00, 0x03}));
     put(path, node(3, 2, Buf{0, 0, 0, 0}));
     Buf hd;
@@ -425,10 +431,23 @@ TEST_CASE("event_data: random and mutated payloads never throw and always give v
         state = state * 6364136223846793005ull + 1442695040888963407ull;
         return static_cast<std::uint8_t>(state >> 56);
     };
-    const std::vector<std::uint32_t> types = {
-        ev::kEfiAction, ev::kPlatformConfigFlags, ev::kSCrtmVersion, ev::kPostCode, ev::kEfiVariableDriverConfig, ev::kEfiVariableBoot,
-        ev::kEfiVariableBoot2, ev::kEfiVariableAuthority, ev::kEfiBootServicesApplication, ev::kEventTag, ev::kEfiHandoffTables,
-        ev::kEfiHandoffTables2, ev::kEfiPlatformFirmwareBlob, ev::kEfiPlatformFirmwareBlob2, ev::kSeparator, ev::kNoAction, 0xdeadbeef};
+    const std::vector<std::uint32_t> types = {ev::kEfiAction,
+                                              ev::kPlatformConfigFlags,
+                                              ev::kSCrtmVersion,
+                                              ev::kPostCode,
+                                              ev::kEfiVariableDriverConfig,
+                                              ev::kEfiVariableBoot,
+                                              ev::kEfiVariableBoot2,
+                                              ev::kEfiVariableAuthority,
+                                              ev::kEfiBootServicesApplication,
+                                              ev::kEventTag,
+                                              ev::kEfiHandoffTables,
+                                              ev::kEfiHandoffTables2,
+                                              ev::kEfiPlatformFirmwareBlob,
+                                              ev::kEfiPlatformFirmwareBlob2,
+                                              ev::kSeparator,
+                                              ev::kNoAction,
+                                              0xdeadbeef};
     const Buf ui_app = fv_app_load_option(kLoadOptionActive, "UiApp", ovmf_dxe_fv_guid(), ui_app_file_guid());
     const std::vector<Buf> seeds = {
         uefi_variable_data(efi_global_variable_guid(), "Boot0000", Bytes(ui_app.data(), ui_app.size())),
@@ -480,9 +499,11 @@ TEST_CASE("event_data: what one log decodes to is bounded by event-log-nodes, ac
     SECTION("two such events of one log exceed it, naming the log and the limit") {
         DecodeBudget budget("ccel.bin");
         (void)decode_event_data(ev::kEfiBootServicesApplication, Bytes(within.data(), within.size()), budget);
-        CHECK_THROWS_WITH(decode_event_data(ev::kEfiBootServicesApplication, Bytes(within.data(), within.size()), budget),
-                          TDX_CONTAINS("ccel.bin: the structures decoded from its events") &&
-                              TDX_CONTAINS("exceeds the limit event-log-nodes (1000); if the input is legitimate, raise it with --limit event-log-nodes=VALUE"));
+        CHECK_THROWS_WITH(
+            decode_event_data(ev::kEfiBootServicesApplication, Bytes(within.data(), within.size()), budget),
+            TDX_CONTAINS("ccel.bin: the structures decoded from its events") &&
+                TDX_CONTAINS(
+                    "exceeds the limit event-log-nodes (1000); if the input is legitimate, raise it with --limit event-log-nodes=VALUE"));
     }
     SECTION("one event over it stops decoding at the limit") {
         DecodeBudget budget("ccel.bin");

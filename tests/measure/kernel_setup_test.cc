@@ -16,8 +16,8 @@ constexpr std::uint64_t GiB = 1024 * MiB;
 
 struct KernelSpec {
     std::uint16_t protocol = 0x20F;
-    std::uint8_t loadflags = 0x01;          // LOADED_HIGH
-    std::uint16_t xloadflags = 0x7F;        // what Debian's 6.1 kernels carry
+    std::uint8_t loadflags = 0x01;    // LOADED_HIGH
+    std::uint16_t xloadflags = 0x7F;  // what Debian's 6.1 kernels carry
     std::uint32_t initrd_addr_max = 0x7FFFFFFF;
     std::uint8_t setup_sects = 4;
     std::size_t size = 0x4000;
@@ -76,8 +76,7 @@ void check_patch(const std::vector<std::uint8_t>& in, const PatchedKernel& out, 
     CHECK(changed_elsewhere == 0);
 }
 
-PatchedKernel patch(const std::vector<std::uint8_t>& k, std::uint64_t ram, const std::string& cmdline,
-                    std::optional<std::uint64_t> initrd) {
+PatchedKernel patch(const std::vector<std::uint8_t>& k, std::uint64_t ram, const std::string& cmdline, std::optional<std::uint64_t> initrd) {
     QemuKernelPatchInput in;
     in.below_4g_mem = q35_below_4g_mem(ram);
     in.cmdline = cmdline;
@@ -107,7 +106,7 @@ TEST_CASE("read_setup_header reads the fields QEMU uses") {
     CHECK(h.xloadflags == 0x7F);
     CHECK(h.initrd_addr_max == 0x7FFFFFFF);
     CHECK(qemu_setup_size(h) == 5 * 512);
-    h.setup_sects = 0;   // 0 means 4
+    h.setup_sects = 0;  // 0 means 4
     CHECK(qemu_setup_size(h) == 5 * 512);
     h.setup_sects = 39;
     CHECK(qemu_setup_size(h) == 40 * 512);
@@ -131,11 +130,12 @@ TEST_CASE("protocol 2.00: command line through cl_magic/cl_offset, no heap") {
     // 13 characters: cmdline_size (13 + 16) & ~15 = 16, cmdline at 0x9a000 - 16.
     auto p = patch(k, 512 * MiB, "console=ttyS0", 0x100000);
     // initrd_max 0x37ffffff, clamped to 512 MiB - 0x28000 - 1 = 0x1ffd7fff.
-    check_patch(k, p, {{"cl_magic", 0x20, 2, 0xA33F},
-                       {"cl_offset", 0x22, 2, 0x9FF0},
-                       {"type_of_loader", 0x210, 1, 0xB0},
-                       {"ramdisk_image", 0x218, 4, 0x1FED7000},
-                       {"ramdisk_size", 0x21C, 4, 0x100000}});
+    check_patch(k, p,
+                {{"cl_magic", 0x20, 2, 0xA33F},
+                 {"cl_offset", 0x22, 2, 0x9FF0},
+                 {"type_of_loader", 0x210, 1, 0xB0},
+                 {"ramdisk_image", 0x218, 4, 0x1FED7000},
+                 {"ramdisk_size", 0x21C, 4, 0x100000}});
     CHECK(p.initrd_address == 0x1FED7000u);
 }
 
@@ -144,31 +144,36 @@ TEST_CASE("protocol 2.01: CAN_USE_HEAP and a 2-byte heap_end_ptr below the comma
     s.protocol = 0x201;
     auto k = make_kernel(s);
     auto p = patch(k, 2 * GiB, "console=ttyS0", std::nullopt);
-    check_patch(k, p, {{"cl_magic", 0x20, 2, 0xA33F},
-                       {"cl_offset", 0x22, 2, 0x9FF0},
-                       {"type_of_loader", 0x210, 1, 0xB0},
-                       {"loadflags", 0x211, 1, 0x81},
-                       {"heap_end_ptr", 0x224, 2, 0x9FF0 - 0x200}});
+    check_patch(k, p,
+                {{"cl_magic", 0x20, 2, 0xA33F},
+                 {"cl_offset", 0x22, 2, 0x9FF0},
+                 {"type_of_loader", 0x210, 1, 0xB0},
+                 {"loadflags", 0x211, 1, 0x81},
+                 {"heap_end_ptr", 0x224, 2, 0x9FF0 - 0x200}});
     CHECK_FALSE(p.initrd_address.has_value());
 }
 
 TEST_CASE("protocol 2.02 low kernel: cmd_line_ptr under 0x9a000, size rounded to 16 with the NUL") {
     KernelSpec s;
     s.protocol = 0x202;
-    s.loadflags = 0x00;   // not LOADED_HIGH
+    s.loadflags = 0x00;  // not LOADED_HIGH
     auto k = make_kernel(s);
-    struct Case { std::string cmdline; std::uint32_t addr; };
+    struct Case {
+        std::string cmdline;
+        std::uint32_t addr;
+    };
     for (const Case& c : {Case{"", 0x99FF0}, Case{std::string(15, 'x'), 0x99FF0}, Case{std::string(16, 'x'), 0x99FE0},
                           Case{std::string(100, 'x'), 0x9A000 - 112}}) {
         INFO("cmdline length " << c.cmdline.size());
         auto p = patch(k, 512 * MiB, c.cmdline, 4096);
-        check_patch(k, p, {{"cmd_line_ptr", 0x228, 4, c.addr},
-                           {"type_of_loader", 0x210, 1, 0xB0},
-                           {"loadflags", 0x211, 1, 0x80},
-                           {"heap_end_ptr", 0x224, 2, c.addr - 0x90000 - 0x200},
-                           // protocol < 2.03: initrd_max 0x37ffffff, clamped below 512 MiB
-                           {"ramdisk_image", 0x218, 4, (0x1FFD7FFF - 4096) & ~0xFFFu},
-                           {"ramdisk_size", 0x21C, 4, 4096}});
+        check_patch(k, p,
+                    {{"cmd_line_ptr", 0x228, 4, c.addr},
+                     {"type_of_loader", 0x210, 1, 0xB0},
+                     {"loadflags", 0x211, 1, 0x80},
+                     {"heap_end_ptr", 0x224, 2, c.addr - 0x90000 - 0x200},
+                     // protocol < 2.03: initrd_max 0x37ffffff, clamped below 512 MiB
+                     {"ramdisk_image", 0x218, 4, (0x1FFD7FFF - 4096) & ~0xFFFu},
+                     {"ramdisk_size", 0x21C, 4, 4096}});
     }
 }
 
@@ -176,21 +181,25 @@ TEST_CASE("protocol 2.12 with XLF_CAN_BE_LOADED_ABOVE_4G: initrd just below the 
     KernelSpec s;
     s.protocol = 0x20C;
     s.xloadflags = 0x02;
-    s.initrd_addr_max = 0x0FFFFFFF;   // ignored: bit 1 wins
+    s.initrd_addr_max = 0x0FFFFFFF;  // ignored: bit 1 wins
     auto k = make_kernel(s);
     const std::uint64_t size = 0x123456;
-    struct Case { std::uint64_t ram; std::uint64_t below; };
-    for (const Case& c : {Case{512 * MiB, 512 * MiB}, Case{2 * GiB, 2 * GiB}, Case{0xA0000000, 0xA0000000},
-                          Case{0xB0000000, 2 * GiB}, Case{4 * GiB, 2 * GiB}}) {
+    struct Case {
+        std::uint64_t ram;
+        std::uint64_t below;
+    };
+    for (const Case& c :
+         {Case{512 * MiB, 512 * MiB}, Case{2 * GiB, 2 * GiB}, Case{0xA0000000, 0xA0000000}, Case{0xB0000000, 2 * GiB}, Case{4 * GiB, 2 * GiB}}) {
         INFO("RAM " << std::hex << c.ram);
         const std::uint64_t addr = (c.below - 0x28000 - 1 - size) & ~std::uint64_t{0xFFF};
         auto p = patch(k, c.ram, "console=ttyS0 root=/dev/vda", size);
-        check_patch(k, p, {{"cmd_line_ptr", 0x228, 4, 0x20000},
-                           {"type_of_loader", 0x210, 1, 0xB0},
-                           {"loadflags", 0x211, 1, 0x81},
-                           {"heap_end_ptr", 0x224, 2, 0xFE00},
-                           {"ramdisk_image", 0x218, 4, addr},
-                           {"ramdisk_size", 0x21C, 4, size}});
+        check_patch(k, p,
+                    {{"cmd_line_ptr", 0x228, 4, 0x20000},
+                     {"type_of_loader", 0x210, 1, 0xB0},
+                     {"loadflags", 0x211, 1, 0x81},
+                     {"heap_end_ptr", 0x224, 2, 0xFE00},
+                     {"ramdisk_image", 0x218, 4, addr},
+                     {"ramdisk_size", 0x21C, 4, size}});
         CHECK(p.initrd_address == addr);
     }
 }
@@ -215,27 +224,31 @@ TEST_CASE("protocol 2.12 without bit 1 uses initrd_addr_max, even with XLF_5LEVE
 }
 
 TEST_CASE("protocol 2.15 with xloadflags 0x7f, like Debian's kernels, at 512 MiB, 2, 2.75 and 4 GiB") {
-    KernelSpec s;   // defaults: 0x20f, loadflags 0x01, xloadflags 0x7f
+    KernelSpec s;  // defaults: 0x20f, loadflags 0x01, xloadflags 0x7f
     auto k = make_kernel(s);
     const std::uint64_t size = 5 * MiB + 17;
-    struct Case { std::uint64_t ram; std::uint32_t addr; };
-    for (const Case& c : {Case{512 * MiB, 0x1FAD7000}, Case{2 * GiB, 0x7FAD7000}, Case{0xB0000000, 0x7FAD7000},
-                          Case{4 * GiB, 0x7FAD7000}}) {
+    struct Case {
+        std::uint64_t ram;
+        std::uint32_t addr;
+    };
+    for (const Case& c : {Case{512 * MiB, 0x1FAD7000}, Case{2 * GiB, 0x7FAD7000}, Case{0xB0000000, 0x7FAD7000}, Case{4 * GiB, 0x7FAD7000}}) {
         INFO("RAM " << std::hex << c.ram);
         auto p = patch(k, c.ram, "console=ttyS0 panic=-1", size);
-        check_patch(k, p, {{"cmd_line_ptr", 0x228, 4, 0x20000},
-                           {"type_of_loader", 0x210, 1, 0xB0},
-                           {"loadflags", 0x211, 1, 0x81},
-                           {"heap_end_ptr", 0x224, 2, 0xFE00},
-                           {"ramdisk_image", 0x218, 4, c.addr},
-                           {"ramdisk_size", 0x21C, 4, size}});
+        check_patch(k, p,
+                    {{"cmd_line_ptr", 0x228, 4, 0x20000},
+                     {"type_of_loader", 0x210, 1, 0xB0},
+                     {"loadflags", 0x211, 1, 0x81},
+                     {"heap_end_ptr", 0x224, 2, 0xFE00},
+                     {"ramdisk_image", 0x218, 4, c.addr},
+                     {"ramdisk_size", 0x21C, 4, size}});
     }
     // Without an initrd only the first four fields are written.
     auto p = patch(k, 2 * GiB, "console=ttyS0", std::nullopt);
-    check_patch(k, p, {{"cmd_line_ptr", 0x228, 4, 0x20000},
-                       {"type_of_loader", 0x210, 1, 0xB0},
-                       {"loadflags", 0x211, 1, 0x81},
-                       {"heap_end_ptr", 0x224, 2, 0xFE00}});
+    check_patch(k, p,
+                {{"cmd_line_ptr", 0x228, 4, 0x20000},
+                 {"type_of_loader", 0x210, 1, 0xB0},
+                 {"loadflags", 0x211, 1, 0x81},
+                 {"heap_end_ptr", 0x224, 2, 0xFE00}});
 }
 
 TEST_CASE("an initrd that does not fit below initrd_max is refused, as QEMU exits") {
@@ -243,25 +256,27 @@ TEST_CASE("an initrd that does not fit below initrd_max is refused, as QEMU exit
     auto k = make_kernel(s);
     const std::uint64_t max = 512 * MiB - 0x28000 - 1;
     CHECK(patch(k, 512 * MiB, "", max - 1).initrd_address == 0u);
-    CHECK_THROWS_WITH(patch(k, 512 * MiB, "", max),
-                      TDX_CONTAINS("vmlinuz: initrd of 536707071 bytes is too large for QEMU (max 536707071"));
+    CHECK_THROWS_WITH(patch(k, 512 * MiB, "", max), TDX_CONTAINS("vmlinuz: initrd of 536707071 bytes is too large for QEMU (max 536707071"));
     CHECK_THROWS_AS(patch(k, 4 * GiB, "", 3 * GiB), Error);
 }
 
 TEST_CASE("vga= on the command line also writes vid_mode at 0x1fa") {
     KernelSpec s;
     auto k = make_kernel(s);
-    struct Case { std::string cmdline; std::uint16_t mode; };
-    for (const Case& c : {Case{"vga=791", 0x317}, Case{"quiet vga=0x317 x", 0x317}, Case{"vga=010", 8},
-                          Case{"vga=normal", 0xFFFF}, Case{"vga=extended", 0xFFFE}, Case{"vga=ask", 0xFFFD},
-                          Case{"vga=-1", 0xFFFF}, Case{"novga=3", 3}}) {
+    struct Case {
+        std::string cmdline;
+        std::uint16_t mode;
+    };
+    for (const Case& c : {Case{"vga=791", 0x317}, Case{"quiet vga=0x317 x", 0x317}, Case{"vga=010", 8}, Case{"vga=normal", 0xFFFF},
+                          Case{"vga=extended", 0xFFFE}, Case{"vga=ask", 0xFFFD}, Case{"vga=-1", 0xFFFF}, Case{"novga=3", 3}}) {
         INFO(c.cmdline);
         auto p = patch(k, 2 * GiB, c.cmdline, std::nullopt);
-        check_patch(k, p, {{"cmd_line_ptr", 0x228, 4, 0x20000},
-                           {"vid_mode", 0x1FA, 2, c.mode},
-                           {"type_of_loader", 0x210, 1, 0xB0},
-                           {"loadflags", 0x211, 1, 0x81},
-                           {"heap_end_ptr", 0x224, 2, 0xFE00}});
+        check_patch(k, p,
+                    {{"cmd_line_ptr", 0x228, 4, 0x20000},
+                     {"vid_mode", 0x1FA, 2, c.mode},
+                     {"type_of_loader", 0x210, 1, 0xB0},
+                     {"loadflags", 0x211, 1, 0x81},
+                     {"heap_end_ptr", 0x224, 2, 0xFE00}});
     }
     for (const char* bad : {"vga=", "vga=abc", "vga=12x", "vga=0x", "vga=4294967296", "vga=1\tquiet"}) {
         INFO(bad);
@@ -294,12 +309,12 @@ TEST_CASE("files QEMU rejects: too short, setup larger than the file, NUL in the
     CHECK_THROWS_WITH(patch(tiny, 2 * GiB, "", std::nullopt), TDX_CONTAINS("vmlinuz: 1023 bytes is too short"));
 
     KernelSpec s;
-    s.setup_sects = 39;   // 40 * 512 = 0x5000 > 0x4000
+    s.setup_sects = 39;  // 40 * 512 = 0x5000 > 0x4000
     auto k = make_kernel(s);
     CHECK_THROWS_WITH(patch(k, 2 * GiB, "", std::nullopt),
                       TDX_CONTAINS("vmlinuz: invalid kernel header for QEMU: setup_sects 39 means 20480 setup bytes, "
                                    "more than the 16384-byte file"));
-    s.setup_sects = 0;    // means 4: 2560 bytes
+    s.setup_sects = 0;  // means 4: 2560 bytes
     s.size = 2560;
     k = make_kernel(s);
     CHECK_NOTHROW(patch(k, 2 * GiB, "", std::nullopt));

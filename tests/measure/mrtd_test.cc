@@ -50,7 +50,7 @@ struct Fixture {
         image.descriptor = ovmf::TdvfDescriptor{};
         auto& s = image.descriptor->sections;
         // Deliberately not sorted by GPA or offset: descriptor order rules.
-        s.push_back(section(1, 0, 4096, 0xffffb000, 4096, 0));            // CFV, not extended
+        s.push_back(section(1, 0, 4096, 0xffffb000, 4096, 0));             // CFV, not extended
         s.push_back(section(0, 4096, 3 * 4096, 0xffffc000, 3 * 4096, 1));  // BFV, extended
         s.push_back(section(2, 0, 0, 0x809000, 2 * 4096, 0));              // TD_HOB
         s.push_back(section(3, 0, 0, 0x800000, 4096, 0));                  // TEMP_MEM

@@ -31,8 +31,8 @@ Digest384 osslsigncode_digest(const std::vector<std::uint8_t>& image) {
     const std::string in = (tmp / "in.efi").string(), out = (tmp / "signed.efi").string();
     tdx::test::write_bytes(in, image);
 
-    auto r = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test", "-days", "1",
-                  "-keyout", key, "-out", cert});
+    auto r = run(
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test", "-days", "1", "-keyout", key, "-out", cert});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     r = run({"/usr/bin/osslsigncode", "sign", "-h", "sha384", "-certs", cert, "-key", key, "-in", in, "-out", out});
@@ -89,10 +89,15 @@ TEST_CASE("QEMU's patch of the Debian kernel changes exactly the expected fields
     const std::uint64_t addr = (0x80000000u - 0x28000 - 1 - 1234567) & ~std::uint64_t{0xFFF};
     CHECK(p.initrd_address == addr);
 
-    struct Want { const char* name; std::uint64_t offset; std::uint32_t size; std::uint64_t value; };
-    const std::vector<Want> want = {{"cmd_line_ptr", 0x228, 4, 0x20000},       {"type_of_loader", 0x210, 1, 0xB0},
-                                    {"loadflags", 0x211, 1, h.loadflags | 0x80u}, {"heap_end_ptr", 0x224, 2, 0xFE00},
-                                    {"ramdisk_image", 0x218, 4, addr},          {"ramdisk_size", 0x21C, 4, 1234567}};
+    struct Want {
+        const char* name;
+        std::uint64_t offset;
+        std::uint32_t size;
+        std::uint64_t value;
+    };
+    const std::vector<Want> want = {
+        {"cmd_line_ptr", 0x228, 4, 0x20000}, {"type_of_loader", 0x210, 1, 0xB0}, {"loadflags", 0x211, 1, h.loadflags | 0x80u},
+        {"heap_end_ptr", 0x224, 2, 0xFE00},  {"ramdisk_image", 0x218, 4, addr},  {"ramdisk_size", 0x21C, 4, 1234567}};
     REQUIRE(p.fields.size() == want.size());
     std::set<std::uint64_t> allowed;
     for (std::size_t i = 0; i < want.size(); ++i) {
@@ -110,7 +115,7 @@ TEST_CASE("QEMU's patch of the Debian kernel changes exactly the expected fields
         INFO("byte " << off);
         CHECK(allowed.count(off) == 1);
     }
-    CHECK(changed.size() >= 8);   // 0x210, 0x211, 0x224-0x225 and the initrd fields at least
+    CHECK(changed.size() >= 8);  // 0x210, 0x211, 0x224-0x225 and the initrd fields at least
 
     // The patched bytes are inside the headers, so the digest moves; and
     // osslsigncode agrees on the patched image too.

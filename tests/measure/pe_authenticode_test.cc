@@ -29,18 +29,18 @@ struct PeSpec {
     std::uint32_t size_of_headers = 0x400;
     std::uint32_t size_of_image = 0x100000;
     std::uint32_t checksum = 0xC0FFEE11;
-    std::vector<SectionSpec> sections;   // header order; raw data filled with a pattern
-    std::uint32_t trailing = 0;          // bytes after the furthest section end
-    std::uint32_t cert_size = 0;         // certificate table appended at the very end
+    std::vector<SectionSpec> sections;  // header order; raw data filled with a pattern
+    std::uint32_t trailing = 0;         // bytes after the furthest section end
+    std::uint32_t cert_size = 0;        // certificate table appended at the very end
 };
 
 struct BuiltPe {
     std::vector<std::uint8_t> bytes;
     PeSpec spec;
-    std::uint64_t file_header = 0;       // COFF file header offset
+    std::uint64_t file_header = 0;  // COFF file header offset
     std::uint64_t optional_header = 0;
     std::uint64_t checksum_offset = 0;
-    std::uint64_t cert_dir_offset = 0;   // 0 when NumberOfRvaAndSizes <= 4
+    std::uint64_t cert_dir_offset = 0;  // 0 when NumberOfRvaAndSizes <= 4
     std::uint64_t section_table = 0;
     std::uint64_t cert_offset = 0;
 
@@ -299,8 +299,7 @@ TEST_CASE("an image without a DOS stub is read from offset 0, as edk2 does") {
     // Move the PE header to offset 0 by rebuilding the first bytes by hand.
     std::vector<std::uint8_t> img = pe.bytes;
     const std::uint64_t from = spec.e_lfanew, len = pe.section_table + 3 * 40 - from;
-    std::copy(pe.bytes.begin() + static_cast<std::ptrdiff_t>(from),
-              pe.bytes.begin() + static_cast<std::ptrdiff_t>(from + len), img.begin());
+    std::copy(pe.bytes.begin() + static_cast<std::ptrdiff_t>(from), pe.bytes.begin() + static_cast<std::ptrdiff_t>(from + len), img.begin());
     PeInfo info = parse_pe(Bytes(img.data(), img.size()), "nostub.efi");
     CHECK(info.checksum_offset == 4 + 20 + 64);
     CHECK(info.sections.size() == 3);
@@ -363,8 +362,7 @@ TEST_CASE("malformed images are rejected with the file, field and value named") 
     SECTION("SizeOfOptionalHeader too small for the directories") {
         BuiltPe pe = base();
         pe.put16(pe.file_header + 16, 0x60);
-        CHECK_THAT(error_of(pe.bytes),
-                   TDX_CONTAINS("SizeOfOptionalHeader 0x60 does not match NumberOfRvaAndSizes 16 (expected 0xf0)"));
+        CHECK_THAT(error_of(pe.bytes), TDX_CONTAINS("SizeOfOptionalHeader 0x60 does not match NumberOfRvaAndSizes 16 (expected 0xf0)"));
     }
     SECTION("section table beyond SizeOfHeaders") {
         BuiltPe pe = base();
@@ -395,8 +393,7 @@ TEST_CASE("malformed images are rejected with the file, field and value named") 
     SECTION("section raw data inside the headers") {
         BuiltPe pe = base();
         pe.put32(pe.section_table + 40 + 20, 0x200);
-        CHECK_THAT(error_of(pe.bytes),
-                   TDX_CONTAINS("section 1 '.text': PointerToRawData 0x200 / VirtualAddress 0x400 lies inside the headers"));
+        CHECK_THAT(error_of(pe.bytes), TDX_CONTAINS("section 1 '.text': PointerToRawData 0x200 / VirtualAddress 0x400 lies inside the headers"));
     }
     SECTION("certificate table outside the file") {
         BuiltPe pe = base();
@@ -419,7 +416,7 @@ TEST_CASE("malformed images are rejected with the file, field and value named") 
         PeSpec spec;
         spec.sections = {{".a", 0x400, 0x200}, {".b", 0x500, 0x100}};
         spec.cert_size = 0x180;
-        BuiltPe pe = build_pe(spec);   // file 0x780, hashed sum 0x700
+        BuiltPe pe = build_pe(spec);  // file 0x780, hashed sum 0x700
         CHECK_THAT(error_of(pe.bytes), TDX_CONTAINS(prefix + "certificate table size 0x180 exceeds the 0x80 bytes left"));
     }
 }

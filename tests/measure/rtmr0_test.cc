@@ -49,9 +49,19 @@ using K = EventKind;
 
 TEST_CASE("RTMR0 event list per firmware layout") {
     Fixture f;
-    const std::vector<EventKind> common{K::TdHob, K::Cfv, K::SecureBootVariable, K::SecureBootVariable, K::SecureBootVariable,
-                                        K::SecureBootVariable, K::SecureBootVariable, K::Separator, K::AcpiLoader, K::AcpiBlob,
-                                        K::AcpiBlob, K::BootOrder, K::BootOption};
+    const std::vector<EventKind> common{K::TdHob,
+                                        K::Cfv,
+                                        K::SecureBootVariable,
+                                        K::SecureBootVariable,
+                                        K::SecureBootVariable,
+                                        K::SecureBootVariable,
+                                        K::SecureBootVariable,
+                                        K::Separator,
+                                        K::AcpiLoader,
+                                        K::AcpiBlob,
+                                        K::AcpiBlob,
+                                        K::BootOrder,
+                                        K::BootOption};
     SECTION("2024.11: 13 events") {
         Rtmr0Result r = measure_rtmr0(f.input(FirmwareLayout::Edk2_202411, true));
         CHECK(r.unavailable.empty());

@@ -8,9 +8,9 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/limits.h"
 #include "measure/event_types.h"
 #include "measure/tcg_event_log.h"
-#include "base/limits.h"
 
 using namespace tdx;
 
@@ -34,15 +34,14 @@ struct LogWriter {
 
     // The Spec ID event body (TCG_EfiSpecIDEvent).
     static Buf spec_id_body(const std::vector<std::pair<std::uint16_t, std::uint16_t>>& algs,
-                            const std::string& signature = std::string("Spec ID Event03", 16),
-                            const Buf& vendor = {}) {
+                            const std::string& signature = std::string("Spec ID Event03", 16), const Buf& vendor = {}) {
         LogWriter w;
         w.raw(signature);
-        w.le32(0);             // platformClass
-        w.u8(0);               // specVersionMinor
-        w.u8(2);               // specVersionMajor
-        w.u8(0);               // specErrata
-        w.u8(2);               // uintnSize
+        w.le32(0);  // platformClass
+        w.u8(0);    // specVersionMinor
+        w.u8(2);    // specVersionMajor
+        w.u8(0);    // specErrata
+        w.u8(2);    // uintnSize
         w.le32(static_cast<std::uint32_t>(algs.size()));
         for (auto [id, size] : algs) {
             w.le16(id);
@@ -63,8 +62,7 @@ struct LogWriter {
     }
 
     // A TCG_PCR_EVENT2; returns its offset.
-    std::size_t event(std::uint32_t index, std::uint32_t type, const std::vector<std::pair<std::uint16_t, Buf>>& digests,
-                      const Buf& data) {
+    std::size_t event(std::uint32_t index, std::uint32_t type, const std::vector<std::pair<std::uint16_t, Buf>>& digests, const Buf& data) {
         std::size_t at = b.size();
         le32(index);
         le32(type);
@@ -126,8 +124,7 @@ TEST_CASE("tcg_event_log: one-algorithm log with EV_NO_ACTION records and a 0xFF
                              text("Calling EFI Application from Boot Option"));
     w.event(2, ev::kNoAction, {{kTpmAlgSha384, digest_of("ignored")}}, text("not extended"));
     w.event(3, ev::kSeparator, {{kTpmAlgSha384, digest_of(std::string(4, '\0'))}}, Buf(4, 0));
-    w.event(2, ev::kEfiAction, {{kTpmAlgSha384, digest_of("Exit Boot Services Invocation")}},
-            text("Exit Boot Services Invocation"));
+    w.event(2, ev::kEfiAction, {{kTpmAlgSha384, digest_of("Exit Boot Services Invocation")}}, text("Exit Boot Services Invocation"));
     std::size_t used = w.b.size();
     w.raw(Buf(4096, 0xFF));
 
@@ -253,9 +250,7 @@ TEST_CASE("tcg_event_log: a zero-filled log area ends the log instead of becomin
 TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with file, offset and field") {
     const auto spec = LogWriter::spec_id_body(kOnlySha384);
 
-    SECTION("empty input") {
-        CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(), "ccel.bin"), TDX_CONTAINS("ccel.bin: the event log is empty"));
-    }
+    SECTION("empty input") { CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(), "ccel.bin"), TDX_CONTAINS("ccel.bin: the event log is empty")); }
     SECTION("a JSON document (an object or an array after blanks)") {
         for (const std::string text : {"{\"schema\": \"tdximage.measurements/v1\"}", " \r\n\t[1, 2]"}) {
             const Buf b(text.begin(), text.end());
@@ -265,8 +260,7 @@ TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with
     }
     SECTION("an all-0xFF area") {
         Buf b(64, 0xFF);
-        CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(b.data(), b.size()), "ccel.bin"),
-                          TDX_CONTAINS("ccel.bin: the log area holds no events"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(Bytes(b.data(), b.size()), "ccel.bin"), TDX_CONTAINS("ccel.bin: the log area holds no events"));
     }
     SECTION("truncated first record") {
         Buf b{0, 0, 0, 0, 3, 0};
@@ -322,8 +316,7 @@ TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with
         for (std::uint16_t i = 0; i < 17; ++i) many.emplace_back(static_cast<std::uint16_t>(0x100 + i), 32);
         LogWriter w;
         w.header(LogWriter::spec_id_body(many));
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS("numberOfAlgorithms 17 exceeds the limit of 16"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS("numberOfAlgorithms 17 exceeds the limit of 16"));
     }
     SECTION("algorithm count larger than the event") {
         LogWriter w;
@@ -336,14 +329,12 @@ TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with
     SECTION("duplicate algorithm") {
         LogWriter w;
         w.header(LogWriter::spec_id_body({{kTpmAlgSha384, 48}, {kTpmAlgSha384, 48}}));
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS("algorithm 1 (id 0x000c) is listed twice"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS("algorithm 1 (id 0x000c) is listed twice"));
     }
     SECTION("digest size zero") {
         LogWriter w;
         w.header(LogWriter::spec_id_body({{0x0042, 0}}));
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS("algorithm 0 (id 0x0042) has digest size 0, outside 1..64"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS("algorithm 0 (id 0x0042) has digest size 0, outside 1..64"));
     }
     SECTION("digest size too large") {
         LogWriter w;
@@ -378,8 +369,7 @@ TEST_CASE("tcg_event_log: malformed headers and Spec ID events are rejected with
         Buf body = LogWriter::spec_id_body(kOnlySha384);
         body.push_back(0);
         w.header(body);
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS("Spec ID event: 1 unexpected bytes after vendorInfo"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS("Spec ID event: 1 unexpected bytes after vendorInfo"));
     }
 }
 
@@ -424,17 +414,14 @@ TEST_CASE("tcg_event_log: malformed TCG_PCR_EVENT2 records are rejected with fil
         LogWriter w = base;
         w.event(4, ev::kEfiAction, {{kTpmAlgSha384, Buf(48, 0)}}, Buf(0x40, 1));
         w.b.resize(w.b.size() - 1);
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS(at + "event size 0x40 (at offset 0x"));
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS(") runs past the end of the log (63 bytes left)"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS(at + "event size 0x40 (at offset 0x"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS(") runs past the end of the log (63 bytes left)"));
     }
     SECTION("event size above the 16 MiB limit") {
         LogWriter w = base;
         w.event(4, ev::kEfiAction, {{kTpmAlgSha384, Buf(48, 0)}}, Buf{});
         store_le32(std::span<std::uint8_t>(w.b), w.b.size() - 4, 0x01000001);
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS(at + "event size 0x1000001"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS(at + "event size 0x1000001"));
         CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
                           TDX_CONTAINS("exceeds the limit event-size (16 MiB); if the input is legitimate, "
                                        "raise it with --limit event-size=VALUE"));
@@ -480,8 +467,7 @@ TEST_CASE("tcg_event_log: malformed TCG_PCR_EVENT2 records are rejected with fil
         w.le32(ev::kEfiAction);
         w.le32(0);
         w.le16(0);
-        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"),
-                          TDX_CONTAINS(at + "event size runs past the end of the log"));
+        CHECK_THROWS_WITH(parse_tcg2_event_log(w.bytes(), "log.bin"), TDX_CONTAINS(at + "event size runs past the end of the log"));
     }
 }
 
@@ -545,9 +531,9 @@ TEST_CASE("tcg_event_log: corrupted and truncated logs parse or throw tdx::Error
     for (int round = 0; round < 3000; ++round) {
         Buf b = good;
         switch (round % 3) {
-            case 0: b.resize(next() % b.size()); break;             // truncation anywhere
+            case 0: b.resize(next() % b.size()); break;                               // truncation anywhere
             case 1: b[next() % b.size()] = static_cast<std::uint8_t>(next()); break;  // one byte
-            default:                                                  // a size or count field set to something absurd
+            default:                                                                  // a size or count field set to something absurd
                 for (int k = 0; k < 4; ++k) b[(next() % (b.size() / 4)) * 4 + static_cast<std::size_t>(k)] = 0xFF;
         }
         try {

@@ -43,8 +43,16 @@ TEST_CASE("tcg_event_log_writer: header bytes are TDVF's SetupCcEventLog header"
     // PCRIndex 1, EV_NO_ACTION, 20 zero bytes, event size 33, then the Spec ID
     // event: signature, platformClass 0, 2.0 errata 0, uintnSize 2, one
     // algorithm 0x000c/48, vendorInfoSize 0.
-    CHECK(hex == "01000000" "03000000" + std::string(40, '0') + "21000000" +
-                     "53706563204944204576656e74303300" "00000000" "00020002" "01000000" "0c003000" "00");
+    CHECK(hex ==
+          "01000000"
+          "03000000" +
+              std::string(40, '0') + "21000000" +
+              "53706563204944204576656e74303300"
+              "00000000"
+              "00020002"
+              "01000000"
+              "0c003000"
+              "00");
     auto parsed = parse_tcg2_event_log(Bytes(log.data(), log.size()), "ccel");
     CHECK(parsed.events.empty());
     CHECK(parsed.spec_id.header_index == 1);

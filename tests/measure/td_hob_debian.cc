@@ -26,9 +26,8 @@ TEST_CASE("Debian OVMF TD HOB at 2 GiB: the reference's eight ranges") {
     const ovmf::TdvfImage image = load(f);
     const TdHob hob = build_td_hob(image, 2ull << 30, "OVMF.fd");
     const std::vector<TdRamRange> expected{
-        {0x0, 0x800000, false},     {0x800000, 0x6000, true},  {0x806000, 0x3000, false},
-        {0x809000, 0x2000, true},   {0x80b000, 0x2000, true},  {0x80d000, 0x3000, false},
-        {0x810000, 0x10000, true},  {0x820000, 0x7F7E0000, false},
+        {0x0, 0x800000, false},   {0x800000, 0x6000, true},  {0x806000, 0x3000, false}, {0x809000, 0x2000, true},
+        {0x80b000, 0x2000, true}, {0x80d000, 0x3000, false}, {0x810000, 0x10000, true}, {0x820000, 0x7F7E0000, false},
     };
     CHECK(hob.ranges == expected);
     CHECK(hob.gpa == 0x809000);

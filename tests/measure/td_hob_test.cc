@@ -34,14 +34,13 @@ TEST_CASE("TD HOB bytes: PHIT, one descriptor per range, end pointer past the en
         {0, 0, 0x2000, 0x1000, kTempMem, 0},  // adjacent to the HOB: not merged
     });
     const TdHob hob = build_td_hob(image, 1ull << 30, "fw");
-    CHECK(hob.ranges == std::vector<TdRamRange>{{0, 0x1000, false}, {0x1000, 0x1000, true}, {0x2000, 0x1000, true},
-                                                {0x3000, (1ull << 30) - 0x3000, false}});
+    CHECK(hob.ranges ==
+          std::vector<TdRamRange>{{0, 0x1000, false}, {0x1000, 0x1000, true}, {0x2000, 0x1000, true}, {0x3000, (1ull << 30) - 0x3000, false}});
     const std::vector<std::uint8_t>& m = hob.measured;
     REQUIRE(m.size() == 56 + 4 * 48);
     CHECK(hob.end_of_hob_list == 0x1000 + 56 + 4 * 48 + 8);
     // PHIT header: type 1, length 56, version 9, boot mode 0.
-    CHECK(std::vector<std::uint8_t>(m.begin(), m.begin() + 16) ==
-          std::vector<std::uint8_t>{1, 0, 56, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0});
+    CHECK(std::vector<std::uint8_t>(m.begin(), m.begin() + 16) == std::vector<std::uint8_t>{1, 0, 56, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0});
     // Second descriptor: type 3, length 48, SYSTEM_MEMORY (0), attributes 7, start 0x1000, length 0x1000.
     const std::size_t d = 56 + 48;
     CHECK(m[d] == 3);

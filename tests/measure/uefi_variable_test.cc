@@ -36,21 +36,19 @@ TEST_CASE("empty Secure Boot variables as UEFI_VARIABLE_DATA") {
 TEST_CASE("SbatLevel with data") {
     const std::string sbat = "sbat,1,2021030218\n";
     const std::vector<std::uint8_t> data(sbat.begin(), sbat.end());
-    CHECK(digest_of(uefi_variable_data(ovmf::Guid::parse("605dab50-e046-4300-abb6-3dd810dd8b23"), "SbatLevel",
-                                       Bytes(data.data(), data.size()))) ==
-          "f143e2948d63fcd3442e841bb36a7e180871f0a8946541961fe9d12e70d0727874600956264dba531e2edd8729c5eb38");
+    CHECK(
+        digest_of(uefi_variable_data(ovmf::Guid::parse("605dab50-e046-4300-abb6-3dd810dd8b23"), "SbatLevel", Bytes(data.data(), data.size()))) ==
+        "f143e2948d63fcd3442e841bb36a7e180871f0a8946541961fe9d12e70d0727874600956264dba531e2edd8729c5eb38");
 }
 
 TEST_CASE("Boot0000 UiApp load option: 62 bytes, the reference's digest") {
-    const auto opt = fv_app_load_option(kLoadOptionActive | kLoadOptionHidden | kLoadOptionCategoryApp, "UiApp",
-                                        ovmf_dxe_fv_guid(), ui_app_file_guid());
+    const auto opt = fv_app_load_option(kLoadOptionActive | kLoadOptionHidden | kLoadOptionCategoryApp, "UiApp", ovmf_dxe_fv_guid(),
+                                        ui_app_file_guid());
     CHECK(opt.size() == 62);
     CHECK(opt[4] == 0x2c);  // FilePathListLength
-    CHECK(digest_of(opt) ==
-          "23ada07f5261f12f34a0bd8e46760962d6b4d576a416f1fea1c64bc656b1d28eacf7047ae6e967c58fd2a98bfa74c298");
+    CHECK(digest_of(opt) == "23ada07f5261f12f34a0bd8e46760962d6b4d576a416f1fea1c64bc656b1d28eacf7047ae6e967c58fd2a98bfa74c298");
     const std::vector<std::uint8_t> boot_order{0, 0};
-    CHECK(digest_of(boot_order) ==
-          "1dd6f7b457ad880d840d41c961283bab688e94e4b59359ea45686581e90feccea3c624b1226113f824f315eb60ae0a7c");
+    CHECK(digest_of(boot_order) == "1dd6f7b457ad880d840d41c961283bab688e94e4b59359ea45686581e90feccea3c624b1226113f824f315eb60ae0a7c");
 }
 
 TEST_CASE("non-ASCII variable names are refused") {

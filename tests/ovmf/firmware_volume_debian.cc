@@ -26,8 +26,7 @@ constexpr const char* kDebian13Sha256 = "14954040cc754ade0c625ac3470ea46d4c14318
 
 FirmwareInventory scan_pinned(const InputFile& f, const char* sha) {
     const std::string actual = to_hex(sha256(f.bytes()));
-    if (actual != sha)
-        FAIL(f.path().string() + " has sha256 " + actual + ", not " + sha + ": a new ovmf package; re-check the counts");
+    if (actual != sha) FAIL(f.path().string() + " has sha256 " + actual + ", not " + sha + ": a new ovmf package; re-check the counts");
     return scan_firmware_volumes(f.bytes());
 }
 
@@ -106,8 +105,9 @@ TEST_CASE("Debian 12 OVMF.fd: five volumes, 131 modules, no TdTcg2Dxe") {
     CHECK(d.tdx_dxe);  // boots as a TD, but measures nothing into the RTMRs
     auto w = firmware_warnings(inv, "OVMF.fd");
     REQUIRE(w.size() == 1);
-    CHECK(w[0] == "OVMF.fd: no TdTcg2Dxe among its 131 modules: this firmware extends no RTMR in a TD; "
-                  "predicted RTMR values would never be seen");
+    CHECK(w[0] ==
+          "OVMF.fd: no TdTcg2Dxe among its 131 modules: this firmware extends no RTMR in a TD; "
+          "predicted RTMR values would never be seen");
 }
 
 TEST_CASE("Debian 13 OVMF-trixie.fd: TdTcg2Dxe and TdTcg2Pei by FILE_GUID and name") {

@@ -16,9 +16,7 @@ namespace fv = tdx::test::fv;
 
 namespace {
 
-FirmwareInventory scan(const fv::Buf& img) {
-    return scan_firmware_volumes(Bytes(img.data(), img.size()));
-}
+FirmwareInventory scan(const fv::Buf& img) { return scan_firmware_volumes(Bytes(img.data(), img.size())); }
 
 std::string dump(const FirmwareInventory& inv) {
     std::string s = std::to_string(inv.volumes.size()) + " volumes, " + std::to_string(inv.files.size()) + " files";
@@ -171,8 +169,8 @@ TEST_CASE("decode_lzma_alone: round trip, the declared-size limit, the output li
 TEST_CASE("an LZMA bomb inside a volume is a listed problem and the section counts as not decoded") {
     fv::Buf zeros(3u << 20, 0);
     fv::Buf inner = fv::sections({fv::section(0x19, zeros)});
-    fv::Buf top = fv::volume({{fv::ffs_file({fv::guid("9e21fd93-9c72-4c15-8c4b-e77f1db2d792"), 0x0b,
-                                             fv::guid_section(fv::guid(fv::kLzmaGuid), 1, fv::lzma_alone(inner))})}});
+    fv::Buf top = fv::volume({{fv::ffs_file(
+        {fv::guid("9e21fd93-9c72-4c15-8c4b-e77f1db2d792"), 0x0b, fv::guid_section(fv::guid(fv::kLzmaGuid), 1, fv::lzma_alone(inner))})}});
     auto img = fv::image(top.size(), {{0, top}});
     FirmwareInventory inv;
     {
@@ -181,8 +179,9 @@ TEST_CASE("an LZMA bomb inside a volume is a listed problem and the section coun
     }
     INFO(dump(inv));
     REQUIRE(inv.files.size() == 1);
-    CHECK(has_problem(inv, "LZMA section: the decompressed size exceeds the limit firmware-section-size (1 MiB); "
-                           "if the input is legitimate, raise it with --limit firmware-section-size=VALUE"));
+    CHECK(has_problem(inv,
+                      "LZMA section: the decompressed size exceeds the limit firmware-section-size (1 MiB); "
+                      "if the input is legitimate, raise it with --limit firmware-section-size=VALUE"));
     CHECK(inv.files[0].undecoded == std::vector<std::string>{"GUID_DEFINED LZMA: decoding failed"});
     auto w = firmware_warnings(inv, "fw.fd");
     REQUIRE(w.size() == 1);
@@ -199,8 +198,9 @@ TEST_CASE("an LZMA bomb inside a volume is a listed problem and the section coun
     INFO(dump(t));
     CHECK(t.files[0].undecoded.empty());
     CHECK(t.files[1].undecoded.size() == 1);
-    CHECK(has_problem(t, "00000000-0000-0000-0000-000000000002: LZMA section: the declared uncompressed size (3145732 bytes) "
-                         "with the sections decompressed before it exceeds the limit firmware-total-size (4 MiB)"));
+    CHECK(has_problem(t,
+                      "00000000-0000-0000-0000-000000000002: LZMA section: the declared uncompressed size (3145732 bytes) "
+                      "with the sections decompressed before it exceeds the limit firmware-total-size (4 MiB)"));
 }
 
 TEST_CASE("corrupt LZMA data, unknown and Brotli GUIDs, Tiano compression: listed, the walk goes on") {
@@ -216,7 +216,12 @@ TEST_CASE("corrupt LZMA data, unknown and Brotli GUIDs, Tiano compression: liste
         fv::ffs_file({fv::guid("00000000-0000-0000-0000-00000000000d"), 0x07,
                       fv::section(0x01, {0x10, 0, 0, 0, 1, 9, 9, 9})}),  // EFI standard compression
         fv::ffs_file({fv::guid("00000000-0000-0000-0000-00000000000e"), 0x07,
-                      fv::section(0x01, [] { fv::Buf d{0, 0, 0, 0, 0}; fv::append(d, fv::ui_section(u"Stored")); return d; }())}),
+                      fv::section(0x01,
+                                  [] {
+                                      fv::Buf d{0, 0, 0, 0, 0};
+                                      fv::append(d, fv::ui_section(u"Stored"));
+                                      return d;
+                                  }())}),
     }});
     FirmwareInventory inv = scan(fv::image(top.size(), {{0, top}}));
     INFO(dump(inv));
@@ -241,10 +246,10 @@ TEST_CASE("CRC32 GUID-defined sections: the data is walked and a wrong CRC is re
     fv::Buf good_crc, bad_crc;
     append_le(good_crc, crc, 4);
     append_le(bad_crc, crc ^ 1, 4);
-    fv::Buf top = fv::volume({{fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000001"), 0x07,
-                                             fv::guid_section(fv::guid(fv::kCrc32Guid), 2, data, good_crc)}),
-                               fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000002"), 0x07,
-                                             fv::guid_section(fv::guid(fv::kCrc32Guid), 2, data, bad_crc)})}});
+    fv::Buf top = fv::volume(
+        {{fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000001"), 0x07, fv::guid_section(fv::guid(fv::kCrc32Guid), 2, data, good_crc)}),
+          fv::ffs_file(
+              {fv::guid("00000000-0000-0000-0000-000000000002"), 0x07, fv::guid_section(fv::guid(fv::kCrc32Guid), 2, data, bad_crc)})}});
     FirmwareInventory inv = scan(fv::image(top.size(), {{0, top}}));
     INFO(dump(inv));
     REQUIRE(inv.files.size() == 2);
@@ -331,8 +336,8 @@ TEST_CASE("corrupt volumes and files: each a problem naming where, never an exce
     SECTION("a nested volume with a broken header") {
         fv::Buf inner = fv::volume({{}});
         inner[55] = 1;  // revision 1 (and the checksum no longer sums to zero)
-        FirmwareInventory inv = scan(fv::volume({{fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000001"), 0x0b,
-                                                                fv::section(0x17, inner)})}}));
+        FirmwareInventory inv = scan(
+            fv::volume({{fv::ffs_file({fv::guid("00000000-0000-0000-0000-000000000001"), 0x0b, fv::section(0x17, inner)})}}));
         CHECK(has_problem(inv, "FIRMWARE_VOLUME_IMAGE section: header checksum does not sum to zero"));
         CHECK(inv.volumes.size() == 1);
     }

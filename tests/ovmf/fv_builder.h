@@ -111,8 +111,8 @@ struct File {
     std::uint8_t type = 0x07;  // DRIVER
     Buf body;                  // section stream (or raw bytes)
     std::uint8_t attributes = 0;
-    bool data_checksum = false;                  // FFS_ATTRIB_CHECKSUM
-    std::uint8_t state_bits = 0x07;              // construction | header valid | data valid
+    bool data_checksum = false;                          // FFS_ATTRIB_CHECKSUM
+    std::uint8_t state_bits = 0x07;                      // construction | header valid | data valid
     std::optional<std::uint32_t> size24 = std::nullopt;  // written instead of the real size
     bool bad_header_checksum = false;
 };
@@ -148,7 +148,7 @@ struct Volume {
     std::optional<ovmf::Guid> name = guid("11111111-2222-3333-4444-555555555555");
     const char* file_system = kFfs2;
     bool erase_polarity = true;
-    std::uint64_t free_space = 0x40;  // erased bytes after the files
+    std::uint64_t free_space = 0x40;                     // erased bytes after the files
     std::optional<std::uint64_t> length = std::nullopt;  // written instead of the real length
     bool bad_checksum = false;
     std::uint8_t revision = 2;
@@ -173,7 +173,7 @@ inline Buf volume(const Volume& v) {
     const ovmf::Guid fs = guid(v.file_system);
     std::copy(fs.bytes.begin(), fs.bytes.end(), fv.begin() + 16);
     store_le64(fv, 32, v.length.value_or(fv.size()));
-    store_le32(fv, 40, 0x4856465f);  // "_FVH"
+    store_le32(fv, 40, 0x4856465f);                                  // "_FVH"
     store_le32(fv, 44, v.erase_polarity ? 0x0004feff : 0x0004f6ff);  // erase polarity is bit 11
     store_le16(fv, 48, 72);
     store_le16(fv, 52, v.name ? 72 : 0);

@@ -99,8 +99,7 @@ public:
             const std::uint16_t len = tdx_entry_length.value_or(22);
             std::vector<std::uint8_t> payload(len >= 18 ? len - 18u : 0u, 0);
             const std::uint32_t off = tdx_offset.value_or(static_cast<std::uint32_t>(file_size - descriptor_offset));
-            for (std::size_t i = 0; i < 4 && i < payload.size(); ++i)
-                payload[i] = static_cast<std::uint8_t>(off >> (8 * i));
+            for (std::size_t i = 0; i < 4 && i < payload.size(); ++i) payload[i] = static_cast<std::uint8_t>(off >> (8 * i));
             append_entry(table, {ovmf::tdx_metadata_offset_guid(), payload, len});
         }
         for (const GuidEntrySpec& e : entries_after_tdx) append_entry(table, e);

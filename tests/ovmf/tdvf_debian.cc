@@ -37,8 +37,7 @@ TEST_CASE("Debian 12 OVMF.fd: GUID table, descriptor and sections") {
 
         // Five entries in file order, the TDX one first (lowest offset).
         REQUIRE(img.guid_table.size() == 5);
-        const char* names[] = {"TDX metadata offset", "SEV metadata offset", "SEV hash table block",
-                               "SEV secret block", "SEV-ES reset block"};
+        const char* names[] = {"TDX metadata offset", "SEV metadata offset", "SEV hash table block", "SEV secret block", "SEV-ES reset block"};
         for (std::size_t i = 0; i < 5; ++i) CHECK(guid_table_entry_name(img.guid_table[i].guid) == names[i]);
         CHECK(img.guid_table[0].length == 22);
         CHECK(img.guid_table[0].payload == std::vector<std::uint8_t>{0x40, 0x08, 0x00, 0x00});  // EOF - 0x840
@@ -89,8 +88,7 @@ TEST_CASE("Debian 12 OVMF_CODE.fd: same metadata, section data past its end, rej
     REQUIRE(img.descriptor);
     CHECK(img.descriptor->section_count == 6);
     // ... but the BFV's DataOffset assumes the 128 KiB variable store in front.
-    test::expect_rule(img, "section.data_range", test::kError,
-                      {"section 0 (BFV)", "DataOffset 0x20000", "RawDataSize 0x1e0000", "0x200000"});
+    test::expect_rule(img, "section.data_range", test::kError, {"section 0 (BFV)", "DataOffset 0x20000", "RawDataSize 0x1e0000", "0x200000"});
     CHECK_THROWS_WITH(load_tdvf(f.bytes(), "OVMF_CODE.fd"),
                       TDX_CONTAINS("OVMF_CODE.fd: ") && TDX_CONTAINS("\n  section.data_range: section 0 (BFV)"));
 }

@@ -95,8 +95,7 @@ TEST_CASE("random corruption and random junk") {
         auto bytes = full;
         const int flips = 1 + static_cast<int>(rng() % 8);
         for (int k = 0; k < flips; ++k) {
-            std::size_t pos = rng() % 2 ? table + rng() % (full.size() - table)
-                                        : b.descriptor_offset - 16 + rng() % (16 + b.default_length());
+            std::size_t pos = rng() % 2 ? table + rng() % (full.size() - table) : b.descriptor_offset - 16 + rng() % (16 + b.default_length());
             bytes[pos] = static_cast<std::uint8_t>(rng());
         }
         parse_everywhere(bytes);
@@ -119,8 +118,7 @@ TEST_CASE("a hostile descriptor with many sections stays bounded") {
     TdvfBuilder b;
     b.file_size = 0x10000;
     b.descriptor_offset = 0x100;
-    b.sections.assign(1000, TdvfSection{0xffffffff, 0xffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffff,
-                                        0xffffffff});
+    b.sections.assign(1000, TdvfSection{0xffffffff, 0xffffffff, 0xffffffffffffffff, 0xffffffffffffffff, 0xffffffff, 0xffffffff});
     auto bytes = b.build();
     TdvfImage img = parse_tdvf(Bytes(bytes.data(), bytes.size()));
     REQUIRE(img.descriptor);

@@ -10,20 +10,18 @@
 using namespace tdx;
 using namespace tdx::ovmf;
 using tdx::test::expect_rule;
-using tdx::test::parse;
 using tdx::test::has_rule;
 using tdx::test::kError;
 using tdx::test::kWarning;
+using tdx::test::parse;
 using tdx::test::TdvfBuilder;
 
 namespace {
 
-
 constexpr LintLevel kQemu = LintLevel::Qemu, kGce = LintLevel::Gce, kShim = LintLevel::TdShim;
 
 // The rule fires at every level with the same severity and message parts.
-void expect_everywhere(const TdvfBuilder& b, const std::string& rule, Finding::Severity sev,
-                       const std::vector<std::string>& parts) {
+void expect_everywhere(const TdvfBuilder& b, const std::string& rule, Finding::Severity sev, const std::vector<std::string>& parts) {
     for (LintLevel level : test::kAllLevels) {
         INFO("level " << test::level_name(level));
         expect_rule(parse(b, level), rule, sev, parts);
@@ -268,8 +266,7 @@ TEST_CASE("rule section.type: QEMU supports 0-3, td-shim 0-8") {
 TEST_CASE("rule section.memory_size: MemoryDataSize >= RawDataSize") {
     TdvfBuilder b;
     b.sections[0].memory_data_size = 0x2000;
-    expect_everywhere(b, "section.memory_size", kError,
-                      {"section 0 (BFV)", "MemoryDataSize 0x2000", "RawDataSize 0x3000"});
+    expect_everywhere(b, "section.memory_size", kError, {"section 0 (BFV)", "MemoryDataSize 0x2000", "RawDataSize 0x3000"});
 }
 
 TEST_CASE("rule section.address_alignment") {
@@ -314,8 +311,7 @@ TEST_CASE("rule section.raw_size_nonzero: TD_HOB and TEMP_MEM take no file data"
 TEST_CASE("rule section.data_range: raw data must be inside the file") {
     TdvfBuilder b;
     b.sections[0].data_offset = 0x2000;
-    expect_everywhere(b, "section.data_range", kError,
-                      {"section 0 (BFV)", "DataOffset 0x2000", "RawDataSize 0x3000", "0x5000", "16384-byte"});
+    expect_everywhere(b, "section.data_range", kError, {"section 0 (BFV)", "DataOffset 0x2000", "RawDataSize 0x3000", "0x5000", "16384-byte"});
     b.sections[0].data_offset = 0xffffffff;
     b.sections[0].raw_data_size = 0xffffffff;
     b.sections[0].memory_data_size = 0x100000000;
@@ -368,8 +364,7 @@ TEST_CASE("rule section.memory_size_ne_raw: GCE wants BFV/CFV MemoryDataSize == 
     TdvfBuilder b;
     b.sections[1].memory_data_size = 0x2000;
     b.sections[1].memory_address = 0xfff00000;
-    expect_rule(parse(b, kGce), "section.memory_size_ne_raw", kError,
-                {"section 1 (CFV)", "MemoryDataSize 0x2000", "RawDataSize 0x1000"});
+    expect_rule(parse(b, kGce), "section.memory_size_ne_raw", kError, {"section 1 (CFV)", "MemoryDataSize 0x2000", "RawDataSize 0x1000"});
     expect_absent(b, kQemu, "section.memory_size_ne_raw");
     expect_absent(b, kShim, "section.memory_size_ne_raw");
 }
@@ -380,8 +375,8 @@ TEST_CASE("rule section.attributes: td-shim fixes the attributes per type") {
         std::uint32_t type, attributes;
         const char* want;
     };
-    for (Case c : {Case{0, 0, 0, "exactly 0x1"}, Case{0, 0, 3, "exactly 0x1"}, Case{1, 1, 1, "exactly 0x0"},
-                   Case{2, 2, 1, "exactly 0x0"}, Case{3, 3, 1, "exactly 0x0"}}) {
+    for (Case c : {Case{0, 0, 0, "exactly 0x1"}, Case{0, 0, 3, "exactly 0x1"}, Case{1, 1, 1, "exactly 0x0"}, Case{2, 2, 1, "exactly 0x0"},
+                   Case{3, 3, 1, "exactly 0x0"}}) {
         TdvfBuilder b;
         b.sections[c.index].attributes = c.attributes;
         INFO("section " << c.index << " attributes " << c.attributes);
@@ -409,8 +404,7 @@ TEST_CASE("rule section.data_offset_nonzero: td-shim sections without data have 
 TEST_CASE("rule section.td_info_memory: td-shim TD_INFO has no memory range") {
     TdvfBuilder b;
     b.sections.push_back({0x1000, 0x100, 0x1000, 0, 7, 0});
-    expect_rule(parse(b, kShim), "section.td_info_memory", kError,
-                {"section 4 (TD_INFO)", "MemoryAddress 0x1000", "MemoryDataSize 0x0"});
+    expect_rule(parse(b, kShim), "section.td_info_memory", kError, {"section 4 (TD_INFO)", "MemoryAddress 0x1000", "MemoryDataSize 0x0"});
     b.sections.back().memory_address = 0;
     TdvfImage ok = parse(b, kShim);
     INFO(test::dump(ok));
@@ -420,8 +414,7 @@ TEST_CASE("rule section.td_info_memory: td-shim TD_INFO has no memory range") {
 TEST_CASE("rule section.td_info_outside_bfv: td-shim TD_INFO / TD_PARAMS data inside the BFV") {
     TdvfBuilder b;
     b.sections.push_back({0x0, 0x100, 0, 0, 8, 0});  // in the CFV
-    expect_rule(parse(b, kShim), "section.td_info_outside_bfv", kError,
-                {"section 4 (TD_PARAMS)", "DataOffset 0x0", "RawDataSize 0x100"});
+    expect_rule(parse(b, kShim), "section.td_info_outside_bfv", kError, {"section 4 (TD_PARAMS)", "DataOffset 0x0", "RawDataSize 0x100"});
     b.sections.back().data_offset = 0x3f80;
     b.sections.back().raw_data_size = 0x100;  // runs past the BFV end at 0x4000
     expect_rule(parse(b, kShim), "section.td_info_outside_bfv", kError, {"DataOffset 0x3f80"});
@@ -433,8 +426,7 @@ TEST_CASE("rule sections.td_hob_missing") {
     TdvfBuilder b;
     b.sections[2].type = 3;
     expect_everywhere(b, "sections.td_hob_missing", kError, {"no TD_HOB"});
-    CHECK_THAT(test::with_rule(parse(b), "sections.td_hob_missing")[0].message,
-               TDX_CONTAINS("TDVF metadata doesn't specify TD_HOB location."));
+    CHECK_THAT(test::with_rule(parse(b), "sections.td_hob_missing")[0].message, TDX_CONTAINS("TDVF metadata doesn't specify TD_HOB location."));
     // td-shim: a PERM_MEM section replaces the TD_HOB.
     b.sections.push_back(td_shim_section(4, 0x900000, kAttrPageAug));
     expect_absent(b, kShim, "sections.td_hob_missing");
@@ -534,8 +526,8 @@ TEST_CASE("every broken rule is reported, not just the first") {
     b.sections[3].type = 12;
     TdvfImage img = parse(b, kGce);
     INFO(test::dump(img));
-    for (const char* rule : {"descriptor.version", "descriptor.metadata_guid", "section.address_alignment",
-                             "section.raw_size_zero", "section.raw_size_nonzero", "section.size_alignment",
-                             "section.type", "sections.fv_size_sum", "section.memory_size_ne_raw"})
+    for (const char* rule :
+         {"descriptor.version", "descriptor.metadata_guid", "section.address_alignment", "section.raw_size_zero", "section.raw_size_nonzero",
+          "section.size_alignment", "section.type", "sections.fv_size_sum", "section.memory_size_ne_raw"})
         CHECK(has_rule(img, rule));
 }

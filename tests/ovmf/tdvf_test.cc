@@ -11,17 +11,15 @@
 
 using namespace tdx;
 using namespace tdx::ovmf;
-using tdx::test::TdvfBuilder;
 using tdx::test::expect_rule;
-using tdx::test::parse;
 using tdx::test::kError;
 using tdx::test::kWarning;
-
+using tdx::test::parse;
+using tdx::test::TdvfBuilder;
 
 TEST_CASE("Guid parses and formats in the mixed-endian on-disk order") {
     Guid g = Guid::parse("96b582de-1fb2-45f7-baea-a366c55a082d");
-    const std::array<std::uint8_t, 16> want = {0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45,
-                                               0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d};
+    const std::array<std::uint8_t, 16> want = {0xde, 0x82, 0xb5, 0x96, 0xb2, 0x1f, 0xf7, 0x45, 0xba, 0xea, 0xa3, 0x66, 0xc5, 0x5a, 0x08, 0x2d};
     CHECK(g.bytes == want);
     CHECK(g.to_string() == "96b582de-1fb2-45f7-baea-a366c55a082d");
     CHECK(g == footer_guid());
@@ -34,9 +32,9 @@ TEST_CASE("Guid parses and formats in the mixed-endian on-disk order") {
 }
 
 TEST_CASE("Guid::parse rejects malformed text") {
-    for (const char* bad : {"", "96b582de1fb245f7baeaa366c55a082d", "96b582de-1fb2-45f7-baea-a366c55a082", "96b582de-1fb2-45f7-baea-a366c55a082dd",
-                            "96b582de_1fb2-45f7-baea-a366c55a082d", "96b582dg-1fb2-45f7-baea-a366c55a082d",
-                            "96b582de-1fb2-45f7-baea-a366c55a08-d"}) {
+    for (const char* bad :
+         {"", "96b582de1fb245f7baeaa366c55a082d", "96b582de-1fb2-45f7-baea-a366c55a082", "96b582de-1fb2-45f7-baea-a366c55a082dd",
+          "96b582de_1fb2-45f7-baea-a366c55a082d", "96b582dg-1fb2-45f7-baea-a366c55a082d", "96b582de-1fb2-45f7-baea-a366c55a08-d"}) {
         INFO(bad);
         CHECK_THROWS_AS(Guid::parse(bad), tdx::Error);
     }
@@ -246,6 +244,5 @@ TEST_CASE("load_tdvf returns the image or throws listing every error") {
     b.metadata_guid = false;
     auto nog = b.build();
     CHECK_NOTHROW(load_tdvf(Bytes(nog.data(), nog.size()), "x", LintLevel::Qemu));
-    CHECK_THROWS_WITH(load_tdvf(Bytes(nog.data(), nog.size()), "x", LintLevel::Gce),
-                      TDX_CONTAINS("descriptor.metadata_guid"));
+    CHECK_THROWS_WITH(load_tdvf(Bytes(nog.data(), nog.size()), "x", LintLevel::Gce), TDX_CONTAINS("descriptor.metadata_guid"));
 }

@@ -20,8 +20,7 @@ inline ovmf::TdvfImage parse(const TdvfBuilder& b, ovmf::LintLevel level = ovmf:
 inline std::string dump(const ovmf::TdvfImage& img) {
     std::string s = "findings (" + std::to_string(img.findings.size()) + "):";
     for (const auto& f : img.findings)
-        s += std::string("\n  ") + (f.severity == ovmf::Finding::Severity::Error ? "error   " : "warning ") + f.rule +
-             ": " + f.message;
+        s += std::string("\n  ") + (f.severity == ovmf::Finding::Severity::Error ? "error   " : "warning ") + f.rule + ": " + f.message;
     return s;
 }
 

@@ -7,10 +7,10 @@
 #include <map>
 #include <sstream>
 
-#include "qemu/acpi_dump.h"
-#include "qemu/fw_cfg_reader.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "qemu/acpi_dump.h"
+#include "qemu/fw_cfg_reader.h"
 
 using namespace tdx::builder;
 
@@ -65,15 +65,18 @@ public:
         std::string verb, a, b, c;
         in >> verb >> a >> b >> c;
         reply_ = "OK";
-        if (verb == "outb" || verb == "outw" || verb == "outl") out(verb[3], static_cast<std::uint16_t>(number(a)), static_cast<std::uint32_t>(number(b)));
-        else if (verb == "inb" || verb == "inw" || verb == "inl") reply_ = "OK " + tdx::hex_u64(in_port(verb[2], static_cast<std::uint16_t>(number(a))));
+        if (verb == "outb" || verb == "outw" || verb == "outl")
+            out(verb[3], static_cast<std::uint16_t>(number(a)), static_cast<std::uint32_t>(number(b)));
+        else if (verb == "inb" || verb == "inw" || verb == "inl")
+            reply_ = "OK " + tdx::hex_u64(in_port(verb[2], static_cast<std::uint16_t>(number(a))));
         else if (verb == "read") {
             std::uint64_t at = number(a), n = number(b);
             reply_ = "OK 0x" + tdx::to_hex(tdx::Bytes(ram_.data() + at, n));
         } else if (verb == "write") {
             std::uint64_t at = number(a), n = number(b);
             for (std::uint64_t i = 0; i < n; ++i) ram_[at + i] = static_cast<std::uint8_t>(std::stoul(c.substr(2 + 2 * i, 2), nullptr, 16));
-        } else reply_ = "FAIL Unknown command '" + verb + "'";
+        } else
+            reply_ = "FAIL Unknown command '" + verb + "'";
     }
     std::string read_line() override { return reply_; }
 
@@ -122,9 +125,12 @@ private:
             unsigned n = width == 'b' ? 1 : width == 'w' ? 2 : 4;
             for (unsigned i = 0; i < n; ++i) config_[dev][reg + i] = static_cast<std::uint8_t>(v >> (8 * i));
             if (dev == lpc() && reg == 0x40) config_[dev][0x40] |= 1;
-        } else if (port == 0x510 && width == 'w') select(static_cast<std::uint16_t>(v));
-        else if (port == 0x514 && width == 'l') dma_high_ = __builtin_bswap32(v);
-        else if (port == 0x518 && width == 'l') dma(std::uint64_t{dma_high_} << 32 | __builtin_bswap32(v));
+        } else if (port == 0x510 && width == 'w')
+            select(static_cast<std::uint16_t>(v));
+        else if (port == 0x514 && width == 'l')
+            dma_high_ = __builtin_bswap32(v);
+        else if (port == 0x518 && width == 'l')
+            dma(std::uint64_t{dma_high_} << 32 | __builtin_bswap32(v));
     }
     std::uint32_t in_port(char width, std::uint16_t port) {
         if (port >= 0xcfc && port < 0xd00) {
@@ -221,17 +227,14 @@ TEST_CASE("fw_cfg directory: big-endian count and 64-byte entries") {
         std::vector<std::uint8_t> big = be32(0x100000);
         CHECK_THROWS_WITH(parse_fw_cfg_directory(tdx::Bytes(big.data(), big.size())), TDX_CONTAINS("more than QEMU ever offers"));
     }
-    SECTION("no count at all") {
-        CHECK_THROWS(parse_fw_cfg_directory(tdx::Bytes(d.data(), 3)));
-    }
+    SECTION("no count at all") { CHECK_THROWS(parse_fw_cfg_directory(tdx::Bytes(d.data(), 3))); }
 }
 
 TEST_CASE("fw_cfg DMA descriptor: big-endian control, length, address, select in the top half of control") {
     CHECK(fw_cfg_dma_read_control(std::uint16_t{0x25}) == 0x0025000a);
     CHECK(fw_cfg_dma_read_control(std::nullopt) == 0x02);
     auto d = fw_cfg_dma_descriptor(0x0025000a, 0x20000, 0x101000);
-    CHECK(d == std::array<std::uint8_t, 16>{0x00, 0x25, 0x00, 0x0a, 0x00, 0x02, 0x00, 0x00,
-                                            0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x10, 0x00});
+    CHECK(d == std::array<std::uint8_t, 16>{0x00, 0x25, 0x00, 0x0a, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x10, 0x00});
     auto hi = fw_cfg_dma_descriptor(0, 0, 0x0123456789abcdefULL);
     CHECK(hi[8] == 0x01);
     CHECK(hi[15] == 0xef);

@@ -44,9 +44,9 @@ TEST_CASE("launch QEMU version: 10.1.50, the 10.2 development tree, is the first
         std::string version;
         bool patches;
     };
-    const std::vector<Case> cases = {{"7.2.22", true},  {"8.2.2", true},   {"9.2.1", true},   {"10.0.0", true},   {"10.1.0", true},
-                                     {"10.1.3", true},  {"10.1.49", true}, {"10.1.50", false}, {"10.1.91", false}, {"10.2.0", false},
-                                     {"10.10.0", false}, {"11.0.0", false}};
+    const std::vector<Case> cases = {{"7.2.22", true},   {"8.2.2", true},   {"9.2.1", true},    {"10.0.0", true},
+                                     {"10.1.0", true},   {"10.1.3", true},  {"10.1.49", true},  {"10.1.50", false},
+                                     {"10.1.91", false}, {"10.2.0", false}, {"10.10.0", false}, {"11.0.0", false}};
     LaunchDir patched;
     LaunchDir raw("console=ttyS0", KernelHeader::Raw);
     for (const Case& c : cases) {
@@ -60,8 +60,8 @@ TEST_CASE("launch QEMU version: 10.1.50, the 10.2 development tree, is the first
 
 TEST_CASE("launch QEMU version: a version that cannot be read is refused unless forced") {
     LaunchDir o;
-    for (const std::string& text : {std::string("qemu-system-x86_64 from the future\n"), std::string(""),
-                                    std::string("QEMU emulator version 10.x\n")}) {
+    for (const std::string& text :
+         {std::string("qemu-system-x86_64 from the future\n"), std::string(""), std::string("QEMU emulator version 10.x\n")}) {
         o.qemu_version_text(text);
         const auto r = o.launch({});
         CHECK(r.exit_code == 2);

@@ -4,8 +4,8 @@
 
 #include <deque>
 
-#include "qemu/qtest_client.h"
 #include "base/error.h"
+#include "qemu/qtest_client.h"
 
 using namespace tdx::builder;
 
@@ -73,8 +73,8 @@ TEST_CASE("QtestClient sends QEMU's command syntax and skips interrupt notificat
     const std::uint8_t desc[] = {0x00, 0x19, 0x00, 0x0a};
     q.write(0x100000, tdx::Bytes(desc, 4));
     q.outw(0x510, 0x19);
-    CHECK(ch.sent == std::vector<std::string>{"outl 0xcf8 0x80000000", "inl 0xcfc", "inb 0x511", "inw 0x600",
-                                              "read 0x100000 0x4", "write 0x100000 0x4 0x0019000a", "outw 0x510 0x19"});
+    CHECK(ch.sent == std::vector<std::string>{"outl 0xcf8 0x80000000", "inl 0xcfc", "inb 0x511", "inw 0x600", "read 0x100000 0x4",
+                                              "write 0x100000 0x4 0x0019000a", "outw 0x510 0x19"});
     // Zero-length transfers never reach QEMU (it asserts on them).
     CHECK(q.read(0x100000, 0).empty());
     q.write(0x100000, tdx::Bytes());

@@ -2,9 +2,9 @@
 // Usage: tdximage_test_debextract PACKAGE.deb /path/in/package OUTPUT
 #include <iostream>
 
-#include "builder/apt/deb_reader.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/apt/deb_reader.h"
 
 int main(int argc, char** argv) {
     if (argc != 4) {

@@ -112,9 +112,8 @@ int main(int argc, char** argv) {
             std::set<std::uint32_t> indices;
             for (const auto& e : log.events) {
                 auto d = e.sha384();
-                std::cout << "0x" << std::hex << e.offset << std::dec << " pcr " << e.index << " "
-                          << tdx::event_type_name(e.type) << " sha384 " << (d ? tdx::to_hex(*d) : std::string("-"))
-                          << " " << describe_data(e) << "\n";
+                std::cout << "0x" << std::hex << e.offset << std::dec << " pcr " << e.index << " " << tdx::event_type_name(e.type) << " sha384 "
+                          << (d ? tdx::to_hex(*d) : std::string("-")) << " " << describe_data(e) << "\n";
                 if (e.type != tdx::ev::kNoAction) indices.insert(e.index);
             }
             for (auto i : indices) std::cout << "replay pcr " << i << " sha384 " << tdx::to_hex(tdx::replay_sha384(log, i)) << "\n";

@@ -16,11 +16,11 @@
 #include <map>
 #include <string>
 
+#include "base/error.h"
+#include "base/file_io.h"
 #include "builder/rootfs/compressor.h"
 #include "builder/rootfs/cpio_newc.h"
 #include "builder/rootfs/fs_tree.h"
-#include "base/error.h"
-#include "base/file_io.h"
 
 namespace fs = std::filesystem;
 using namespace tdx::builder;

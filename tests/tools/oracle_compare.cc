@@ -152,8 +152,7 @@ std::string replay_hex(const std::vector<std::string>& digests, const std::strin
 
 std::string describe(const TcgEvent& e) {
     std::ostringstream s;
-    s << "log record 0x" << std::hex << e.offset << std::dec << " (PCR " << e.index << ", "
-      << tdx::event_type_name(e.type) << ")";
+    s << "log record 0x" << std::hex << e.offset << std::dec << " (PCR " << e.index << ", " << tdx::event_type_name(e.type) << ")";
     return s.str();
 }
 
@@ -168,8 +167,7 @@ void compare_group(Checker& c, const std::string& reg, const std::vector<const T
     for (const auto* e : log_events) {
         if (e->type == tdx::ev::kSeparator) {
             ++log_seps;
-            c.check(sha384_hex(*e) == separator, reg + " group: " + describe(*e) + " is SHA-384 of 4 zero bytes",
-                    sha384_hex(*e));
+            c.check(sha384_hex(*e) == separator, reg + " group: " + describe(*e) + " is SHA-384 of 4 zero bytes", sha384_hex(*e));
         } else {
             log_main.push_back(e);
         }
@@ -184,17 +182,15 @@ void compare_group(Checker& c, const std::string& reg, const std::vector<const T
     }
     c.note(reg + ": the TPM log has " + std::to_string(log_seps) + " separator(s) in this PCR group, tdximage lists " +
            std::to_string(json_seps) + " (a TPM measures one per PCR 0-7; compared by value only)");
-    c.check(log_main.size() == json_main.size(),
-            reg + ": " + std::to_string(log_main.size()) + " non-separator events in the log, " +
-                std::to_string(json_main.size()) + " from tdximage");
+    c.check(log_main.size() == json_main.size(), reg + ": " + std::to_string(log_main.size()) + " non-separator events in the log, " +
+                                                     std::to_string(json_main.size()) + " from tdximage");
     std::size_t n = std::min(log_main.size(), json_main.size());
     for (std::size_t i = 0; i < n; ++i) {
         const TcgEvent& e = *log_main[i];
         const JsonEvent& je = json_main[i];
         std::string type = tdx::event_type_name(e.type);
         c.check(type == je.type && sha384_hex(e) == je.digest,
-                reg + " #" + std::to_string(i) + ": " + describe(e) + " = tdximage " + je.type + " \"" +
-                    je.description + "\"",
+                reg + " #" + std::to_string(i) + ": " + describe(e) + " = tdximage " + je.type + " \"" + je.description + "\"",
                 "log      " + sha384_hex(e) + "\n              tdximage " + je.digest);
     }
     for (std::size_t i = n; i < log_main.size(); ++i) c.check(false, reg + ": extra " + describe(*log_main[i]));
@@ -244,8 +240,8 @@ int run(const Options& o) {
         for (const auto* e : rtmr0_group) {
             if (e->type == tdx::ev::kPlatformConfigFlags && ascii_data(*e) == "ACPI DATA") ++log_acpi;
         }
-        c.check(acpi >= 3 && log_acpi == acpi, "ACPI DATA events: " + std::to_string(log_acpi) + " in the log, " +
-                                                   std::to_string(acpi) + " predicted (loader + each allocated blob)");
+        c.check(acpi >= 3 && log_acpi == acpi, "ACPI DATA events: " + std::to_string(log_acpi) + " in the log, " + std::to_string(acpi) +
+                                                   " predicted (loader + each allocated blob)");
         compare_group(c, "rtmr0", rtmr0_group, json_r0);
     }
 
@@ -259,8 +255,7 @@ int run(const Options& o) {
         }
         if (e->type == tdx::ev::kEfiAction) {
             std::string s = ascii_data(*e);
-            c.check(tdx::to_hex(tdx::sha384(s)) == sha384_hex(*e),
-                    describe(*e) + " = SHA-384 of its ASCII string without NUL: \"" + s + "\"");
+            c.check(tdx::to_hex(tdx::sha384(s)) == sha384_hex(*e), describe(*e) + " = SHA-384 of its ASCII string without NUL: \"" + s + "\"");
         }
     }
     c.check(kernels == 1, "the log has exactly one EV_EFI_BOOT_SERVICES_APPLICATION (" + std::to_string(kernels) + ")");
@@ -278,8 +273,7 @@ int run(const Options& o) {
     std::size_t options_events = 0;
     std::size_t initrd_events = 0;
     for (const auto* e : rtmr2_group) {
-        auto tag = e->type == tdx::ev::kEventTag ? tdx::parse_tagged_event(Bytes(e->data.data(), e->data.size()))
-                                                 : std::nullopt;
+        auto tag = e->type == tdx::ev::kEventTag ? tdx::parse_tagged_event(Bytes(e->data.data(), e->data.size())) : std::nullopt;
         std::string text;
         if (tag) {
             for (auto ch : tag->data) {
@@ -315,8 +309,7 @@ int run(const Options& o) {
         std::vector<std::string> log_digests;
         for (const auto* e : rtmr2_group) log_digests.push_back(sha384_hex(*e));
         std::string from_log = replay_hex(log_digests, o.log);
-        c.check(from_log == json_register(j, "rtmr2", o.measure_json),
-                "rtmr2 replayed from the log's PCR 8-15 events = tdximage rtmr2",
+        c.check(from_log == json_register(j, "rtmr2", o.measure_json), "rtmr2 replayed from the log's PCR 8-15 events = tdximage rtmr2",
                 "log      " + from_log + "\n              tdximage " + json_register(j, "rtmr2", o.measure_json));
     }
 
@@ -338,8 +331,7 @@ int run(const Options& o) {
     }
     for (const auto& [index, hex] : o.pcrs) {
         std::string replayed = tdx::to_hex(tdx::replay_sha384(log, index));
-        c.check(replayed == lower(trim(hex)),
-                "PCR " + std::to_string(index) + " replayed from the log = the TPM's value from sysfs",
+        c.check(replayed == lower(trim(hex)), "PCR " + std::to_string(index) + " replayed from the log = the TPM's value from sysfs",
                 "replay " + replayed + "\n              sysfs  " + lower(trim(hex)));
     }
 

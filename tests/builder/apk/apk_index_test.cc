@@ -1,8 +1,8 @@
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
-#include "builder/apk/apk_index.h"
 #include "base/error.h"
+#include "builder/apk/apk_index.h"
 #include "tests/builder/apk/apk_fixture.h"
 
 using namespace tdx::builder;
@@ -58,15 +58,15 @@ TEST_CASE("APKINDEX text: fields, lists and line numbers", "[apk]") {
 
 TEST_CASE("APKINDEX.tar.gz: signed index verifies and parses", "[apk]") {
     std::string idx = build_index(kText, signing_key());
-    ApkIndex i = read_apkindex(tdx::Bytes(reinterpret_cast<const std::uint8_t*>(idx.data()), idx.size()),
-                               ring_with(signing_key()), "repo/x86_64/APKINDEX.tar.gz");
+    ApkIndex i = read_apkindex(tdx::Bytes(reinterpret_cast<const std::uint8_t*>(idx.data()), idx.size()), ring_with(signing_key()),
+                               "repo/x86_64/APKINDEX.tar.gz");
     CHECK(i.signer == signing_key().name());
     CHECK(i.description == "v3.99.0-1-gtest");
     CHECK(i.packages.size() == 2);
 
     std::string idx256 = build_index(kText, signing_key(), "RSA256");
-    CHECK(read_apkindex(tdx::Bytes(reinterpret_cast<const std::uint8_t*>(idx256.data()), idx256.size()),
-                        ring_with(signing_key()), "x").packages.size() == 2);
+    CHECK(read_apkindex(tdx::Bytes(reinterpret_cast<const std::uint8_t*>(idx256.data()), idx256.size()), ring_with(signing_key()), "x")
+              .packages.size() == 2);
 }
 
 TEST_CASE("APKINDEX.tar.gz: tampering, unknown keys and corruption are refused", "[apk]") {
@@ -79,8 +79,7 @@ TEST_CASE("APKINDEX.tar.gz: tampering, unknown keys and corruption are refused",
     SECTION("content signed by another key with the same name (tampered)") {
         TestKey mallory(signing_key().name());
         std::string evil = build_index(std::string(kText) + "\nC:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\nP:evil\nV:1\nA:x86_64\nS:1\n", mallory);
-        CHECK_THROWS_WITH(read(evil, ring), TDX_CONTAINS("APKINDEX.tar.gz") && TDX_CONTAINS("does not match") &&
-                                                TDX_CONTAINS("tampered"));
+        CHECK_THROWS_WITH(read(evil, ring), TDX_CONTAINS("APKINDEX.tar.gz") && TDX_CONTAINS("does not match") && TDX_CONTAINS("tampered"));
     }
     SECTION("index member swapped under a valid signature") {
         std::string other_body = gzip(tar({{"DESCRIPTION", "x\n"}, {"APKINDEX", "P:other\n"}}, true));
@@ -111,9 +110,7 @@ TEST_CASE("APKINDEX.tar.gz: tampering, unknown keys and corruption are refused",
         // A second gzip member after the index is refused by name.
         CHECK_THROWS_WITH(read(good + gzip("more"), ring), TDX_CONTAINS("unexpected data after the index"));
     }
-    SECTION("not gzip at all") {
-        CHECK_THROWS_WITH(read(std::string(200, 'x'), ring), TDX_CONTAINS("not a gzip member"));
-    }
+    SECTION("not gzip at all") { CHECK_THROWS_WITH(read(std::string(200, 'x'), ring), TDX_CONTAINS("not a gzip member")); }
 }
 
 TEST_CASE("fetch_apkindex: URL layout, lock data and the shipped key directory", "[apk]") {

@@ -1,11 +1,11 @@
 #include "tests/support/catch.h"
 
+#include "base/error.h"
 #include "builder/apk/apk_index.h"
 #include "builder/apk/apk_package.h"
 #include "builder/apk/apk_resolver.h"
 #include "builder/rootfs/fs_tree.h"
 #include "builder/rootfs/rootfs_stage.h"
-#include "base/error.h"
 #include "tests/builder/apk/apk_fixture.h"
 
 using namespace tdx::builder;
@@ -89,8 +89,7 @@ TEST_CASE("apk package: mismatches, bad signatures and damaged files", "[apk]") 
     SECTION("data swapped: datahash catches it") {
         BuiltApk other = build_apk(PkgSpec{"hello", "1.0-r0"}, key());
         std::string mixed = b.bytes.substr(0, b.data_offset) + other.bytes.substr(other.data_offset);
-        CHECK_THROWS_WITH(read_apk(view(mixed), "mixed.apk", {b.identity, &r}),
-                          TDX_CONTAINS("datahash") && TDX_CONTAINS("offset 0x"));
+        CHECK_THROWS_WITH(read_apk(view(mixed), "mixed.apk", {b.identity, &r}), TDX_CONTAINS("datahash") && TDX_CONTAINS("offset 0x"));
     }
     SECTION("signature by an untrusted key, or not matching") {
         TestKey mallory(key().name());
@@ -100,8 +99,8 @@ TEST_CASE("apk package: mismatches, bad signatures and damaged files", "[apk]") 
         CHECK_THROWS_WITH(read_apk(view(b.bytes), "hello.apk", {"", &none}), TDX_CONTAINS("untrusted"));
     }
     SECTION("truncated anywhere") {
-        for (std::size_t cut : {std::size_t{5}, b.control_offset - 3, b.control_offset, b.data_offset - 1, b.data_offset,
-                                b.data_offset + 20, b.bytes.size() - 4}) {
+        for (std::size_t cut : {std::size_t{5}, b.control_offset - 3, b.control_offset, b.data_offset - 1, b.data_offset, b.data_offset + 20,
+                                b.bytes.size() - 4}) {
             INFO("cut at " << cut);
             CHECK_THROWS_AS(read_apk(view(b.bytes.substr(0, cut)), "cut.apk", {b.identity, &r}), tdx::Error);
         }
@@ -138,7 +137,6 @@ TEST_CASE("apk package: traversal, absolute links and devices are refused when r
         BuiltApk b = build_apk(s, key());
         CHECK_THROWS_WITH(read_apk(view(b.bytes), "bad-1.apk", {b.identity, nullptr}), TDX_CONTAINS("bad-1.apk") && TDX_CONTAINS(c.msg));
     }
-
 }
 
 TEST_CASE("apk end to end: signed repository, resolve, fetch, check, stage", "[apk]") {
@@ -146,7 +144,9 @@ TEST_CASE("apk end to end: signed repository, resolve, fetch, check, stage", "[a
     Repo main{t / "alpine/v3.99/main", {}, {}};
     PkgSpec musl{"musl", "1.2.5-r9"};
     musl.provides = "so:libc.musl-x86_64.so.1=1";
-    musl.files = {{"lib", "", AE_IFDIR, "", 0755}, {"lib/ld-musl-x86_64.so.1", "ELF"}, {"lib/libc.musl-x86_64.so.1", "", AE_IFLNK, "ld-musl-x86_64.so.1"}};
+    musl.files = {{"lib", "", AE_IFDIR, "", 0755},
+                  {"lib/ld-musl-x86_64.so.1", "ELF"},
+                  {"lib/libc.musl-x86_64.so.1", "", AE_IFLNK, "ld-musl-x86_64.so.1"}};
     PkgSpec app = hello();
     app.depends = "so:libc.musl-x86_64.so.1";
     main.add(musl, key());

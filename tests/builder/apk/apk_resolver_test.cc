@@ -1,7 +1,7 @@
 #include "tests/support/catch.h"
 
-#include "builder/apk/apk_resolver.h"
 #include "base/error.h"
+#include "builder/apk/apk_resolver.h"
 
 using namespace tdx::builder;
 
@@ -32,9 +32,9 @@ using V = std::vector<std::string>;
 }  // namespace
 
 TEST_CASE("apk resolver: closure, newest version, output fields", "[apk]") {
-    ApkIndex main = index("https://m/alpine/v3.22/main",
-                          rec("musl", "1.2.5-r9", "p:so:libc.musl-x86_64.so.1=1\n") + rec("busybox", "1.37.0-r12", "D:so:libc.musl-x86_64.so.1\n") +
-                              rec("busybox", "1.37.0-r9", "D:so:libc.musl-x86_64.so.1\n") + rec("unused", "1"));
+    ApkIndex main = index("https://m/alpine/v3.22/main", rec("musl", "1.2.5-r9", "p:so:libc.musl-x86_64.so.1=1\n") +
+                                                             rec("busybox", "1.37.0-r12", "D:so:libc.musl-x86_64.so.1\n") +
+                                                             rec("busybox", "1.37.0-r9", "D:so:libc.musl-x86_64.so.1\n") + rec("unused", "1"));
     auto refs = apk_resolve({main}, {"busybox"});
     CHECK(picked(refs) == V{"busybox-1.37.0-r12", "musl-1.2.5-r9"});
     const PackageRef& bb = refs.at(0);
@@ -54,8 +54,7 @@ TEST_CASE("apk resolver: version constraints", "[apk]") {
     CHECK(picked(apk_resolve({i}, {"app"})) == V{"app-1", "lib-1.0-r0"});
     CHECK(picked(apk_resolve({i}, {"app2"})) == V{"app2-1", "lib-2.1_rc1-r0"});
     CHECK(picked(apk_resolve({i}, {"lib=1.0-r0"})) == V{"lib-1.0-r0"});
-    CHECK_THROWS_WITH(apk_resolve({i}, {"tool"}), TDX_CONTAINS("unsatisfiable dependency lib>=3") &&
-                                                      TDX_CONTAINS("world[tool] → tool-1") &&
+    CHECK_THROWS_WITH(apk_resolve({i}, {"tool"}), TDX_CONTAINS("unsatisfiable dependency lib>=3") && TDX_CONTAINS("world[tool] → tool-1") &&
                                                       TDX_CONTAINS("lib-2.1_rc1-r0: version does not match"));
     CHECK(picked(apk_resolve({i}, {"lib<2.1"})) == V{"lib-2.1_rc1-r0"});  // a pre-release sorts below 2.1
     CHECK(picked(apk_resolve({i}, {"lib<2.1_alpha"})) == V{"lib-2.0-r0"});
@@ -67,16 +66,13 @@ TEST_CASE("apk resolver: version constraints", "[apk]") {
 TEST_CASE("apk resolver: so:, cmd: and provider choices", "[apk]") {
     ApkIndex i = index("r", rec("musl", "1.2.5-r9", "p:so:libc.musl-x86_64.so.1=1\n") +
                                 rec("busybox", "1.37.0-r12", "p:cmd:sh=1.37.0-r12 cmd:ls=1.37.0-r12\n") +
-                                rec("coreutils", "9.5-r2", "p:cmd:ls=9.5-r2\n") +
-                                rec("zlib", "1.3.1-r2", "p:so:libz.so.1=1.3.1\n") +
+                                rec("coreutils", "9.5-r2", "p:cmd:ls=9.5-r2\n") + rec("zlib", "1.3.1-r2", "p:so:libz.so.1=1.3.1\n") +
                                 rec("zlib-ng-compat", "2.2.2-r0", "p:so:libz.so.1=1.3.1\nk:10\n") +
                                 rec("app", "1", "D:so:libc.musl-x86_64.so.1 cmd:sh so:libz.so.1\n"));
     SECTION("so: and cmd: names resolve to their providers; higher k: wins") {
         CHECK(picked(apk_resolve({i}, {"app"})) == V{"app-1", "busybox-1.37.0-r12", "musl-1.2.5-r9", "zlib-ng-compat-2.2.2-r0"});
     }
-    SECTION("higher provided version wins when priorities tie") {
-        CHECK(picked(apk_resolve({i}, {"cmd:ls"})) == V{"coreutils-9.5-r2"});
-    }
+    SECTION("higher provided version wins when priorities tie") { CHECK(picked(apk_resolve({i}, {"cmd:ls"})) == V{"coreutils-9.5-r2"}); }
     SECTION("an already selected provider satisfies later dependencies") {
         CHECK(picked(apk_resolve({i}, {"zlib", "app"})) == V{"app-1", "busybox-1.37.0-r12", "musl-1.2.5-r9", "zlib-1.3.1-r2"});
     }
@@ -89,8 +85,8 @@ TEST_CASE("apk resolver: so:, cmd: and provider choices", "[apk]") {
 TEST_CASE("apk resolver: virtual packages", "[apk]") {
     SECTION("unversioned providers with equal priority are ambiguous") {
         ApkIndex i = index("r", rec("a", "1", "p:virt\n") + rec("b", "1", "p:virt\n"));
-        CHECK_THROWS_WITH(apk_resolve({i}, {"virt"}), TDX_CONTAINS("ambiguous dependency virt") && TDX_CONTAINS("a, b") &&
-                                                          TDX_CONTAINS("name one of them"));
+        CHECK_THROWS_WITH(apk_resolve({i}, {"virt"}),
+                          TDX_CONTAINS("ambiguous dependency virt") && TDX_CONTAINS("a, b") && TDX_CONTAINS("name one of them"));
         CHECK(picked(apk_resolve({i}, {"b", "virt"})) == V{"b-1"});
     }
     SECTION("provider_priority breaks the tie; a single provider is taken") {
@@ -120,8 +116,8 @@ TEST_CASE("apk resolver: repositories, conflicts, install_if, missing names", "[
     SECTION("conflicts") {
         ApkIndex i = index("r", rec("a", "1", "D:!b\n") + rec("b", "1") + rec("c", "1", "D:b\n") + rec("d", "1", "p:x=1\n") +
                                     rec("e", "1", "p:x=2\n"));
-        CHECK_THROWS_WITH(apk_resolve({i}, {"b", "a"}), TDX_CONTAINS("conflict: world[a] → a-1 excludes b") &&
-                                                            TDX_CONTAINS("b-1 is selected (world[b])"));
+        CHECK_THROWS_WITH(apk_resolve({i}, {"b", "a"}),
+                          TDX_CONTAINS("conflict: world[a] → a-1 excludes b") && TDX_CONTAINS("b-1 is selected (world[b])"));
         CHECK_THROWS_WITH(apk_resolve({i}, {"a", "c"}), TDX_CONTAINS("excluded by !b (world[a] → a-1)"));
         CHECK(picked(apk_resolve({i}, {"!e", "x"})) == V{"d-1"});
         CHECK(picked(apk_resolve({i}, {"x"})) == V{"e-1"});

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "builder/apt/apt_release.h"
 #include "base/digest.h"
 #include "base/file_io.h"
+#include "builder/apt/apt_release.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_env.h"
 
@@ -48,8 +48,8 @@ struct TestKey {
     std::filesystem::path keyring;
 
     explicit TestKey(const std::string& uid) {
-        RunResult r = run({"/usr/bin/gpg", "--batch", "--homedir", home.path().string(), "--passphrase", "", "--pinentry-mode",
-                           "loopback", "--quick-gen-key", uid, "ed25519", "sign", "never"});
+        RunResult r = run({"/usr/bin/gpg", "--batch", "--homedir", home.path().string(), "--passphrase", "", "--pinentry-mode", "loopback",
+                           "--quick-gen-key", uid, "ed25519", "sign", "never"});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
         r = run({"/usr/bin/gpg", "--batch", "--homedir", home.path().string(), "--output", (home / "keyring.gpg").string(), "--export"});
@@ -59,8 +59,8 @@ struct TestKey {
     ~TestKey() { run({"/usr/bin/gpgconf", "--homedir", home.path().string(), "--kill", "gpg-agent"}); }
 
     void clearsign(const std::filesystem::path& in, const std::filesystem::path& out) const {
-        RunResult r = run({"/usr/bin/gpg", "--batch", "--homedir", home.path().string(), "--digest-algo", "SHA256", "--output",
-                           out.string(), "--clearsign", in.string()});
+        RunResult r = run({"/usr/bin/gpg", "--batch", "--homedir", home.path().string(), "--digest-algo", "SHA256", "--output", out.string(),
+                           "--clearsign", in.string()});
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
     }
@@ -78,10 +78,11 @@ struct Repo {
         std::vector<std::uint8_t> plain(packages.begin(), packages.end());
         std::vector<std::uint8_t> compressed = xz(packages);
         write_bytes(dists / "main/binary-amd64/Packages.xz", compressed);
-        std::string release = "Origin: Test\nSuite: " + suite + "\nCodename: testy\nDate: Sat, 01 Jan 2022 00:00:00 UTC\n"
+        std::string release = "Origin: Test\nSuite: " + suite +
+                              "\nCodename: testy\nDate: Sat, 01 Jan 2022 00:00:00 UTC\n"
                               "Valid-Until: Sat, 01 Jan 2050 00:00:00 UTC\nArchitectures: amd64\nComponents: main\nSHA256:\n " +
-                              sha_hex(plain) + " " + std::to_string(plain.size()) + " main/binary-amd64/Packages\n " +
-                              sha_hex(compressed) + " " + std::to_string(compressed.size()) + " main/binary-amd64/Packages.xz\n";
+                              sha_hex(plain) + " " + std::to_string(plain.size()) + " main/binary-amd64/Packages\n " + sha_hex(compressed) +
+                              " " + std::to_string(compressed.size()) + " main/binary-amd64/Packages.xz\n";
         write_text(dists / "Release", release);
         key.clearsign(dists / "Release", dists / "InRelease");
     }

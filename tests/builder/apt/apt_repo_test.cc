@@ -8,15 +8,15 @@
 
 #include <map>
 
-#include "builder/apt/apt_release.h"
-#include "builder/apt/apt_resolver.h"
-#include "builder/apt/deb822.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/apt/apt_release.h"
+#include "builder/apt/apt_resolver.h"
+#include "builder/apt/deb822.h"
 #include "tests/builder/apt/apt_repo_fixture.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using namespace tdx::builder;
 using namespace tdx::test;
@@ -51,9 +51,9 @@ const char* kPackages =
 struct Repo : TempDir, apt::Repo {
     explicit Repo(const apt::TestKey& key, const std::string& packages = kPackages) : apt::Repo(path(), key, packages) {}
 };
-using apt::TestKey;
 using apt::have_gpg;
 using apt::sha_hex;
+using apt::TestKey;
 using apt::xz;
 
 }  // namespace
@@ -63,7 +63,8 @@ TEST_CASE("clearsigned_text strips armor and dash-escaping, and refuses unsigned
         "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nSuite: x\n- -dashed\n-----BEGIN PGP SIGNATURE-----\n\nabc\n"
         "-----END PGP SIGNATURE-----\n";
     CHECK(clearsigned_text(msg, "m") == "Suite: x\n-dashed\n");
-    CHECK_THROWS_WITH(clearsigned_text("Suite: evil\n" + msg, "InRelease"), TDX_CONTAINS("InRelease:1: not an OpenPGP cleartext-signed message"));
+    CHECK_THROWS_WITH(clearsigned_text("Suite: evil\n" + msg, "InRelease"),
+                      TDX_CONTAINS("InRelease:1: not an OpenPGP cleartext-signed message"));
     CHECK_THROWS_WITH(clearsigned_text(msg + "Suite: evil\n", "InRelease"), TDX_CONTAINS("InRelease:10: unsigned data after the signature"));
     CHECK_THROWS_WITH(clearsigned_text("-----BEGIN PGP SIGNED MESSAGE-----\n\nx\n", "m"), TDX_CONTAINS("no \"-----BEGIN PGP SIGNATURE-----\""));
 }
@@ -95,8 +96,11 @@ TEST_CASE("Release parsing: dates, hash list, errors with line numbers") {
 TEST_CASE("Packages parsing names file:line of a bad stanza") {
     CHECK_THROWS_WITH(parse_packages_index("Package: a\nVersion: 1\nArchitecture: amd64\n", "amd64", "P"),
                       TDX_CONTAINS("P:1: stanza of a has no Filename field"));
-    CHECK_THROWS_WITH(parse_packages_index(std::string(kPackages) + "\nPackage: b\nVersion: 1\nArchitecture: all\nFilename: f\nSize: 1\n"
-                                           "SHA256: " + std::string(64, '0') + "\nDepends: c (>= )\n", "amd64", "P"),
+    CHECK_THROWS_WITH(parse_packages_index(std::string(kPackages) +
+                                               "\nPackage: b\nVersion: 1\nArchitecture: all\nFilename: f\nSize: 1\n"
+                                               "SHA256: " +
+                                               std::string(64, '0') + "\nDepends: c (>= )\n",
+                                           "amd64", "P"),
                       TDX_CONTAINS("P:23: Depends of b"));
     auto pk = parse_packages_index(std::string(kPackages) + "\nPackage: arm\nVersion: 1\nArchitecture: arm64\n", "amd64", "P");
     CHECK(pk.size() == 2);  // foreign architecture skipped

@@ -13,10 +13,10 @@
 #include <regex>
 #include <set>
 
-#include "builder/apt/apt_release.h"
-#include "builder/apt/apt_resolver.h"
 #include "base/error.h"
 #include "base/file_io.h"
+#include "builder/apt/apt_release.h"
+#include "builder/apt/apt_resolver.h"
 #include "tests/support/require_tool.h"
 #include "tests/support/test_env.h"
 
@@ -82,8 +82,9 @@ const std::vector<AptIndex>& indexes() {
 }
 
 std::map<std::string, std::string> apt_get_simulate(const std::vector<std::string>& pkgs, const std::filesystem::path& status) {
-    std::vector<std::string> argv{"/usr/bin/apt-get", "install", "--simulate", "--no-install-recommends", "-o",
-                                  "Dir::State::status=" + status.string(), "-o", "Debug::NoLocking=1"};
+    std::vector<std::string> argv{
+        "/usr/bin/apt-get",  "install", "--simulate", "--no-install-recommends", "-o", "Dir::State::status=" + status.string(), "-o",
+        "Debug::NoLocking=1"};
     argv.insert(argv.end(), pkgs.begin(), pkgs.end());
     RunResult r = run(argv);
     INFO(r.err);
@@ -109,7 +110,8 @@ void compare_with_apt(const std::vector<std::string>& pkgs) {
     std::map<std::string, std::string> got;
     for (const PackageRef& r : got_refs) got[r.name] = r.version;
     for (const auto& [n, v] : want)
-        if (!got.count(n) || got[n] != v) UNSCOPED_INFO("apt installs " << n << " " << v << (got.count(n) ? ", we chose " + got[n] : ", we do not"));
+        if (!got.count(n) || got[n] != v)
+            UNSCOPED_INFO("apt installs " << n << " " << v << (got.count(n) ? ", we chose " + got[n] : ", we do not"));
     for (const auto& [n, v] : got)
         if (!want.count(n)) UNSCOPED_INFO("we install " << n << " " << v << ", apt does not");
     CHECK(got == want);

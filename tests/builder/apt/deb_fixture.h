@@ -18,9 +18,9 @@ struct DebMember {
     std::string name;          // as stored: "./usr/bin/x"
     unsigned type = AE_IFREG;  // AE_IFREG, AE_IFDIR, AE_IFLNK, AE_IFCHR, AE_IFBLK, AE_IFIFO
     unsigned mode = 0644;
-    std::string content;       // file data
-    std::string link;          // symlink target
-    std::string hardlink;      // when set: a hard link to this earlier member
+    std::string content;   // file data
+    std::string link;      // symlink target
+    std::string hardlink;  // when set: a hard link to this earlier member
     unsigned uid = 0, gid = 0;
     unsigned rmajor = 0, rminor = 0;
 };
@@ -54,7 +54,8 @@ inline DebMember deb_node(const std::string& name, unsigned type, unsigned mode,
 inline std::string write_test_archive(const std::vector<DebMember>& members, bool ar, bool xz) {
     struct archive* a = archive_write_new();
     if (ar) archive_write_set_format_ar_svr4(a);
-    else archive_write_set_format_pax_restricted(a);
+    else
+        archive_write_set_format_pax_restricted(a);
     if (xz) archive_write_add_filter_xz(a);
     std::vector<char> buf(1 << 22);
     size_t used = 0;
@@ -91,7 +92,8 @@ inline std::string write_test_archive(const std::vector<DebMember>& members, boo
 }
 
 inline std::string make_test_deb(const std::string& package, const std::vector<DebMember>& data) {
-    const std::string control = write_test_archive({deb_file("./control", "Package: " + package + "\nVersion: 1\nArchitecture: amd64\n")}, false, false);
+    const std::string control = write_test_archive({deb_file("./control", "Package: " + package + "\nVersion: 1\nArchitecture: amd64\n")}, false,
+                                                   false);
     const std::string tar = write_test_archive(data, false, true);
     return write_test_archive({deb_file("debian-binary", "2.0\n"), deb_file("control.tar", control), deb_file("data.tar.xz", tar)}, true, false);
 }

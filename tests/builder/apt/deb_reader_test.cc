@@ -3,8 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "builder/apt/deb_reader.h"
 #include "base/error.h"
+#include "builder/apt/deb_reader.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::test;
@@ -22,7 +22,8 @@ struct Member {
 std::string write_archive(const std::vector<Member>& members, bool ar, int filter) {
     struct archive* a = archive_write_new();
     if (ar) archive_write_set_format_ar_svr4(a);
-    else archive_write_set_format_pax_restricted(a);
+    else
+        archive_write_set_format_pax_restricted(a);
     if (filter == 1) archive_write_add_filter_gzip(a);
     if (filter == 2) archive_write_add_filter_xz(a);
     if (filter == 3) archive_write_add_filter_zstd(a);
@@ -36,7 +37,8 @@ std::string write_archive(const std::vector<Member>& members, bool ar, int filte
         archive_entry_set_filetype(e, m.type);
         archive_entry_set_perm(e, 0644);
         if (m.type == AE_IFLNK) archive_entry_set_symlink(e, m.link.c_str());
-        else archive_entry_set_size(e, static_cast<la_int64_t>(m.content.size()));
+        else
+            archive_entry_set_size(e, static_cast<la_int64_t>(m.content.size()));
         REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
         if (m.type == AE_IFREG) archive_write_data(a, m.content.data(), m.content.size());
         archive_entry_free(e);

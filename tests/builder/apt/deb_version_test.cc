@@ -2,8 +2,8 @@
 // deb-version(7) and the cases dpkg's own test-suite is known to cover.
 #include "tests/support/catch.h"
 
-#include "builder/apt/deb_version.h"
 #include "base/error.h"
+#include "builder/apt/deb_version.h"
 
 using namespace tdx::builder;
 
@@ -15,18 +15,18 @@ TEST_CASE("compare_versions follows dpkg's ordering") {
     };
     const Case cases[] = {
         {"1.0", "1.0", 0},
-        {"1.0", "0:1.0", 0},           // missing epoch is 0
-        {"1.0", "1.0-0", 0},           // missing revision equals "0"
-        {"1.0", "1.00", 0},            // digit runs compare numerically
+        {"1.0", "0:1.0", 0},  // missing epoch is 0
+        {"1.0", "1.0-0", 0},  // missing revision equals "0"
+        {"1.0", "1.00", 0},   // digit runs compare numerically
         {"1.0", "1.1", -1},
         {"1.2", "1.10", -1},
-        {"1:0.1", "2.0", 1},           // epoch dominates
+        {"1:0.1", "2.0", 1},  // epoch dominates
         {"2:1", "10:0", -1},
-        {"1.0~rc1", "1.0", -1},        // ~ sorts before the end
+        {"1.0~rc1", "1.0", -1},  // ~ sorts before the end
         {"1.0~~", "1.0~", -1},
         {"1.0~rc1", "1.0~rc2", -1},
         {"1.0a", "1.0", 1},
-        {"1.0a", "1.0+", -1},          // letters before non-letters
+        {"1.0a", "1.0+", -1},  // letters before non-letters
         {"1.0-1", "1.0-2", -1},
         {"1.0-1", "1.0-1ubuntu1", -1},
         {"1.0-1+deb12u1", "1.0-1", 1},
@@ -34,7 +34,7 @@ TEST_CASE("compare_versions follows dpkg's ordering") {
         {"1.0-10", "1.0-9", 1},
         {"3.0.22-1~deb12u2", "3.0.22-1", -1},
         {"1:2.5.1-4", "2.5.1-5", 1},
-        {"0.1-a-b", "0.1-a", 1},       // the revision is what follows the last dash
+        {"0.1-a-b", "0.1-a", 1},  // the revision is what follows the last dash
     };
     for (const Case& c : cases) {
         INFO(c.a << " vs " << c.b);

@@ -13,12 +13,12 @@
 #include <cstdlib>
 #include <future>
 
-#include "builder/fetch/cache.h"
-#include "builder/fetch/cache_archive.h"
-#include "builder/fetch/caching_downloader.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/limits.h"
+#include "builder/fetch/cache.h"
+#include "builder/fetch/cache_archive.h"
+#include "builder/fetch/caching_downloader.h"
 #include "tests/support/flock_waiter.h"
 #include "tests/support/test_env.h"
 
@@ -38,7 +38,6 @@ Expected pinned(const std::string& content) {
     e.size = content.size();
     return e;
 }
-
 
 std::size_t files_in(const fs::path& dir) {
     std::size_t n = 0;
@@ -384,7 +383,11 @@ TEST_CASE("cache: import applies decompressed-size, archive-entries and document
     std::vector<Member> many_entries;
     for (int i = 0; i < 40; ++i) many_entries.push_back({"sha256/" + hex_of(std::to_string(i)), std::to_string(i)});
     const std::vector<Case> cases = {
-        {"a zstd bomb", tdx::Limit::DecompressedSize, 1u << 20, {{"sha256/" + hex_of("claimed"), std::string(8u << 20, '\0')}}, "decompressed-size"},
+        {"a zstd bomb",
+         tdx::Limit::DecompressedSize,
+         1u << 20,
+         {{"sha256/" + hex_of("claimed"), std::string(8u << 20, '\0')}},
+         "decompressed-size"},
         {"too many members", tdx::Limit::ArchiveEntries, 16, many_entries, "archive-entries"},
         {"name sidecars adding up", tdx::Limit::DocumentSize, 64u << 10, many_names, "document-size"},
     };

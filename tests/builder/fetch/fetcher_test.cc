@@ -20,11 +20,11 @@
 #include <optional>
 #include <thread>
 
-#include "builder/fetch/caching_downloader.h"
-#include "builder/fetch/fetcher.h"
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/limits.h"
+#include "builder/fetch/caching_downloader.h"
+#include "builder/fetch/fetcher.h"
 #include "tests/support/test_env.h"
 
 using namespace tdx::builder;
@@ -134,8 +134,8 @@ private:
                           "\r\nConnection: close\r\n";
         if (r.status == 206)
             out += "Content-Range: bytes " + std::to_string(r.content_range_from) + "-" +
-                   std::to_string(r.content_range_from + r.body.size() - 1) + "/" +
-                   std::to_string(r.content_range_from + r.body.size()) + "\r\n";
+                   std::to_string(r.content_range_from + r.body.size() - 1) + "/" + std::to_string(r.content_range_from + r.body.size()) +
+                   "\r\n";
         out += "\r\n";
         out += r.cut_after ? r.body.substr(0, *r.cut_after) : r.body;
         send_all(c, out);
@@ -195,7 +195,6 @@ CachingDownloaderOptions quiet_offline() {
     o.offline = true;
     return o;
 }
-
 
 // A body large enough to be cut in the middle (and to span several reads).
 const std::string kBody = [] {
@@ -269,7 +268,9 @@ TEST_CASE("fetcher: a connection cut mid-body resumes with a Range request") {
 
 TEST_CASE("fetcher: a server that ignores Range is read from the start again") {
     TestServer s;
-    s.on("/norange", [](const Request&, int call) { return Reply{200, kBody, call == 1 ? std::optional<std::uint64_t>(5000) : std::nullopt, 0}; });
+    s.on("/norange", [](const Request&, int call) {
+        return Reply{200, kBody, call == 1 ? std::optional<std::uint64_t>(5000) : std::nullopt, 0};
+    });
     Fetcher f(fast());
     REQUIRE(f.fetch(s.url("/norange"), pinned(kBody)) == bytes_of(kBody));
     REQUIRE(s.calls("/norange") == 2);

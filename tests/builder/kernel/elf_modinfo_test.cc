@@ -8,8 +8,8 @@ using namespace tdx::builder;
 using namespace tdx::test;
 
 namespace {
-const std::vector<std::string> kInfo{"license=GPL", "alias=virtio:d*v*", "alias=acpi*:INTC0001:*", "depends=tsm,configfs",
-                                     "name=tdx_guest", "vermagic=6.12.1 SMP preempt mod_unload "};
+const std::vector<std::string> kInfo{"license=GPL",          "alias=virtio:d*v*", "alias=acpi*:INTC0001:*",
+                                     "depends=tsm,configfs", "name=tdx_guest",    "vermagic=6.12.1 SMP preempt mod_unload "};
 
 std::string modinfo_error(const std::vector<std::uint8_t>& ko) {
     return error_of([&] { read_modinfo(ko, "x/tdx-guest.ko"); });
@@ -43,7 +43,7 @@ TEST_CASE("extended section numbering: the count in section 0", "[modinfo]") {
     tdx::store_le16(ko, KoLayout::kShnumField, 0);
     tdx::store_le64(ko, shoff + 32, KoLayout::kSectionCount);  // section 0 sh_size
     tdx::store_le16(ko, KoLayout::kShstrndxField, 0xffff);
-    tdx::store_le32(ko, shoff + 40, 3);                         // section 0 sh_link
+    tdx::store_le32(ko, shoff + 40, 3);  // section 0 sh_link
     CHECK(read_modinfo(ko, "m.ko") == kInfo);
 }
 

@@ -82,8 +82,9 @@ TEST_CASE("each missing option gets its own sentence", "[kconfig]") {
     CHECK(warnings(with(kGood, "CONFIG_EFI_STUB=n"), Compression::Gzip, {"tdx_guest"}) ==
           std::vector<std::string>{"CONFIG_EFI_STUB is not set (needs y): OVMF's direct boot starts the kernel as an EFI "
                                    "application, so this kernel does not boot."});
-    CHECK(warnings(with(kGood, "# CONFIG_BLK_DEV_INITRD is not set"), Compression::Gzip, {"tdx_guest"}) ==
-          std::vector<std::string>{"CONFIG_BLK_DEV_INITRD is not set (needs y): the kernel ignores the initramfs, which holds the whole guest."});
+    CHECK(
+        warnings(with(kGood, "# CONFIG_BLK_DEV_INITRD is not set"), Compression::Gzip, {"tdx_guest"}) ==
+        std::vector<std::string>{"CONFIG_BLK_DEV_INITRD is not set (needs y): the kernel ignores the initramfs, which holds the whole guest."});
     CHECK(warnings(with(kGood, "CONFIG_RD_ZSTD=m"), Compression::Zstd, {"tdx_guest"}) ==
           std::vector<std::string>{"CONFIG_RD_ZSTD=m (needs y): the kernel cannot unpack a zstd-compressed initramfs; pick "
                                    "another initramfs compression."});

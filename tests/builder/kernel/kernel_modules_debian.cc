@@ -95,8 +95,8 @@ const fs::path& full_tree() {
 
 // modprobe's load order for `module` in the full tree, as module names.
 std::vector<std::string> modprobe_order(const std::string& module) {
-    const RunResult r = run({kmod_tool("modprobe").string(), "-C", "/dev/null", "-d", full_tree().string(), "-S",
-                             trixie_kernel().release, "--show-depends", module});
+    const RunResult r = run({kmod_tool("modprobe").string(), "-C", "/dev/null", "-d", full_tree().string(), "-S", trixie_kernel().release,
+                             "--show-depends", module});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     std::vector<std::string> names;
@@ -165,8 +165,8 @@ TEST_CASE("Debian 13: tdx_guest and vsock modules, checked against depmod and mo
     CHECK(k.modules.files.count("modules.dep") == 0);  // Debian leaves it to depmod at install time
 
     const auto s = select_modules(k.modules, k.release, {"tdx_guest", "vmw_vsock_virtio_transport"});
-    CHECK(names_of(s) == std::vector<std::string>{"configfs", "tsm", "tdx_guest", "vsock", "vmw_vsock_virtio_transport_common",
-                                                  "vmw_vsock_virtio_transport"});
+    CHECK(names_of(s) ==
+          std::vector<std::string>{"configfs", "tsm", "tdx_guest", "vsock", "vmw_vsock_virtio_transport_common", "vmw_vsock_virtio_transport"});
     // Debian 13 (6.12) calls the TSM report module tsm.
     CHECK(s.modules[1].relative_path == "kernel/drivers/virt/coco/tsm.ko");
     CHECK(s.modules[2].relative_path == "kernel/drivers/virt/coco/tdx-guest/tdx-guest.ko");
@@ -193,8 +193,8 @@ TEST_CASE("Debian 13: tdx_guest and vsock modules, checked against depmod and mo
     std::vector<std::string> paths;
     for (const auto& f : s.files) paths.push_back(f.guest_path);
     const std::string base = "lib/modules/" + k.release + "/";
-    CHECK(paths == std::vector<std::string>{base + "modules.builtin", base + "modules.builtin.modinfo", base + "modules.dep",
-                                            base + "modules.order"});
+    CHECK(paths ==
+          std::vector<std::string>{base + "modules.builtin", base + "modules.builtin.modinfo", base + "modules.dep", base + "modules.order"});
 }
 
 TEST_CASE("Debian 13: wide dependency graphs match depmod too", "[debian][kmod]") {

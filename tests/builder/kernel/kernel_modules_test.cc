@@ -67,7 +67,7 @@ TEST_CASE("the kernel release is the first word of the setup header's version st
     std::vector<std::uint8_t> k(0x400, 0);
     tdx::store_le32(k, 0x202, 0x53726448);  // "HdrS"
     tdx::store_le16(k, 0x206, 0x20f);
-    tdx::store_le16(k, 0x20E, 0x100);       // string at 0x300
+    tdx::store_le16(k, 0x20E, 0x100);  // string at 0x300
     const std::string v = "6.1.0-test (builder@example) #1 SMP PREEMPT_DYNAMIC";
     std::copy(v.begin(), v.end(), k.begin() + 0x300);
     CHECK(kernel_release(k, "vmlinuz") == kRelease);
@@ -82,8 +82,7 @@ TEST_CASE("modules decompress from xz, zstd and gzip in-process", "[kmod]") {
     CHECK(decompress_module(zstd_compress(ko), "m.ko.zst") == ko);
     CHECK(decompress_module(gzip_compress(ko), "m.ko.gz") == ko);
     CHECK(decompress_module(ko, "m.ko") == ko);
-    CHECK(error_of([&] { decompress_module(ko, "m.ko.bz2"); }) ==
-          "m.ko.bz2: not a kernel module file name (.ko, .ko.xz, .ko.zst or .ko.gz)");
+    CHECK(error_of([&] { decompress_module(ko, "m.ko.bz2"); }) == "m.ko.bz2: not a kernel module file name (.ko, .ko.xz, .ko.zst or .ko.gz)");
 }
 
 TEST_CASE("corrupt, truncated and oversized compressed modules are errors", "[kmod]") {
@@ -166,8 +165,8 @@ TEST_CASE("modules.dep breaks ties by symbol table order, as depmod does", "[kmo
     // top's first import comes from right although depends= says left,right:
     // depmod meets right first, pushes it first, so pops left first (rank 1).
     auto d = diamond();
-    d.files["kernel/d/top.ko.xz"] =
-        xz_compress(make_module("top", "left,right", "6.1.0-test SMP", {}, KoSymbols{{"right_fn", "left_fn", "printk"}, {}}));
+    d.files["kernel/d/top.ko.xz"] = xz_compress(
+        make_module("top", "left,right", "6.1.0-test SMP", {}, KoSymbols{{"right_fn", "left_fn", "printk"}, {}}));
     const auto s = select_modules(d, kRelease, {"top"});
     CHECK(names_of(s) == std::vector<std::string>{"base", "left", "right", "top"});
     CHECK(s.modules[3].depends == std::vector<std::string>{"left", "right"});
@@ -195,8 +194,9 @@ TEST_CASE("a shipped modules.dep gives the same selection as depends=", "[kmod]"
     // The shipped file is what decides the closure: drop base from top's line
     // and left's, and base is still reached through right.
     auto edited = with_dep;
-    edited.files["modules.dep"] = bytes_of("/lib/modules/6.1.0-test/kernel/d/top.ko.xz: kernel/d/right.ko.xz\n"
-                                           "kernel/d/right.ko.xz: kernel/d/base.ko.xz\nkernel/d/base.ko.xz:\n");
+    edited.files["modules.dep"] = bytes_of(
+        "/lib/modules/6.1.0-test/kernel/d/top.ko.xz: kernel/d/right.ko.xz\n"
+        "kernel/d/right.ko.xz: kernel/d/base.ko.xz\nkernel/d/base.ko.xz:\n");
     CHECK(names_of(select_modules(edited, kRelease, {"top"})) == std::vector<std::string>{"base", "right", "top"});
 
     edited.files["modules.dep"] = bytes_of("kernel/d/top.ko.xz: kernel/d/right.ko.xz\n");
@@ -320,9 +320,10 @@ TEST_CASE("the selection depends only on the directory's content", "[kmod]") {
     CHECK(names_of(a) == std::vector<std::string>{"base", "left", "right", "top", "other"});
     CHECK(names_of(a) == names_of(b));
     CHECK(a.modules_dep == b.modules_dep);
-    CHECK(a.modules_dep == "kernel/d/top.ko: kernel/d/right.ko kernel/d/left.ko kernel/d/base.ko\n"
-                           "kernel/d/other.ko: kernel/d/base.ko\n"
-                           "kernel/d/left.ko: kernel/d/base.ko\n"
-                           "kernel/d/right.ko: kernel/d/base.ko\n"
-                           "kernel/d/base.ko:\n");
+    CHECK(a.modules_dep ==
+          "kernel/d/top.ko: kernel/d/right.ko kernel/d/left.ko kernel/d/base.ko\n"
+          "kernel/d/other.ko: kernel/d/base.ko\n"
+          "kernel/d/left.ko: kernel/d/base.ko\n"
+          "kernel/d/right.ko: kernel/d/base.ko\n"
+          "kernel/d/base.ko:\n");
 }

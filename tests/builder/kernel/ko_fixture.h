@@ -35,8 +35,7 @@ struct KoSymbols {
 
 // `modinfo` strings, each written with its NUL, plus `padding` extra NULs
 // after the first one (modpost aligns some entries).
-inline std::vector<std::uint8_t> make_ko(const std::vector<std::string>& modinfo, std::size_t padding = 0,
-                                         const KoSymbols& symbols = {}) {
+inline std::vector<std::uint8_t> make_ko(const std::vector<std::string>& modinfo, std::size_t padding = 0, const KoSymbols& symbols = {}) {
     std::vector<std::uint8_t> info;
     for (std::size_t i = 0; i < modinfo.size(); ++i) {
         info.insert(info.end(), modinfo[i].begin(), modinfo[i].end());
@@ -61,7 +60,7 @@ inline std::vector<std::uint8_t> make_ko(const std::vector<std::string>& modinfo
         symbol("__ksymtab_" + e, 0x01, 1);  // local object in .text
         ksymtab_strings += e + std::string(1, '\0');
     }
-    for (const auto& u : symbols.undefined) symbol(u, 0x10, 0);                // global, SHN_UNDEF
+    for (const auto& u : symbols.undefined) symbol(u, 0x10, 0);  // global, SHN_UNDEF
 
     // Byte by byte: g++ 12's -Warray-bounds misfires on range inserts here.
     std::vector<std::uint8_t> f(64, 0);
@@ -109,12 +108,12 @@ inline std::vector<std::uint8_t> make_ko(const std::vector<std::string>& modinfo
         tdx::append_le(f, entsize, 8);
     };
     section(0, 0, 0, 0, 0);
-    section(1, 1, 6, text_off, text.size());                       // .text PROGBITS, ALLOC|EXECINSTR
-    section(7, 1, 2, info_off, info.size());                       // .modinfo PROGBITS, ALLOC
-    section(16, 3, 0, names_off, names.size());                    // .shstrtab STRTAB
+    section(1, 1, 6, text_off, text.size());     // .text PROGBITS, ALLOC|EXECINSTR
+    section(7, 1, 2, info_off, info.size());     // .modinfo PROGBITS, ALLOC
+    section(16, 3, 0, names_off, names.size());  // .shstrtab STRTAB
     // .symtab: names in section 5; sh_info is the first global symbol.
     section(26, 2, 0, symtab_off, symtab.size(), 5, 24, static_cast<std::uint32_t>(1 + symbols.exported.size()));
-    section(34, 3, 0, strtab_off, strtab.size());                  // .strtab STRTAB
+    section(34, 3, 0, strtab_off, strtab.size());                    // .strtab STRTAB
     section(42, 1, 2, ksymtab_strings_off, ksymtab_strings.size());  // __ksymtab_strings PROGBITS, ALLOC
     return f;
 }
@@ -124,8 +123,7 @@ inline std::vector<std::uint8_t> make_ko(const std::vector<std::string>& modinfo
 // imports "<dep>_fn" from each dependency in depends= order.
 inline std::vector<std::uint8_t> make_module(const std::string& name, const std::string& depends,
                                              const std::string& vermagic = "6.1.0-test SMP preempt mod_unload modversions ",
-                                             const std::vector<std::string>& extra = {},
-                                             std::optional<KoSymbols> symbols = std::nullopt) {
+                                             const std::vector<std::string>& extra = {}, std::optional<KoSymbols> symbols = std::nullopt) {
     std::vector<std::string> info{"license=GPL", "alias=fixture:" + name};
     info.insert(info.end(), extra.begin(), extra.end());
     info.push_back("depends=" + depends);

@@ -84,17 +84,14 @@ TEST_CASE("lockfile: strict parsing names the line and column") {
         const std::size_t at = bad.find("recipe:");
         bad.replace(at, 7, "recipf:");
         CHECK_THROWS_WITH(parse_lockfile(bad, "x.lock"), TDX_CONTAINS("unknown key \"recipf\""));
-        CHECK_THROWS_WITH(parse_lockfile("schema: \"tdximage.lock/v1\"\n", "x.lock"),
-                          TDX_CONTAINS("x.lock: recipe must be a mapping"));
+        CHECK_THROWS_WITH(parse_lockfile("schema: \"tdximage.lock/v1\"\n", "x.lock"), TDX_CONTAINS("x.lock: recipe must be a mapping"));
     }
     SECTION("other schema") {
         std::string bad = good;
         bad.replace(bad.find("tdximage.lock/v1"), 16, "tdximage.lock/v9");
         CHECK_THROWS_WITH(parse_lockfile(bad, "x.lock"), TDX_CONTAINS("is not tdximage.lock/v1"));
     }
-    SECTION("not YAML") {
-        CHECK_THROWS_WITH(parse_lockfile("a: [\n", "x.lock"), TDX_CONTAINS("x.lock:") && TDX_CONTAINS("not valid YAML"));
-    }
+    SECTION("not YAML") { CHECK_THROWS_WITH(parse_lockfile("a: [\n", "x.lock"), TDX_CONTAINS("x.lock:") && TDX_CONTAINS("not valid YAML")); }
     SECTION("a key that is a list (the lockfile fuzzer's finding)") {
         CHECK_THROWS_WITH(parse_lockfile("? [a]\n", "x.lock"),
                           TDX_CONTAINS("x.lock:1:3: keys in the lockfile must be plain names, not a list or a mapping"));
@@ -110,9 +107,9 @@ TEST_CASE("lockfile: strict parsing names the line and column") {
 TEST_CASE("lockfile diff: added, removed and changed packages, indexes and the recipe") {
     Lockfile a = sample();
     Lockfile b = sample();
-    b.packages[0] = pkg("zlib1g", "1:1.3.dfsg-3.2", kHashB);   // changed
+    b.packages[0] = pkg("zlib1g", "1:1.3.dfsg-3.2", kHashB);  // changed
     b.packages.erase(b.packages.begin() + 1);                 // busybox removed
-    b.packages.push_back(pkg("libc6", "2.41-12", kHashA));     // added
+    b.packages.push_back(pkg("libc6", "2.41-12", kHashA));    // added
     b.indexes[0].sha256 = kHashA;
     b.recipe_sha256 = kHashB;
     auto changes = diff_lockfiles(a, b);
@@ -132,7 +129,8 @@ TEST_CASE("lockfile diff: added, removed and changed packages, indexes and the r
 TEST_CASE("lockfile: an alias bomb and deep nesting are refused before the lock is walked") {
     // Nine nested anchors of ten aliases each: 10^9 nodes if walked.
     const std::string bomb = "schema: tdximage.lock/v1\n" + tdx::test::yaml_alias_bomb();
-    CHECK_THROWS_WITH(parse_lockfile(bomb, "bomb.lock"), TDX_CONTAINS("bomb.lock:") && TDX_CONTAINS("the lockfile expands to more than 100000 YAML nodes"));
+    CHECK_THROWS_WITH(parse_lockfile(bomb, "bomb.lock"),
+                      TDX_CONTAINS("bomb.lock:") && TDX_CONTAINS("the lockfile expands to more than 100000 YAML nodes"));
     const std::string deep = "schema: " + std::string(100, '[') + std::string(100, ']') + "\n";
     CHECK_THROWS_WITH(parse_lockfile(deep, "deep.lock"), TDX_CONTAINS("values nested more than 64 levels deep; refusing the lockfile"));
 }

@@ -37,7 +37,8 @@ struct EnvVar {
     }
     ~EnvVar() {
         if (before) ::setenv(name.c_str(), before->c_str(), 1);
-        else ::unsetenv(name.c_str());
+        else
+            ::unsetenv(name.c_str());
     }
 };
 
@@ -80,7 +81,8 @@ TEST_CASE("recipe search: an unknown name lists the shipped recipes with the nea
     TempDir a;
     for (const char* n : {"alpine.yaml", "debian-13.yaml", "ubuntu-24.04.yaml", "README.md"}) write_text(a / n, "");
     CHECK(error_of([&] { find_recipe("debain-13", {a.path()}); }) ==
-          "debain-13: no such recipe file, nor a shipped recipe of that name; did you mean 'debian-13'? (shipped: alpine, debian-13, ubuntu-24.04; in " +
+          "debain-13: no such recipe file, nor a shipped recipe of that name; did you mean 'debian-13'? (shipped: alpine, debian-13, "
+          "ubuntu-24.04; in " +
               a.path().string() + ")");
     CHECK_THAT(error_of([&] { find_recipe("ubuntu", {a.path()}); }), TDX_CONTAINS("did you mean 'ubuntu-24.04'?"));
     CHECK_THAT(error_of([&] { find_recipe("fedora", {a.path()}); }),

@@ -6,9 +6,9 @@
 
 #include <chrono>
 
-#include "builder/recipe/recipe.h"
 #include "base/error.h"
 #include "base/limits.h"
+#include "builder/recipe/recipe.h"
 #include "tests/support/error_of.h"
 #include "tests/support/test_env.h"
 
@@ -110,7 +110,8 @@ TEST_CASE("recipe: wrong types and missing required keys") {
     CHECK_THAT(error_of(d, replace(kGood, "init: {program: /usr/bin/busybox, args: [sh]}\n", "")), TDX_CONTAINS("missing required key 'init'"));
     CHECK_THAT(error_of(d, replace(kGood, "{package: ovmf, path: /usr/share/ovmf/OVMF.fd}", "{package: ovmf}")),
                TDX_CONTAINS("r.yaml:10:7: ovmf: missing required key 'path'"));
-    CHECK_THAT(error_of(d, std::string(kGood) + "cmdline: again\n"), TDX_CONTAINS("r.yaml:13:1: duplicate key 'cmdline' (first given at line 12)"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "cmdline: again\n"),
+               TDX_CONTAINS("r.yaml:13:1: duplicate key 'cmdline' (first given at line 12)"));
     CHECK_THAT(error_of(d, "name: [\n"), TDX_CONTAINS("YAML syntax"));
 }
 
@@ -135,10 +136,13 @@ TEST_CASE("recipe: hashes, URLs, modes and memory sizes are checked") {
                TDX_CONTAINS("r.yaml:9:15: kernel.url: 'ftp://example.org/vmlinuz': scheme 'ftp' is not one of https, http, file"));
     CHECK_THAT(error_of(d, replace(kGood, "https://deb.debian.org/debian", "deb.debian.org/debian")),
                TDX_CONTAINS("r.yaml:6:15: sources[0].mirrors[0]: 'deb.debian.org/debian' is not a URL"));
-    CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {package: x, sha256: " + std::string(64, 'a') + "}")), TDX_CONTAINS("kernel.sha256: a package is pinned"));
+    CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {package: x, sha256: " + std::string(64, 'a') + "}")),
+               TDX_CONTAINS("kernel.sha256: a package is pinned"));
     CHECK_THAT(error_of(d, replace(kGood, kernel, "kernel: {package: x, url: https://example.org/k}")), TDX_CONTAINS("give only one of"));
-    CHECK_THAT(error_of(d, std::string(kGood) + "files: [{src: a, dst: /etc/a, mode: \"0899\"}]\n"), TDX_CONTAINS("files[0].mode: '0899' is not an octal"));
-    CHECK_THAT(error_of(d, std::string(kGood) + "files: [{src: a, dst: etc/a}]\n"), TDX_CONTAINS("files[0].dst: 'etc/a' is not an absolute path"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "files: [{src: a, dst: /etc/a, mode: \"0899\"}]\n"),
+               TDX_CONTAINS("files[0].mode: '0899' is not an octal"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "files: [{src: a, dst: etc/a}]\n"),
+               TDX_CONTAINS("files[0].dst: 'etc/a' is not an absolute path"));
     CHECK_THAT(error_of(d, std::string(kGood) + "vm: {memory: 2X}\n"), TDX_CONTAINS("r.yaml:13:14: vm.memory: '2X' is not a memory size"));
     CHECK_THAT(error_of(d, std::string(kGood) + "profile: nope\n"), TDX_CONTAINS("unknown profile 'nope' (known: canonical-24.04"));
     CHECK_THAT(error_of(d, replace(kGood, "{package: linux-image-cloud-amd64}", "{package: k, source: sid}")),
@@ -153,7 +157,8 @@ TEST_CASE("recipe: hashes, URLs, modes and memory sizes are checked") {
     CHECK(r.vm.memory == (512ull << 20));
     CHECK(r.vm.cpus == 4);
     // The files it names do not exist: only check_local_files minds.
-    CHECK_THROWS_WITH(tdx::builder::check_local_files(r), TDX_CONTAINS("kernel.file: '" + (d.path() / "vmlinuz").lexically_normal().string() + "' does not exist"));
+    CHECK_THROWS_WITH(tdx::builder::check_local_files(r),
+                      TDX_CONTAINS("kernel.file: '" + (d.path() / "vmlinuz").lexically_normal().string() + "' does not exist"));
 }
 
 TEST_CASE("recipe: snapshots must reach every mirror, and Alpine has none") {
@@ -191,7 +196,8 @@ TEST_CASE("recipe: extends overrides values, appends with KEY+, and removes with
     TempDir d;
     write_text(d / "base.yaml", std::string(kGood) + "vm: {memory: 2G, cpus: 2}\nmodules: [tdx_guest]\n");
     fs::create_directories(d / "sub");
-    write_text(d / "sub" / "child.yaml", "extends: ../base.yaml\nname: child\nvm: {memory: 4G}\npackages+: [strace]\ncmdline: null\nmodules: [virtio-net]\n");
+    write_text(d / "sub" / "child.yaml",
+               "extends: ../base.yaml\nname: child\nvm: {memory: 4G}\npackages+: [strace]\ncmdline: null\nmodules: [virtio-net]\n");
     const Recipe r = load_recipe(d / "sub" / "child.yaml");
     CHECK(r.name == "child");
     CHECK(r.vm.memory == (4ull << 30));
@@ -298,8 +304,10 @@ TEST_CASE("recipe: network, source_date_epoch and file owners") {
 
     CHECK(error_of(d, std::string(kGood) + "network: {mode: static}\n").find("mode static needs 'address'") != std::string::npos);
     CHECK(error_of(d, std::string(kGood) + "network: {mode: wifi}\n").find("not one of none, dhcp, static") != std::string::npos);
-    CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, address: 1.2.3.4/8}\n").find("only goes with mode static") != std::string::npos);
-    CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, interface: 'eth0; reboot'}\n").find("not a network interface name") != std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, address: 1.2.3.4/8}\n").find("only goes with mode static") !=
+          std::string::npos);
+    CHECK(error_of(d, std::string(kGood) + "network: {mode: dhcp, interface: 'eth0; reboot'}\n").find("not a network interface name") !=
+          std::string::npos);
     CHECK(error_of(d, std::string(kGood) + "source_date_epoch: 99999999999\n").find("source_date_epoch") != std::string::npos);
     CHECK(error_of(d, std::string(kGood) + "source_date_epoch: yesterday\n").find(":13:") != std::string::npos);
 }
@@ -307,7 +315,8 @@ TEST_CASE("recipe: network, source_date_epoch and file owners") {
 TEST_CASE("recipe: a directory or a missing file says what it is") {
     TempDir d;
     CHECK(tdx::test::error_of([&] { load_recipe(d.path()); }) == d.path().string() + ": is a directory, not a recipe file");
-    CHECK(tdx::test::error_of([&] { load_recipe(d / "none.yaml"); }) == (d / "none.yaml").string() + ": cannot read the recipe: No such file or directory");
+    CHECK(tdx::test::error_of([&] { load_recipe(d / "none.yaml"); }) ==
+          (d / "none.yaml").string() + ": cannot read the recipe: No such file or directory");
 }
 
 TEST_CASE("recipe: unknown keys are reported whatever their value, null included") {
@@ -332,10 +341,12 @@ TEST_CASE("recipe: numbers are plain decimal, without a leading zero") {
     TempDir d;
     CHECK_THAT(error_of(d, std::string(kGood) + "vm: {cpus: 010}\n"), TDX_CONTAINS("r.yaml:13:12: vm.cpus: '010' has a leading zero"));
     for (const char* bad : {"0x10", "+5", "1e3", "0o7"})
-        CHECK_THAT(error_of(d, std::string(kGood) + "vm: {cpus: " + bad + "}\n"), TDX_CONTAINS("vm.cpus: expected a whole number, found '" + std::string(bad) + "'"));
+        CHECK_THAT(error_of(d, std::string(kGood) + "vm: {cpus: " + bad + "}\n"),
+                   TDX_CONTAINS("vm.cpus: expected a whole number, found '" + std::string(bad) + "'"));
     CHECK_THAT(error_of(d, std::string(kGood) + "vm: {memory: 0512M}\n"), TDX_CONTAINS("vm.memory: '0512M' has a leading zero"));
     CHECK_THAT(error_of(d, std::string(kGood) + "source_date_epoch: 0100\n"), TDX_CONTAINS("source_date_epoch: '0100' has a leading zero"));
-    CHECK_THAT(error_of(d, replace(kGood, "init: {", "files: [{src: a, dst: /a, uid: 007}]\ninit: {")), TDX_CONTAINS("files[0].uid: '007' has a leading zero"));
+    CHECK_THAT(error_of(d, replace(kGood, "init: {", "files: [{src: a, dst: /a, uid: 007}]\ninit: {")),
+               TDX_CONTAINS("files[0].uid: '007' has a leading zero"));
     write_text(d / "ok.yaml", std::string(kGood) + "vm: {cpus: 10}\nsource_date_epoch: 0\n");
     CHECK(load_recipe(d / "ok.yaml").vm.cpus == 10);
 }
@@ -344,23 +355,29 @@ TEST_CASE("recipe: mirror and artifact URLs without credentials, query or fragme
     TempDir d;
     const std::string m = "mirrors: [https://deb.debian.org/debian]";
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['https://u:p@deb.debian.org/debian']")),
-               TDX_CONTAINS("sources[0].mirrors[0]: 'https://u:p@deb.debian.org/debian' has a user name or password") && TDX_CONTAINS("credentials do not belong in a recipe"));
+               TDX_CONTAINS("sources[0].mirrors[0]: 'https://u:p@deb.debian.org/debian' has a user name or password") &&
+                   TDX_CONTAINS("credentials do not belong in a recipe"));
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['https://deb.debian.org/debian?x=1']")), TDX_CONTAINS("has a ?query or #fragment"));
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['https://deb.debian.org/debian#top']")), TDX_CONTAINS("has a ?query or #fragment"));
     CHECK_THAT(error_of(d, replace(kGood, m, "mirrors: ['file:///srv/mirror?x']")), TDX_CONTAINS("has a ?query or #fragment"));
-    CHECK_THAT(error_of(d, replace(kGood, "{package: linux-image-cloud-amd64}", "{url: 'https://h/k?sig=1', sha256: " + std::string(64, 'a') + "}")),
+    CHECK_THAT(error_of(d, replace(kGood, "{package: linux-image-cloud-amd64}",
+                                   "{url: 'https://h/k?sig=1', sha256: " + std::string(64, 'a') + "}")),
                TDX_CONTAINS("kernel.url: 'https://h/k?sig=1' has a ?query"));
 }
 
 TEST_CASE("recipe: values build would refuse are refused by the recipe, at their line") {
     TempDir d;
-    CHECK_THAT(error_of(d, replace(kGood, "console=ttyS0", "\"console=ttyS0\\x7f\"")), TDX_CONTAINS("r.yaml:12:10: cmdline: contains a newline or another control character"));
+    CHECK_THAT(error_of(d, replace(kGood, "console=ttyS0", "\"console=ttyS0\\x7f\"")),
+               TDX_CONTAINS("r.yaml:12:10: cmdline: contains a newline or another control character"));
     CHECK_THAT(error_of(d, replace(kGood, "console=ttyS0", "console=\xff\xfe")), TDX_CONTAINS("r.yaml:12:10: the value is not UTF-8"));
     CHECK_THAT(error_of(d, replace(kGood, "args: [sh]", "args: [\"s\\0h\"]")), TDX_CONTAINS("r.yaml:11:42: the value contains a NUL byte"));
-    CHECK_THAT(error_of(d, std::string(kGood) + "vm: {memory: 1K}\n"), TDX_CONTAINS("r.yaml:13:14: vm.memory: '1K' is not a whole number of 4 KiB pages"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "vm: {memory: 1K}\n"),
+               TDX_CONTAINS("r.yaml:13:14: vm.memory: '1K' is not a whole number of 4 KiB pages"));
     CHECK_THAT(error_of(d, std::string(kGood) + "vm: {memory: 4K}\n"), TDX_CONTAINS("vm.memory: '4K' is less than the 64M"));
-    CHECK_THAT(error_of(d, replace(kGood, "name: t", "name: " + std::string(5000, 'n'))), TDX_CONTAINS("r.yaml:1:7: name: 5000 bytes; a name has at most 128"));
-    CHECK_THAT(error_of(d, std::string(kGood) + "network: {mode: dhcp, interface: 'e:0'}\n"), TDX_CONTAINS("network.interface: 'e:0' is not a network interface name"));
+    CHECK_THAT(error_of(d, replace(kGood, "name: t", "name: " + std::string(5000, 'n'))),
+               TDX_CONTAINS("r.yaml:1:7: name: 5000 bytes; a name has at most 128"));
+    CHECK_THAT(error_of(d, std::string(kGood) + "network: {mode: dhcp, interface: 'e:0'}\n"),
+               TDX_CONTAINS("network.interface: 'e:0' is not a network interface name"));
     CHECK_THAT(error_of(d, std::string(kGood) + "network: {mode: static, address: host.example/24}\n"),
                TDX_CONTAINS("network.address: 'host.example/24' is not an IP address"));
 }
@@ -391,7 +408,8 @@ TEST_CASE("recipe: tens of thousands of top-level keys are handled in linear tim
         for (int i = 0; i < keys; ++i) text += "k" + std::to_string(i) + ": ~\n";
         const auto start = std::chrono::steady_clock::now();
         CHECK_THAT(error_of(d, text), TDX_CONTAINS(keys == 40000 ? "r.yaml:13:1: unknown key 'k0'" : "YAML nodes"));
-        WARN(keys << " keys: " << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count() << " ms");
+        WARN(keys << " keys: " << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count()
+                  << " ms");
     }
 }
 
@@ -400,5 +418,6 @@ TEST_CASE("recipe: a recipe or a parent over document-size is refused by its siz
     const tdx::ScopedLimit small(tdx::Limit::DocumentSize, 4096);
     write_text(d / "big.yaml", std::string(kGood) + "description: '" + std::string(5000, 'x') + "'\n");
     CHECK_THAT(error_of(d, "extends: big.yaml\n", "c.yaml"), TDX_CONTAINS((d / "big.yaml").string()) && TDX_CONTAINS("document-size"));
-    CHECK_THAT(tdx::test::error_of([&] { load_recipe(d / "big.yaml"); }), TDX_CONTAINS((d / "big.yaml").string()) && TDX_CONTAINS("document-size"));
+    CHECK_THAT(tdx::test::error_of([&] { load_recipe(d / "big.yaml"); }),
+               TDX_CONTAINS((d / "big.yaml").string()) && TDX_CONTAINS("document-size"));
 }

@@ -19,8 +19,8 @@ std::string problems_of(const std::string& text) {
 }
 
 // A lockfile with nothing locked: valid as it stands.
-const std::string kEmptyLock =
-    "schema: tdximage.lock/v1\nrecipe:\n  file: r.yaml\n  sha256: " + std::string(64, 'a') + "\nindexes: []\npackages: []\nfiles: []\n";
+const std::string kEmptyLock = "schema: tdximage.lock/v1\nrecipe:\n  file: r.yaml\n  sha256: " + std::string(64, 'a') +
+                               "\nindexes: []\npackages: []\nfiles: []\n";
 
 }  // namespace
 
@@ -33,7 +33,8 @@ TEST_CASE("yaml document: a good document has no problems, an empty one is null"
 }
 
 TEST_CASE("yaml document: a second document is refused, after --- or ...") {
-    CHECK_THAT(problems_of("a: 1\n---\nb: 2\n"), TDX_CONTAINS("t.yaml:2:1: a second YAML document") && TDX_CONTAINS("the test must be exactly one document"));
+    CHECK_THAT(problems_of("a: 1\n---\nb: 2\n"),
+               TDX_CONTAINS("t.yaml:2:1: a second YAML document") && TDX_CONTAINS("the test must be exactly one document"));
     CHECK_THAT(problems_of("a: 1\n...\nb: 2\n"), TDX_CONTAINS("a second YAML document"));
 }
 
@@ -63,7 +64,8 @@ TEST_CASE("yaml document: many problems are listed up to a bound") {
 
 TEST_CASE("lockfile: a key twice, a second document and tags are refused") {
     CHECK_NOTHROW(parse_lockfile(kEmptyLock, "x.lock"));
-    CHECK_THROWS_WITH(parse_lockfile(kEmptyLock + "files: []\n", "x.lock"), TDX_CONTAINS("x.lock:8:1: duplicate key 'files' (first given at line 7)"));
+    CHECK_THROWS_WITH(parse_lockfile(kEmptyLock + "files: []\n", "x.lock"),
+                      TDX_CONTAINS("x.lock:8:1: duplicate key 'files' (first given at line 7)"));
     CHECK_THROWS_WITH(parse_lockfile(kEmptyLock + "---\nschema: other\n", "x.lock"),
                       TDX_CONTAINS("x.lock:8:1: a second YAML document") && TDX_CONTAINS("the lockfile must be exactly one document"));
     std::string tagged = kEmptyLock;
@@ -77,8 +79,8 @@ TEST_CASE("yaml document: aliases of a long value may not multiply the document'
     // 60000 uses).
     std::string text = "base: &b \"" + std::string(8000, 'x') + "\"\nlist:\n";
     for (int i = 0; i < 2000; ++i) text += "  - *b\n";
-    CHECK_THAT(problems_of(text), TDX_CONTAINS("t.yaml:") && TDX_CONTAINS("bytes of values") &&
-                                      TDX_CONTAINS("aliases are expanded at every use"));
+    CHECK_THAT(problems_of(text),
+               TDX_CONTAINS("t.yaml:") && TDX_CONTAINS("bytes of values") && TDX_CONTAINS("aliases are expanded at every use"));
     // A few uses of a shared value, and a long document without aliases, are fine.
     std::string few = "base: &b \"" + std::string(8000, 'x') + "\"\nlist: [*b, *b, *b]\n";
     CHECK(problems_of(few).empty());

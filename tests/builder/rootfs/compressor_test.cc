@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
-#include "builder/rootfs/compressor.h"
 #include "base/error.h"
+#include "builder/rootfs/compressor.h"
 #include "tests/support/error_of.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using tdx::builder::codec_versions;
 using tdx::builder::compress;
@@ -34,7 +34,6 @@ std::vector<std::uint8_t> sample(std::size_t size) {
     out.resize(size);
     return out;
 }
-
 
 tdx::test::RunResult shell(const std::string& cmd) { return tdx::test::run({"/bin/sh", "-c", cmd}); }
 
@@ -71,8 +70,7 @@ TEST_CASE("compress: gzip header is pinned and gzip -d reads it", "[compress]") 
     REQUIRE(gz.size() > 18);
     // RFC 1952: magic, CM 8 (deflate), FLG 0 (no name/comment/extra), MTIME 0,
     // XFL 2 (maximum compression), OS 3 (Unix).
-    CHECK(std::vector<std::uint8_t>(gz.begin(), gz.begin() + 10) ==
-          std::vector<std::uint8_t>{0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x02, 0x03});
+    CHECK(std::vector<std::uint8_t>(gz.begin(), gz.begin() + 10) == std::vector<std::uint8_t>{0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x02, 0x03});
     CHECK(compress(Compression::Gzip, 1, data)[8] == 0x04);
     CHECK(compress(Compression::Gzip, 6, data)[8] == 0x00);
     // The trailer's ISIZE is the input length.
@@ -153,8 +151,8 @@ TEST_CASE("compress: xz has a CRC32 check and equals the xz tool's output", "[co
 
 TEST_CASE("compress: streaming gives the same bytes whatever the pieces", "[compress]") {
     const auto data = sample(300000);
-    for (auto [c, level] : {std::pair{Compression::None, 0}, std::pair{Compression::Gzip, 6}, std::pair{Compression::Zstd, 3},
-                            std::pair{Compression::Xz, 1}}) {
+    for (auto [c, level] :
+         {std::pair{Compression::None, 0}, std::pair{Compression::Gzip, 6}, std::pair{Compression::Zstd, 3}, std::pair{Compression::Xz, 1}}) {
         INFO("codec " << static_cast<int>(c));
         const auto whole = compress(c, level, data);
         Compressor z(c, level);

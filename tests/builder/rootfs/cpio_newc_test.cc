@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <map>
 
+#include "base/error.h"
 #include "builder/rootfs/compressor.h"
 #include "builder/rootfs/cpio_newc.h"
 #include "builder/rootfs/fs_tree.h"
-#include "base/error.h"
 #include "tests/support/error_of.h"
-#include "tests/support/test_env.h"
 #include "tests/support/require_tool.h"
+#include "tests/support/test_env.h"
 
 using tdx::Bytes;
 using tdx::builder::FsAttrs;
@@ -84,7 +84,6 @@ FsTree golden_tree() {
     return t;
 }
 
-
 tdx::test::RunResult shell(const std::string& cmd) { return tdx::test::run({"/bin/sh", "-c", cmd}); }
 
 // Reads a host directory into a tree the way tests/tools/newc_pack.cc does:
@@ -102,7 +101,8 @@ FsTree tree_from_dir(const fs::path& root) {
         FsAttrs a = attrs(st.st_mode & 07777);
         a.mtime = st.st_mtime;
         if (S_ISDIR(st.st_mode)) t.add_directory(guest, a);
-        else if (S_ISLNK(st.st_mode)) t.add_symlink(guest, fs::read_symlink(p).string(), a);
+        else if (S_ISLNK(st.st_mode))
+            t.add_symlink(guest, fs::read_symlink(p).string(), a);
         else if (S_ISREG(st.st_mode)) {
             auto key = std::make_pair(st.st_dev, st.st_ino);
             if (st.st_nlink > 1 && seen.count(key)) {
@@ -143,16 +143,16 @@ TEST_CASE("newc: byte-exact against an archive spelled out from the format", "[c
     // Inodes from 1, shared by h1/h2; nlink: root 2+2 subdirs, z 2+1.
     // The hard-linked data rides on the last name (h2); both names carry
     // h1's attributes.
-    const std::string want = spec_archive(spec_entry(1, 040755, 0, 0, 4, m, ".", "") +              //
-                                          spec_entry(2, 041777, 0, 0, 2, m, "a", "") +              //
-                                          spec_entry(3, 0104755, 5, 6, 1, m, "a-b", "x") +          //
-                                          spec_entry(4, 0120777, 0, 0, 1, m, "a/b", "../a-b") +     //
-                                          spec_entry(5, 020600, 0, 0, 1, m, "a/c", "", 5, 1) +      //
-                                          spec_entry(6, 010644, 0, 0, 1, m, "a/d", "") +            //
-                                          spec_entry(7, 060660, 0, 6, 1, m, "a/e", "", 8, 0x10) +   //
-                                          spec_entry(8, 0102755, 0, 0, 2, m, "h1", "") +            //
-                                          spec_entry(8, 0102755, 0, 0, 2, m, "h2", "hello") +       //
-                                          spec_entry(9, 040755, 0, 0, 3, m, "z", "") +              //
+    const std::string want = spec_archive(spec_entry(1, 040755, 0, 0, 4, m, ".", "") +             //
+                                          spec_entry(2, 041777, 0, 0, 2, m, "a", "") +             //
+                                          spec_entry(3, 0104755, 5, 6, 1, m, "a-b", "x") +         //
+                                          spec_entry(4, 0120777, 0, 0, 1, m, "a/b", "../a-b") +    //
+                                          spec_entry(5, 020600, 0, 0, 1, m, "a/c", "", 5, 1) +     //
+                                          spec_entry(6, 010644, 0, 0, 1, m, "a/d", "") +           //
+                                          spec_entry(7, 060660, 0, 6, 1, m, "a/e", "", 8, 0x10) +  //
+                                          spec_entry(8, 0102755, 0, 0, 2, m, "h1", "") +           //
+                                          spec_entry(8, 0102755, 0, 0, 2, m, "h2", "hello") +      //
+                                          spec_entry(9, 040755, 0, 0, 3, m, "z", "") +             //
                                           spec_entry(10, 040750, 0, 0, 2, m, "z/y", ""));
     CHECK(got.size() % 512 == 0);
     CHECK(text(got) == want);
@@ -282,8 +282,7 @@ TEST_CASE("newc: the reader is strict and names the offset", "[cpio]") {
     auto one = [](const std::string& entry) { return bytes(spec_archive(entry)); };
     CHECK_THAT(error_of([&] { read_newc(one(spec_entry(1, 0100644, 0, 0, 1, 0, "/etc/passwd", "")), "x"); }),
                TDX_CONTAINS("absolute name \"/etc/passwd\""));
-    CHECK_THAT(error_of([&] { read_newc(one(spec_entry(1, 0100644, 0, 0, 1, 0, "a/../../x", "")), "x"); }),
-               TDX_CONTAINS("\"..\" component"));
+    CHECK_THAT(error_of([&] { read_newc(one(spec_entry(1, 0100644, 0, 0, 1, 0, "a/../../x", "")), "x"); }), TDX_CONTAINS("\"..\" component"));
     CHECK(read_newc(one(spec_entry(1, 0100644, 0, 0, 1, 0, "a/..b", "")), "x").size() == 1);
     CHECK_THAT(error_of([&] { read_newc(one(spec_entry(1, 040755, 0, 0, 2, 0, "d", "data")), "x"); }), TDX_CONTAINS("4 bytes of data"));
     CHECK_THAT(error_of([&] { read_newc(one(spec_entry(1, 0120777, 0, 0, 1, 0, "l", "")), "x"); }), TDX_CONTAINS("empty target"));
@@ -344,7 +343,8 @@ TEST_CASE("newc: GNU cpio extracts our archive to the same tree", "[cpio][oracle
         if (node.type != FsNode::Type::Symlink) CHECK((st.st_mode & 07777) == node.mode);
         if (::geteuid() == 0) CHECK(st.st_uid == node.uid);
     }
-    struct stat a {}, b {}, c {};
+    struct stat a {
+    }, b{}, c{};
     REQUIRE(::lstat((x / "usr/bin/busybox").c_str(), &a) == 0);
     REQUIRE(::lstat((x / "usr/bin/sh").c_str(), &b) == 0);
     REQUIRE(::lstat((x / "usr/bin/ash").c_str(), &c) == 0);
@@ -399,7 +399,8 @@ TEST_CASE("newc: read_newc reads GNU cpio's archive of a directory", "[cpio][ora
     make_sample_dir(d);
     fs::create_hard_link(d / "d" / "f", d / "e" / "g");
     REQUIRE(shell("touch -h -d @1000000 '" + (d / "e").string() + "'").exit_code == 0);
-    const auto r = shell("cd '" + d.string() + "' && find . | LC_ALL=C sort | /usr/bin/cpio -o -H newc --reproducible -R 0:0 --quiet > ../g.cpio");
+    const auto r = shell("cd '" + d.string() +
+                         "' && find . | LC_ALL=C sort | /usr/bin/cpio -o -H newc --reproducible -R 0:0 --quiet > ../g.cpio");
     REQUIRE(r.exit_code == 0);
     const std::vector<std::uint8_t> gnu = bytes(tdx::test::read_text(tmp / "g.cpio"));
     const std::vector<NewcEntry> es = read_newc(gnu, "g.cpio");
@@ -433,7 +434,8 @@ TEST_CASE("newc: equals GNU cpio --reproducible byte for byte, but for inode num
     if (!tdx::test::require(st.st_nlink == 4, "a file system that counts a directory's links as 2 + subdirectories (this one reports " +
                                                   std::to_string(st.st_nlink) + " for 2)"))
         return;
-    const auto r = shell("cd '" + d.string() + "' && find . | LC_ALL=C sort | /usr/bin/cpio -o -H newc --reproducible -R 0:0 --quiet > ../g.cpio");
+    const auto r = shell("cd '" + d.string() +
+                         "' && find . | LC_ALL=C sort | /usr/bin/cpio -o -H newc --reproducible -R 0:0 --quiet > ../g.cpio");
     REQUIRE(r.exit_code == 0);
     std::string gnu = tdx::test::read_text(tmp / "g.cpio");
     // GNU cpio numbers inodes from 0, we from 1 (0 reads as "no inode"): shift

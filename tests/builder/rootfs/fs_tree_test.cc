@@ -1,7 +1,7 @@
 #include "tests/support/catch.h"
 
-#include "builder/rootfs/fs_tree.h"
 #include "base/error.h"
+#include "builder/rootfs/fs_tree.h"
 #include "tests/support/error_of.h"
 
 using tdx::builder::FsAttrs;
@@ -43,7 +43,8 @@ TEST_CASE("fs tree: normalisation of guest paths", "[fs_tree]") {
     CHECK_THAT(error_of([] { FsTree::normalize(std::string("a\0b", 3), "t"); }), TDX_CONTAINS("NUL"));
     // 4095 bytes is the longest name the kernel unpacks (PATH_MAX with the NUL).
     CHECK(FsTree::normalize(std::string(4095, 'a'), "t").size() == 4095);
-    CHECK_THAT(error_of([] { FsTree::normalize("/" + std::string(4096, 'a'), "t"); }), TDX_CONTAINS("t: the path (4096 bytes long) exceeds the limit path-length (4095)"));
+    CHECK_THAT(error_of([] { FsTree::normalize("/" + std::string(4096, 'a'), "t"); }),
+               TDX_CONTAINS("t: the path (4096 bytes long) exceeds the limit path-length (4095)"));
 }
 
 TEST_CASE("fs tree: the root and missing parents", "[fs_tree]") {

@@ -43,23 +43,33 @@ struct Sandbox {
         busybox = dir / "busybox";
         log = dir / "bb.log";
         program = dir / "agent";
-        std::string fake = "#!/bin/sh\n"
-                           "log='" + log.string() + "'\n"
-                           "{ printf 'bb'; for a in \"$@\"; do printf ' %s' \"$a\"; done; printf '\\n'; } >> \"$log\"\n"
-                           "case \"$1\" in\n"
-                           "grep) case \"$3\" in *' " + (o.mounted.empty() ? std::string("/nowhere") : o.mounted) + " ') exit 0 ;; esac; exit 1 ;;\n"
-                           "insmod) case \"$2\" in *broken*) exit 1 ;; esac ;;\n";
+        std::string fake =
+            "#!/bin/sh\n"
+            "log='" +
+            log.string() +
+            "'\n"
+            "{ printf 'bb'; for a in \"$@\"; do printf ' %s' \"$a\"; done; printf '\\n'; } >> \"$log\"\n"
+            "case \"$1\" in\n"
+            "grep) case \"$3\" in *' " +
+            (o.mounted.empty() ? std::string("/nowhere") : o.mounted) +
+            " ') exit 0 ;; esac; exit 1 ;;\n"
+            "insmod) case \"$2\" in *broken*) exit 1 ;; esac ;;\n";
         fake += o.poweroff_fails ? "poweroff) exit 1 ;;\n"
                                    "sleep) n=$(grep -c '^bb sleep' \"$log\"); [ \"$n\" -ge 3 ] && kill -9 \"$PPID\" ;;\n"
                                  : "poweroff) kill -9 \"$PPID\" ;;\n";
         fake += "esac\nexit 0\n";
         write_exec(busybox, fake);
         // The agent: records its arguments and two variables, then exits 7.
-        write_exec(program, "#!/bin/sh\n"
-                            "for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done > '" + (dir / "args").string() + "'\n"
-                            "printf '[%s]\\n' \"$WEIRD\" \"$PATH\" > '" + (dir / "env").string() + "'\n"
-                            "echo agent-output\n"
-                            "exit 7\n");
+        write_exec(program,
+                   "#!/bin/sh\n"
+                   "for a in \"$@\"; do printf '[%s]\\n' \"$a\"; done > '" +
+                       (dir / "args").string() +
+                       "'\n"
+                       "printf '[%s]\\n' \"$WEIRD\" \"$PATH\" > '" +
+                       (dir / "env").string() +
+                       "'\n"
+                       "echo agent-output\n"
+                       "exit 7\n");
     }
 
     InitPlan plan() const {
@@ -306,8 +316,10 @@ TEST_CASE("init script: DHCP runs udhcpc with the generated hook, which applies 
     const auto r = run({"/usr/bin/env", "interface=eth0", "ip=10.0.2.15", "mask=24", "router=10.0.2.2", "dns=10.0.2.3 10.0.2.4",
                         "domain=example.test", "/bin/sh", (sb.dir / "hook").string(), "bound"});
     CHECK(r.exit_code == 0);
-    CHECK(sb.calls() == "bb ip -4 addr flush dev eth0\nbb ip addr add 10.0.2.15/24 dev eth0\nbb ip route add default via 10.0.2.2 dev eth0\n"
-                        "bb mkdir -p " + sb.dir.path().string() + "\n");
+    CHECK(sb.calls() ==
+          "bb ip -4 addr flush dev eth0\nbb ip addr add 10.0.2.15/24 dev eth0\nbb ip route add default via 10.0.2.2 dev eth0\n"
+          "bb mkdir -p " +
+              sb.dir.path().string() + "\n");
     CHECK(read_text(sb.dir / "resolv.conf") == "search example.test\nnameserver 10.0.2.3\nnameserver 10.0.2.4\n");
     CHECK(r.out == "tdximage-init: DHCP: 10.0.2.15/24 on eth0\n");
 }

@@ -49,7 +49,8 @@ TEST_CASE("parallel gzip: the same bytes for any thread count and any write piec
     // The header gzip -n writes at level 9; the trailer's size.
     REQUIRE(one.size() > 18);
     CHECK(std::vector<std::uint8_t>(one.begin(), one.begin() + 10) == std::vector<std::uint8_t>{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3});
-    const std::size_t isize = one[one.size() - 4] | (one[one.size() - 3] << 8) | (one[one.size() - 2] << 16) | (static_cast<std::size_t>(one[one.size() - 1]) << 24);
+    const std::size_t isize = one[one.size() - 4] | (one[one.size() - 3] << 8) | (one[one.size() - 2] << 16) |
+                              (static_cast<std::size_t>(one[one.size() - 1]) << 24);
     CHECK(isize == data.size());
     // Round trip through libarchive's reader (which checks the CRC).
     CHECK(decompress(Compression::Gzip, Bytes(one), data.size(), "x.gz") == data);

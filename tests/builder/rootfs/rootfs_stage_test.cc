@@ -4,10 +4,10 @@
 // or stay inside the image.
 #include "tests/support/catch.h"
 
+#include "base/error.h"
 #include "builder/rootfs/fs_tree.h"
 #include "builder/rootfs/rootfs_policy.h"
 #include "builder/rootfs/rootfs_stage.h"
-#include "base/error.h"
 #include "tests/builder/apk/apk_fixture.h"
 #include "tests/builder/apt/deb_fixture.h"
 #include "tests/support/error_of.h"
@@ -46,10 +46,12 @@ TEST_CASE("staging: usr-merge links are written through, attributes kept", "[sta
     FsTree t;
     stage_deb(t, deb_at(d, "base-files", {deb_dir("./"), deb_symlink("./bin", "usr/bin"), deb_dir("./usr"), deb_dir("./usr/bin")}),
               "base-files 1");
-    stage_deb(t, deb_at(d, "tools", {deb_dir("./bin"), deb_file("./bin/su", "su-binary", 04755), deb_file("./bin/passwd", "pw", 0755, 0, 42),
-                                       deb_hardlink("./bin/su-again", "./bin/su", 04755), deb_dir("./tmp", 01777), deb_dir("./dev"),
-                                       deb_node("./dev/null", AE_IFCHR, 0666, 1, 3), deb_node("./dev/sda", AE_IFBLK, 0660, 8, 0, 6),
-                                       deb_node("./run/fifo", AE_IFIFO, 0600)}),
+    stage_deb(t,
+              deb_at(d, "tools",
+                     {deb_dir("./bin"), deb_file("./bin/su", "su-binary", 04755), deb_file("./bin/passwd", "pw", 0755, 0, 42),
+                      deb_hardlink("./bin/su-again", "./bin/su", 04755), deb_dir("./tmp", 01777), deb_dir("./dev"),
+                      deb_node("./dev/null", AE_IFCHR, 0666, 1, 3), deb_node("./dev/sda", AE_IFBLK, 0660, 8, 0, 6),
+                      deb_node("./run/fifo", AE_IFIFO, 0600)}),
               "tools 2");
     // /bin stays the package's symlink; the files landed in usr/bin.
     REQUIRE(t.find("bin"));
@@ -133,8 +135,10 @@ TEST_CASE("staging: links in a package never lead a write or a hard link out of 
         CHECK(t.find("x/sub") == nullptr);
     }
     SECTION("a host path as the target of a link with a directory there: the image's directory") {
-        stage_deb(t, deb_at(d, "tmp", {deb_dir("./tmp"), deb_symlink("./host", sentinel.string()), deb_dir("." + sentinel.string()),
-                                        deb_file("./host/pwned", "x")}),
+        stage_deb(t,
+                  deb_at(d, "tmp",
+                         {deb_dir("./tmp"), deb_symlink("./host", sentinel.string()), deb_dir("." + sentinel.string()),
+                          deb_file("./host/pwned", "x")}),
                   "tmp 1");
         CHECK(content(t, sentinel.string() + "/pwned") == "x");
     }
@@ -153,9 +157,11 @@ TEST_CASE("staging: links in a package never lead a write or a hard link out of 
         CHECK(content(t, "stolen") == "root:x:0:0:image");
     }
     SECTION("a hard link through links created earlier in the same archive resolves inside the tree") {
-        stage_deb(t, deb_at(d, "via", {deb_dir("./etc"), deb_file("./etc/shadow", "image shadow"), deb_symlink("./root-link", "/"),
-                                        deb_symlink("./up", "../../.."), deb_hardlink("./a", "./root-link/etc/shadow"),
-                                        deb_hardlink("./b", "./up/etc/shadow")}),
+        stage_deb(t,
+                  deb_at(d, "via",
+                         {deb_dir("./etc"), deb_file("./etc/shadow", "image shadow"), deb_symlink("./root-link", "/"),
+                          deb_symlink("./up", "../../.."), deb_hardlink("./a", "./root-link/etc/shadow"),
+                          deb_hardlink("./b", "./up/etc/shadow")}),
                   "via 1");
         CHECK(content(t, "a") == "image shadow");
         CHECK(content(t, "b") == "image shadow");
