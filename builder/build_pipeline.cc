@@ -45,7 +45,8 @@ std::optional<std::int64_t> env_source_date_epoch() {
 
 Bytes text_bytes(const std::string& text) { return Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()); }
 
-std::string sha256_hex(Bytes b) { return to_hex(sha256(b)); }
+// An output's name, size and SHA-256, as the manifest lists it.
+ManifestOutput identity(const std::string& name, Bytes content) { return {name, content.size(), to_hex(sha256(content))}; }
 
 void check_agent(const std::string& agent) {
     if (agent.empty()) return;
@@ -110,7 +111,7 @@ public:
     explicit Outputs(StagedOutputDir& out) : out_(out) {}
     void put(const std::string& name, Bytes content, bool exec = false) {
         out_.write(name, content, exec);
-        listed_.push_back({name, content.size(), sha256_hex(content)});
+        listed_.push_back(identity(name, content));
     }
     void put_text(const std::string& name, const std::string& text, bool exec = false) { put(name, text_bytes(text), exec); }
     const std::vector<ManifestOutput>& listed() const { return listed_; }
@@ -210,7 +211,7 @@ BuildOutcome build_into_directory(const BuildRequest& a) {
     const std::string sbom = render_spdx_sbom(si);
     out.write("sbom.spdx.json", sbom);
     img.manifest.outputs = files.listed();
-    img.manifest.sbom = {"sbom.spdx.json", sbom.size(), sha256_hex(text_bytes(sbom))};
+    img.manifest.sbom = identity("sbom.spdx.json", text_bytes(sbom));
     const std::string manifest = render_manifest(img.manifest);
     out.write("manifest.json", manifest);
 
@@ -224,7 +225,7 @@ BuildOutcome build_into_directory(const BuildRequest& a) {
     o.report = report;
     o.files = files.listed();
     o.files.push_back(img.manifest.sbom);
-    o.files.push_back({"manifest.json", manifest.size(), sha256_hex(text_bytes(manifest))});
+    o.files.push_back(identity("manifest.json", text_bytes(manifest)));
     o.digest = digest;
     o.warnings = img.warnings;
     o.changed_since_previous = changed;

@@ -139,8 +139,7 @@ std::vector<Difference> diff_measurements_documents(Bytes a, Bytes b, const std:
     diff_flat(fa, fb, where, out);
     // The events through measurements.json's own reader and its one rule for
     // the first event that differs (measure/measurements_compare.h).
-    auto text = [](Bytes d) { return std::string(reinterpret_cast<const char*>(d.data()), d.size()); };
-    const PublishedMeasurements pa = parse_measurements(text(a), where + " (A)"), pb = parse_measurements(text(b), where + " (B)");
+    const PublishedMeasurements pa = parse_measurements_doc(ja, where + " (A)"), pb = parse_measurements_doc(jb, where + " (B)");
     for (int r = 0; r < 4; ++r) {
         const std::vector<ExpectedEvent> xa = pa.registers.events_of(r), xb = pb.registers.events_of(r);
         const std::optional<std::size_t> i = first_differing_event(xa, xb);

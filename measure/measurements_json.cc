@@ -114,7 +114,10 @@ MeasurementFiles measurement_files(const MeasureReport& r) {
 }
 
 PublishedMeasurements parse_measurements(const std::string& text, const std::string& name) {
-    const nlohmann::json doc = parse_json_document(text, name);
+    return parse_measurements_doc(parse_json_document(text, name), name);
+}
+
+PublishedMeasurements parse_measurements_doc(const nlohmann::json& doc, const std::string& name) {
     PublishedMeasurements p;
     p.registers = parse_expected_measurements(doc, name);
     const nlohmann::json inputs = doc.value("inputs", nlohmann::json());

@@ -72,5 +72,7 @@ PublishedMeasurements parse_published_measurements(const std::string& text, cons
 // events of each predicted register replayed to its value (expected_measurements.h).
 // Throws tdx::Error naming `name` and the offending key.
 PublishedMeasurements parse_measurements(const std::string& text, const std::string& name);
+// The same from a document already parsed as JSON (`diff` has it in hand).
+PublishedMeasurements parse_measurements_doc(const nlohmann::json& doc, const std::string& name);
 
 }  // namespace tdx
